@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Floors (each imports only the floors below it):
+//   bpfgate (CLI) -> Suites -> BPF / BPFObjects / Results -> Statistics, C modules
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "bpfgate",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "bpfgate", targets: ["bpfgate"]),
+        .library(name: "BPFGate", targets: ["Suites", "BPF", "Results", "Statistics"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, through pkg-config, and the small shim for what Swift cannot call.
+        .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev", "libelf-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CBPFGateShim", dependencies: ["CLibBPF"]),
+
+        // Pure floors: no kernel, no privilege.
+        .target(name: "Statistics", swiftSettings: swift5),
+        .target(name: "Results", dependencies: ["Statistics"], swiftSettings: swift5),
+
+        // The Swift libbpf layer.
+        .target(name: "BPF", dependencies: ["CLibBPF", "CBPFGateShim"], swiftSettings: swift5),
+
+        // bpf/*.bpf.c compiled by clang at build time and embedded as bytes.
+        .plugin(name: "BPFObjectsPlugin", capability: .buildTool()),
+        .target(name: "BPFObjects", swiftSettings: swift5, plugins: ["BPFObjectsPlugin"]),
+
+        // Benchmarks, testbed detection and the doctor's live probes.
+        .target(name: "Suites", dependencies: ["BPF", "BPFObjects", "Results", "Statistics", "CCurl"],
+                swiftSettings: swift5),
+
+        .executableTarget(
+            name: "bpfgate",
+            dependencies: ["Suites", "Results", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swift5),
+
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "Statistics"],
+                    exclude: ["Golden"], swiftSettings: swift5),
+        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFObjects", "Results"],
+                    swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["bpfgate", "Results"], swiftSettings: swift5),
+    ]
+)

@@ -1,0 +1,67 @@
+import Foundation
+import PackagePlugin
+
+/// Compiles every `bpf/*.bpf.c` with clang (`-g -O2 -target bpf`) and turns each object into Swift
+/// source holding its bytes (base64), its sha256 and the compiler that made it, as libbpf skeletons embed
+/// their object. The binary therefore always carries the objects it was built with: no stale `.o` on disk.
+@main
+struct BPFObjectsPlugin: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
+        let bpfDir = context.package.directoryURL.appending(path: "bpf")
+        let files = try FileManager.default.contentsOfDirectory(atPath: bpfDir.path).sorted()
+        let sources = files.filter { $0.hasSuffix(".bpf.c") }
+        let headers = files.filter { $0.hasSuffix(".h") }.map { bpfDir.appending(path: $0) }
+        let clang = try context.tool(named: "clang").url
+        let work = context.pluginWorkDirectoryURL
+        #if arch(arm64)
+        let arch = "arm64"
+        #else
+        let arch = "x86"
+        #endif
+
+        var commands: [Command] = []
+        var names: [String] = []
+        for source in sources {
+            let stem = String(source.dropLast(".bpf.c".count))
+            let ident = stem.map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+            names.append(ident)
+            let input = bpfDir.appending(path: source)
+            let object = work.appending(path: "\(stem).bpf.o")
+            let output = work.appending(path: "BPFObject+\(ident).swift")
+            let script = """
+            set -e
+            '\(clang.path)' -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_\(arch) -I '\(bpfDir.path)' \
+              -c '\(input.path)' -o '\(object.path)'
+            version=$('\(clang.path)' --version | head -n 1 | sed 's/[\\\\"]//g')
+            {
+              printf 'extension EmbeddedBPFObject {\\n'
+              printf '    /// Built from bpf/\(source).\\n'
+              printf '    public static let \(ident) = EmbeddedBPFObject(\\n'
+              printf '        name: "\(stem)",\\n'
+              printf '        sha256: "%s",\\n' "$(sha256sum '\(object.path)' | cut -d' ' -f1)"
+              printf '        compiler: "%s",\\n' "$version"
+              printf '        base64: "'
+              base64 -w0 '\(object.path)'
+              printf '")\\n}\\n'
+            } > '\(output.path)'
+            """
+            commands.append(.buildCommand(
+                displayName: "Compiling BPF object \(source)",
+                executable: URL(fileURLWithPath: "/bin/sh"),
+                arguments: ["-c", script],
+                inputFiles: [input] + headers,
+                outputFiles: [output]))
+        }
+
+        let list = work.appending(path: "BPFObject+All.swift")
+        let body = "extension EmbeddedBPFObject {\n    /// Every object built from bpf/*.bpf.c.\n"
+            + "    public static let all: [EmbeddedBPFObject] = [\(names.map { "." + $0 }.joined(separator: ", "))]\n}\n"
+        commands.append(.buildCommand(
+            displayName: "Listing BPF objects",
+            executable: URL(fileURLWithPath: "/bin/sh"),
+            arguments: ["-c", "printf '%s' \"$1\" > '\(list.path)'", "sh", body],
+            inputFiles: sources.map { bpfDir.appending(path: $0) },
+            outputFiles: [list]))
+        return commands
+    }
+}

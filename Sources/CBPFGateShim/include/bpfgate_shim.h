@@ -1,0 +1,55 @@
+// What Swift cannot call directly: libbpf's option macros (LIBBPF_OPTS), its variadic print
+// callback, and iteration macros. Every function carries the bpfgate_ prefix.
+#ifndef BPFGATE_SHIM_H
+#define BPFGATE_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+
+/// bpf_object__open_mem with LIBBPF_OPTS(object_name). Returns NULL and sets errno on failure.
+struct bpf_object *bpfgate_object_open_mem(const void *bytes, size_t size, const char *name);
+
+/// bpf_object__open_file with default options. Returns NULL and sets errno on failure.
+struct bpf_object *bpfgate_object_open_file(const char *path);
+
+/// Route libbpf's messages into an in-memory buffer (begin) and hand it out (end, caller frees).
+/// libbpf prints the verifier log through this callback when a load fails.
+void bpfgate_log_capture_begin(void);
+char *bpfgate_log_capture_end(void);
+/// Echo libbpf's messages to stderr as well (debug level included when verbose > 1).
+void bpfgate_log_set_verbose(int verbose);
+
+/// bpf_object__for_each_program / bpf_object__for_each_map, as indexable walks.
+struct bpf_program *bpfgate_object_program_at(struct bpf_object *obj, int index);
+struct bpf_map *bpfgate_object_map_at(struct bpf_object *obj, int index);
+
+/// bpf_map_create with LIBBPF_OPTS(map_flags).
+int bpfgate_map_create(enum bpf_map_type type, const char *name, uint32_t key_size, uint32_t value_size,
+                       uint32_t max_entries, uint32_t map_flags);
+
+/// bpf_map_update_batch / bpf_map_lookup_batch with LIBBPF_OPTS(elem_flags).
+int bpfgate_map_update_batch(int fd, const void *keys, const void *values, uint32_t *count, uint64_t elem_flags);
+int bpfgate_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, uint32_t *count);
+
+/// bpf_program__attach_uprobe_opts(func_name): attach to a function of an ELF binary by name.
+struct bpf_link *bpfgate_attach_uprobe(struct bpf_program *prog, int retprobe, const char *binary, const char *func);
+
+/// bpf_prog_test_run_opts with data in/out, repeat and duration.
+struct bpfgate_test_run_result { uint32_t retval; uint32_t duration_ns; };
+int bpfgate_prog_test_run(int prog_fd, const void *data_in, uint32_t data_size, uint32_t repeat,
+                          struct bpfgate_test_run_result *result);
+
+/// bpf_obj_get_info_by_fd for programs and maps: the fields bpfgate reads.
+struct bpfgate_prog_info {
+    uint32_t id, type, verified_insns, xlated_prog_len, jited_prog_len, nr_map_ids;
+    uint64_t run_time_ns, run_cnt, recursion_misses;
+    char name[16];
+};
+int bpfgate_prog_info(int prog_fd, struct bpfgate_prog_info *out);
+
+/// A function of bpfgate's own binary that uprobes attach to (kept out of line and exported).
+uint64_t bpfgate_uprobe_target(uint64_t x);
+
+#endif

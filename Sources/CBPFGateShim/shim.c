@@ -1,0 +1,167 @@
+#include "bpfgate_shim.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bpf_object *bpfgate_object_open_mem(const void *bytes, size_t size, const char *name) {
+    LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+    struct bpf_object *obj = bpf_object__open_mem(bytes, size, &opts);
+    if (libbpf_get_error(obj)) { errno = -(int)libbpf_get_error(obj); return NULL; }
+    return obj;
+}
+
+struct bpf_object *bpfgate_object_open_file(const char *path) {
+    struct bpf_object *obj = bpf_object__open_file(path, NULL);
+    if (libbpf_get_error(obj)) { errno = -(int)libbpf_get_error(obj); return NULL; }
+    return obj;
+}
+
+// ---- libbpf print capture -------------------------------------------------------------------
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *log_buf;
+static size_t log_len, log_cap;
+static int log_capturing;
+static int log_verbose;
+
+static int bpfgate_print(enum libbpf_print_level level, const char *fmt, va_list args) {
+    va_list copy;
+    va_copy(copy, args);
+    if (log_verbose > 1 || (log_verbose == 1 && level != LIBBPF_DEBUG)) {
+        va_list echo;
+        va_copy(echo, copy);
+        vfprintf(stderr, fmt, echo);
+        va_end(echo);
+    }
+    if (level != LIBBPF_DEBUG) {
+        pthread_mutex_lock(&log_lock);
+        if (log_capturing) {
+            char tmp[4096];
+            int n = vsnprintf(tmp, sizeof tmp, fmt, copy);
+            if (n > 0) {
+                size_t len = (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1;
+                if (log_len + len + 1 > log_cap) {
+                    size_t cap = log_cap ? log_cap * 2 : 8192;
+                    while (cap < log_len + len + 1) cap *= 2;
+                    char *grown = realloc(log_buf, cap);
+                    if (grown) { log_buf = grown; log_cap = cap; }
+                }
+                if (log_len + len + 1 <= log_cap) {
+                    memcpy(log_buf + log_len, tmp, len);
+                    log_len += len;
+                    log_buf[log_len] = 0;
+                }
+            }
+        }
+        pthread_mutex_unlock(&log_lock);
+    }
+    va_end(copy);
+    return 0;
+}
+
+void bpfgate_log_set_verbose(int verbose) {
+    log_verbose = verbose;
+    libbpf_set_print(bpfgate_print);
+}
+
+void bpfgate_log_capture_begin(void) {
+    libbpf_set_print(bpfgate_print);
+    pthread_mutex_lock(&log_lock);
+    log_capturing = 1;
+    log_len = 0;
+    if (log_buf) log_buf[0] = 0;
+    pthread_mutex_unlock(&log_lock);
+}
+
+char *bpfgate_log_capture_end(void) {
+    pthread_mutex_lock(&log_lock);
+    log_capturing = 0;
+    char *out = strdup(log_buf ? log_buf : "");
+    log_len = 0;
+    pthread_mutex_unlock(&log_lock);
+    return out;
+}
+
+// ---- iteration --------------------------------------------------------------------------------
+struct bpf_program *bpfgate_object_program_at(struct bpf_object *obj, int index) {
+    struct bpf_program *prog;
+    int i = 0;
+    bpf_object__for_each_program(prog, obj) {
+        if (i++ == index) return prog;
+    }
+    return NULL;
+}
+
+struct bpf_map *bpfgate_object_map_at(struct bpf_object *obj, int index) {
+    struct bpf_map *map;
+    int i = 0;
+    bpf_object__for_each_map(map, obj) {
+        if (i++ == index) return map;
+    }
+    return NULL;
+}
+
+// ---- maps ---------------------------------------------------------------------------------------
+int bpfgate_map_create(enum bpf_map_type type, const char *name, uint32_t key_size, uint32_t value_size,
+                       uint32_t max_entries, uint32_t map_flags) {
+    LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = map_flags);
+    return bpf_map_create(type, name, key_size, value_size, max_entries, &opts);
+}
+
+int bpfgate_map_update_batch(int fd, const void *keys, const void *values, uint32_t *count, uint64_t elem_flags) {
+    LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = elem_flags);
+    return bpf_map_update_batch(fd, keys, values, count, &opts);
+}
+
+int bpfgate_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, uint32_t *count) {
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    return bpf_map_lookup_batch(fd, in_batch, out_batch, keys, values, count, &opts);
+}
+
+// ---- programs -----------------------------------------------------------------------------------
+struct bpf_link *bpfgate_attach_uprobe(struct bpf_program *prog, int retprobe, const char *binary, const char *func) {
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = func, .retprobe = retprobe != 0);
+    struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, -1, binary, 0, &opts);
+    if (libbpf_get_error(link)) { errno = -(int)libbpf_get_error(link); return NULL; }
+    return link;
+}
+
+int bpfgate_prog_test_run(int prog_fd, const void *data_in, uint32_t data_size, uint32_t repeat,
+                          struct bpfgate_test_run_result *result) {
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data_in, .data_size_in = data_size, .repeat = (int)repeat);
+    int err = bpf_prog_test_run_opts(prog_fd, &opts);
+    if (err) return err;
+    result->retval = opts.retval;
+    result->duration_ns = opts.duration;
+    return 0;
+}
+
+int bpfgate_prog_info(int prog_fd, struct bpfgate_prog_info *out) {
+    struct bpf_prog_info info;
+    uint32_t len = sizeof info;
+    memset(&info, 0, sizeof info);
+    int err = bpf_obj_get_info_by_fd(prog_fd, &info, &len);
+    if (err) return err;
+    memset(out, 0, sizeof *out);
+    out->id = info.id;
+    out->type = info.type;
+    out->verified_insns = info.verified_insns;
+    out->xlated_prog_len = info.xlated_prog_len;
+    out->jited_prog_len = info.jited_prog_len;
+    out->nr_map_ids = info.nr_map_ids;
+    out->run_time_ns = info.run_time_ns;
+    out->run_cnt = info.run_cnt;
+    out->recursion_misses = info.recursion_misses;
+    memcpy(out->name, info.name, sizeof out->name);
+    out->name[sizeof out->name - 1] = 0;
+    return 0;
+}
+
+__attribute__((noinline, used, visibility("default")))
+uint64_t bpfgate_uprobe_target(uint64_t x) {
+    __asm__ volatile("" : "+r"(x));
+    return x + 1;
+}
