@@ -1,0 +1,154 @@
+import CBPFGateShim
+import CLibBPF
+import Foundation
+
+/// A libbpf object (`struct bpf_object`): opened from bytes or a file, then loaded into the kernel.
+/// Closing it (explicitly or on deinit) unloads its programs and maps; links must be destroyed first or
+/// kept alive by their owner, which `BPFLink` does by holding the object.
+public final class BPFObject {
+    let handle: OpaquePointer
+    /// The object's name (libbpf's `object_name`).
+    public let name: String
+    /// The ELF bytes, kept alive as long as libbpf may read them.
+    private let storage: UnsafeMutableRawBufferPointer?
+    public private(set) var isLoaded = false
+    private var isClosed = false
+
+    /// Opens an object from its ELF bytes (`bpf_object__open_mem`).
+    public init(bytes: [UInt8], name: String) throws {
+        BPFLibrary.configure()
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
+        guard let handle = bpfgate_object_open_mem(storage.baseAddress, bytes.count, name) else {
+            let code = errno
+            storage.deallocate()
+            throw BPFError.call("bpf_object__open_mem(\(name))", errno: code)
+        }
+        self.handle = handle
+        self.name = name
+        self.storage = storage
+    }
+
+    /// Opens an object file (`bpf_object__open_file`).
+    public init(path: String) throws {
+        BPFLibrary.configure()
+        guard let handle = bpfgate_object_open_file(path) else {
+            throw BPFError.call("bpf_object__open_file(\(path))", errno: errno)
+        }
+        self.handle = handle
+        self.name = String(cString: bpf_object__name(handle))
+        self.storage = nil
+    }
+
+    deinit { close() }
+
+    /// Every program of the object, in section order.
+    public var programs: [BPFProgram] {
+        var result: [BPFProgram] = []
+        var index: Int32 = 0
+        while let p = bpfgate_object_program_at(handle, index) {
+            result.append(BPFProgram(object: self, handle: p))
+            index += 1
+        }
+        return result
+    }
+
+    /// The program named `name` (the C function's name).
+    public func program(named name: String) throws -> BPFProgram {
+        guard let p = bpf_object__find_program_by_name(handle, name) else {
+            throw BPFError.notFound(kind: "program", name: name, object: self.name)
+        }
+        return BPFProgram(object: self, handle: p)
+    }
+
+    /// Names of the object's maps (including libbpf's internal `.bss`/`.rodata` maps).
+    public var mapNames: [String] {
+        var names: [String] = []
+        var index: Int32 = 0
+        while let m = bpfgate_object_map_at(handle, index) {
+            names.append(String(cString: bpf_map__name(m)))
+            index += 1
+        }
+        return names
+    }
+
+    /// A map of the loaded object. The map stays valid while the object is open.
+    public func map(named name: String) throws -> BPFMap {
+        guard let m = bpf_object__find_map_by_name(handle, name) else {
+            throw BPFError.notFound(kind: "map", name: name, object: self.name)
+        }
+        return BPFMap(objectMap: m, owner: self)
+    }
+
+    /// Sets `max_entries` of a map before load (`bpf_map__set_max_entries`).
+    public func setMaxEntries(_ entries: UInt32, ofMap name: String) throws {
+        guard let m = bpf_object__find_map_by_name(handle, name) else {
+            throw BPFError.notFound(kind: "map", name: name, object: self.name)
+        }
+        let err = bpf_map__set_max_entries(m, entries)
+        if err != 0 { throw BPFError.call("bpf_map__set_max_entries(\(name))", errno: -err) }
+    }
+
+    /// Loads every program whose autoload is on and creates the maps (`bpf_object__load`).
+    /// On failure the error carries libbpf's messages, which include the verifier log.
+    public func load() throws {
+        try Privileges.current().require(.loadPrograms)
+        bpfgate_log_capture_begin()
+        let err = bpf_object__load(handle)
+        let captured = bpfgate_log_capture_end()
+        let log = captured.map { String(cString: $0) } ?? ""
+        free(captured)
+        if err != 0 {
+            throw BPFError.load(object: name, errno: -err, verifierLog: BPFObject.verifierSection(of: log))
+        }
+        isLoaded = true
+    }
+
+    /// Unloads programs and maps and frees libbpf's state (`bpf_object__close`). Idempotent.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        bpf_object__close(handle)
+        storage?.deallocate()
+    }
+
+    /// The verifier's own lines if libbpf framed them, else everything libbpf said.
+    static func verifierSection(of log: String) -> String {
+        guard let start = log.range(of: "-- BEGIN PROG LOAD LOG --") else { return log }
+        let rest = log[start.upperBound...]
+        let end = rest.range(of: "-- END PROG LOAD LOG --")?.lowerBound ?? rest.endIndex
+        return String(rest[..<end]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Process-wide libbpf settings.
+public enum BPFLibrary {
+    private static let once: Void = { bpfgate_log_set_verbose(0) }()
+
+    /// Installs bpfgate's print callback (silent unless verbose); called before any libbpf use.
+    public static func configure() { _ = once }
+
+    /// Echo libbpf's messages to stderr: 0 silent, 1 warnings, 2 everything.
+    public static func setVerbosity(_ level: Int) { bpfgate_log_set_verbose(Int32(level)) }
+
+    /// libbpf's version, e.g. "1.1".
+    public static var version: String { "\(libbpf_major_version()).\(libbpf_minor_version())" }
+
+    /// Number of possible CPUs (the per-CPU value stride).
+    public static var possibleCPUs: Int { Int(max(libbpf_num_possible_cpus(), 1)) }
+
+    /// Ids of every BPF program loaded in the kernel right now (`bpf_prog_get_next_id`).
+    public static func loadedProgramIDs() throws -> [UInt32] {
+        var ids: [UInt32] = []
+        var id: UInt32 = 0
+        while true {
+            var next: UInt32 = 0
+            if bpf_prog_get_next_id(id, &next) != 0 {
+                if errno == ENOENT { return ids }
+                throw BPFError.call("bpf_prog_get_next_id", errno: errno)
+            }
+            ids.append(next)
+            id = next
+        }
+    }
+}

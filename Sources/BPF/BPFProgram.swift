@@ -1,0 +1,159 @@
+import CBPFGateShim
+import CLibBPF
+import Foundation
+
+/// A program of a `BPFObject` (`struct bpf_program`). Valid while its object is open.
+public struct BPFProgram {
+    public let object: BPFObject
+    let handle: OpaquePointer
+
+    init(object: BPFObject, handle: OpaquePointer) {
+        self.object = object
+        self.handle = handle
+    }
+
+    /// The C function's name.
+    public var name: String { String(cString: bpf_program__name(handle)) }
+    /// The ELF section, e.g. `tracepoint/syscalls/sys_enter_getppid`.
+    public var section: String { String(cString: bpf_program__section_name(handle)) }
+    /// The program's fd once loaded, else -1.
+    public var fd: Int32 { bpf_program__fd(handle) }
+    /// libbpf's name for the program type, e.g. `tracepoint`.
+    public var typeName: String {
+        guard let s = libbpf_bpf_prog_type_str(bpf_program__type(handle)) else { return "unknown" }
+        return String(cString: s)
+    }
+
+    /// Whether `bpf_object__load` loads this program (`bpf_program__set_autoload`); set before load.
+    public func setAutoload(_ on: Bool) throws {
+        let err = bpf_program__set_autoload(handle, on)
+        if err != 0 { throw BPFError.call("bpf_program__set_autoload(\(name))", errno: -err) }
+    }
+
+    /// Attaches by the section's own description (`bpf_program__attach`): tracepoints, raw_tp, tp_btf,
+    /// kprobes, fentry/fexit.
+    public func attach() throws -> BPFLink {
+        try link(bpf_program__attach(handle), call: "bpf_program__attach(\(name))")
+    }
+
+    /// Attaches an XDP program to an interface through a BPF link (`bpf_program__attach_xdp`):
+    /// the kernel detaches it when the link's last fd closes, also if the process dies.
+    public func attachXDP(ifindex: Int32) throws -> BPFLink {
+        try Privileges.current().require(.attachNetwork)
+        return try link(bpf_program__attach_xdp(handle, ifindex), call: "bpf_program__attach_xdp(\(name))")
+    }
+
+    /// Attaches a uprobe (or uretprobe) to `function` of the ELF file `binary` (`bpf_program__attach_uprobe_opts`).
+    public func attachUprobe(binary: String, function: String, retprobe: Bool = false) throws -> BPFLink {
+        guard let l = bpfgate_attach_uprobe(handle, retprobe ? 1 : 0, binary, function) else {
+            throw BPFError.call("bpf_program__attach_uprobe_opts(\(name), \(function))", errno: errno)
+        }
+        return BPFLink(handle: l, object: object, name: name)
+    }
+
+    /// Attaches a cgroup program to the cgroup directory at `path` (`bpf_program__attach_cgroup`).
+    public func attachCgroup(path: String) throws -> BPFLink {
+        let cgroup = open(path, O_RDONLY | O_DIRECTORY)
+        if cgroup < 0 { throw BPFError.call("open(\(path))", errno: errno) }
+        defer { Foundation.close(cgroup) }
+        return try link(bpf_program__attach_cgroup(handle, cgroup), call: "bpf_program__attach_cgroup(\(name))")
+    }
+
+    private func link(_ raw: OpaquePointer?, call: String) throws -> BPFLink {
+        let err = libbpf_get_error(UnsafeRawPointer(raw))
+        guard let raw, err == 0 else { throw BPFError.call(call, errno: Int32(-err)) }
+        return BPFLink(handle: raw, object: object, name: name)
+    }
+
+    /// Kernel-side facts about the loaded program (`bpf_obj_get_info_by_fd`).
+    public func info() throws -> ProgramInfo {
+        try ProgramInfo(fd: fd, name: name)
+    }
+
+    /// Runs the program once or `repeat` times on `input` (`bpf_prog_test_run_opts`).
+    public func testRun(input: [UInt8] = [], repeat count: UInt32 = 1) throws -> TestRunResult {
+        var result = bpfgate_test_run_result()
+        let err = input.withUnsafeBytes { buf in
+            bpfgate_prog_test_run(fd, buf.baseAddress, UInt32(buf.count), count, &result)
+        }
+        if err != 0 { throw BPFError.call("bpf_prog_test_run_opts(\(name))", errno: -err) }
+        return TestRunResult(returnValue: result.retval, durationNanoseconds: result.duration_ns)
+    }
+}
+
+/// What the kernel reports about a loaded program.
+public struct ProgramInfo: Sendable, Equatable {
+    public let id: UInt32
+    public let name: String
+    /// Cumulative run time and run count; they advance only while bpf_stats is on.
+    public let runTimeNanoseconds: UInt64
+    public let runCount: UInt64
+    public let verifiedInstructions: UInt32
+    public let xlatedBytes: UInt32
+    public let jitedBytes: UInt32
+    public let recursionMisses: UInt64
+
+    /// Reads the info of the program behind `fd`.
+    public init(fd: Int32, name: String) throws {
+        var raw = bpfgate_prog_info()
+        let err = bpfgate_prog_info(fd, &raw)
+        if err != 0 { throw BPFError.call("bpf_obj_get_info_by_fd(\(name))", errno: -err) }
+        id = raw.id
+        self.name = name
+        runTimeNanoseconds = raw.run_time_ns
+        runCount = raw.run_cnt
+        verifiedInstructions = raw.verified_insns
+        xlatedBytes = raw.xlated_prog_len
+        jitedBytes = raw.jited_prog_len
+        recursionMisses = raw.recursion_misses
+    }
+}
+
+/// The answer of one BPF_PROG_TEST_RUN.
+public struct TestRunResult: Sendable, Equatable {
+    public let returnValue: UInt32
+    /// Average ns per run as the kernel measured it (only for types that support `repeat`).
+    public let durationNanoseconds: UInt32
+}
+
+/// An attachment (`struct bpf_link`). Destroying it detaches the program; deinit destroys it too.
+public final class BPFLink {
+    private var handle: OpaquePointer?
+    /// Keeps the program's object open while attached.
+    private let object: BPFObject
+    public let programName: String
+
+    init(handle: OpaquePointer, object: BPFObject, name: String) {
+        self.handle = handle
+        self.object = object
+        self.programName = name
+    }
+
+    deinit { destroy() }
+
+    /// Detaches (`bpf_link__destroy`). Idempotent.
+    public func destroy() {
+        if let h = handle { bpf_link__destroy(h) }
+        handle = nil
+    }
+}
+
+/// bpf_stats through `bpf_enable_stats(BPF_STATS_RUN_TIME)`: on while this value's fd is open, so it
+/// restores itself when closed or when the process dies; never through the sysctl.
+public final class BPFStatsSession {
+    private var fd: Int32
+
+    public init() throws {
+        try Privileges.current().require(.enableStats)
+        let fd = bpf_enable_stats(BPF_STATS_RUN_TIME)
+        if fd < 0 { throw BPFError.call("bpf_enable_stats(BPF_STATS_RUN_TIME)", errno: -fd) }
+        self.fd = fd
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if fd >= 0 { Foundation.close(fd) }
+        fd = -1
+    }
+}

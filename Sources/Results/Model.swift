@@ -1,0 +1,249 @@
+import Foundation
+
+/// The results file: everything a run measured, with enough identity to know what it can be compared to.
+/// BMF is derived from it (`BMF.document(from:)`), never the other way round.
+public struct ResultsFile: Codable, Equatable, Sendable {
+    /// Bumped on any change that an older reader would misread.
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion: Int
+    public var testbed: Testbed
+    public var run: RunMetadata
+    public var benchmarks: [BenchmarkResult]
+
+    public init(testbed: Testbed, run: RunMetadata, benchmarks: [BenchmarkResult]) {
+        schemaVersion = Self.currentSchemaVersion
+        self.testbed = testbed
+        self.run = run
+        self.benchmarks = benchmarks
+    }
+}
+
+/// What makes numbers comparable: the same kernel, CPU, libraries and compiler. Never the commit.
+public struct Testbed: Codable, Equatable, Hashable, Sendable {
+    /// A short name: `--testbed NAME`, or automatic (`Testbed.automaticName`).
+    public var name: String
+    public var kernelRelease: String
+    public var architecture: String
+    public var cpuModel: String
+    public var cpuCount: Int
+    public var libbpfVersion: String
+    /// First line of `clang --version` of the compiler that built the BPF objects.
+    public var clangVersion: String
+    public var jitEnabled: Bool
+    /// net.core.bpf_jit_harden: 0 off, 1 unprivileged only, 2 all.
+    public var jitHarden: Int
+
+    public init(name: String? = nil, kernelRelease: String, architecture: String, cpuModel: String, cpuCount: Int,
+                libbpfVersion: String, clangVersion: String, jitEnabled: Bool, jitHarden: Int) {
+        self.kernelRelease = kernelRelease
+        self.architecture = architecture
+        self.cpuModel = cpuModel
+        self.cpuCount = cpuCount
+        self.libbpfVersion = libbpfVersion
+        self.clangVersion = clangVersion
+        self.jitEnabled = jitEnabled
+        self.jitHarden = jitHarden
+        self.name = ""
+        self.name = name ?? automaticName
+    }
+
+    /// The fields that define the identity, in a fixed order (the name is a label, not identity).
+    public var identityFields: [String] {
+        [kernelRelease, architecture, cpuModel, String(cpuCount), libbpfVersion, clangVersion,
+         jitEnabled ? "jit" : "nojit", "harden\(jitHarden)"]
+    }
+
+    /// Whether two testbeds would give comparable numbers (same identity, whatever their names).
+    public func isComparable(to other: Testbed) -> Bool { identityFields == other.identityFields }
+
+    /// `<arch>-k<kernel release>-<n>cpu-<8 hex of the identity's FNV-1a hash>`, e.g.
+    /// `x86_64-k6.18.44-2cpu-1a2b3c4d`: readable, and different whenever the identity differs.
+    public var automaticName: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in identityFields.joined(separator: "\u{1f}").utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let release = kernelRelease.split(separator: "-").first.map(String.init) ?? kernelRelease
+        let short = String(format: "%08x", UInt32(truncatingIfNeeded: hash ^ (hash >> 32)))
+        return Naming.slug("\(architecture)-k\(release)-\(cpuCount)cpu-\(short)")
+    }
+}
+
+/// What differs from run to run.
+public struct RunMetadata: Codable, Equatable, Sendable {
+    /// A UUID made once per run (later: the upload's idempotency key).
+    public var id: String
+    public var toolVersion: String
+    /// ISO 8601 UTC.
+    public var startedAt: String
+    public var finishedAt: String
+    public var durationSeconds: Double
+    /// The benchmarked tree, when bpfgate ran inside a git work tree.
+    public var git: GitState?
+    public var bpfObjects: [ObjectDigest]
+    /// Background load during the run, e.g. `["cpu:80"]`; empty for none.
+    public var load: [String]
+    public var suites: [String]
+    /// The knobs that shaped the run (samples, batch size, map sizes ...), as text.
+    public var settings: [String: String]
+
+    public init(id: String, toolVersion: String, startedAt: String, finishedAt: String, durationSeconds: Double,
+                git: GitState?, bpfObjects: [ObjectDigest], load: [String], suites: [String], settings: [String: String]) {
+        self.id = id
+        self.toolVersion = toolVersion
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.durationSeconds = durationSeconds
+        self.git = git
+        self.bpfObjects = bpfObjects
+        self.load = load
+        self.suites = suites
+        self.settings = settings
+    }
+}
+
+public struct GitState: Codable, Equatable, Sendable {
+    public var commit: String
+    public var dirty: Bool
+    public init(commit: String, dirty: Bool) { self.commit = commit; self.dirty = dirty }
+}
+
+public struct ObjectDigest: Codable, Equatable, Sendable {
+    public var name: String
+    public var sha256: String
+    public init(name: String, sha256: String) { self.name = name; self.sha256 = sha256 }
+}
+
+/// One benchmark (a stable hierarchical name) and its measures.
+public struct BenchmarkResult: Codable, Equatable, Sendable {
+    public var name: String
+    public var suite: String
+    public var measures: [MeasureResult]
+
+    public init(name: String, suite: String, measures: [MeasureResult]) {
+        self.name = name
+        self.suite = suite
+        self.measures = measures
+    }
+
+    public func measure(_ slug: String) -> MeasureResult? { measures.first { $0.measure == slug } }
+}
+
+/// Which way is better.
+public enum Direction: String, Codable, Sendable {
+    case smallerIsBetter = "smaller-is-better"
+    case biggerIsBetter = "bigger-is-better"
+}
+
+/// Whether a measure produced numbers, and if not, why.
+public enum Status: Equatable, Sendable {
+    case ok
+    /// The operation makes no sense for this subject (delete on an array).
+    case notApplicable(String)
+    /// The kernel or machine does not offer it.
+    case unsupported(String)
+    /// It should have worked and did not.
+    case failed(String)
+
+    public var label: String {
+        switch self {
+        case .ok: return "ok"
+        case .notApplicable: return "not-applicable"
+        case .unsupported: return "unsupported"
+        case .failed: return "failed"
+        }
+    }
+
+    public var reason: String? {
+        switch self {
+        case .ok: return nil
+        case let .notApplicable(r), let .unsupported(r), let .failed(r): return r
+        }
+    }
+}
+
+/// One benchmark x measure: unit, direction, every raw sample, status and flags.
+public struct MeasureResult: Codable, Equatable, Sendable {
+    /// The BMF measure slug, e.g. `latency`, `memlock-bytes`.
+    public var measure: String
+    /// `ns`, `bytes`, ...
+    public var unit: String
+    public var direction: Direction
+    /// Every sample, in the order taken; empty unless status is ok.
+    public var samples: [Double]
+    public var status: Status
+    /// Marks that qualify the numbers (e.g. `nonlinear`); gating may exclude flagged measures.
+    public var flags: [String]
+
+    public init(measure: String, unit: String, direction: Direction, samples: [Double], status: Status = .ok,
+                flags: [String] = []) {
+        self.measure = measure
+        self.unit = unit
+        self.direction = direction
+        self.samples = samples
+        self.status = status
+        self.flags = flags
+    }
+
+    /// A measure that has no numbers, with the reason.
+    public static func without(_ measure: Measure, _ status: Status) -> MeasureResult {
+        MeasureResult(measure: measure.slug, unit: measure.unit, direction: measure.direction, samples: [], status: status)
+    }
+
+    private enum CodingKeys: String, CodingKey { case measure, unit, direction, samples, status, reason, flags }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        measure = try c.decode(String.self, forKey: .measure)
+        unit = try c.decode(String.self, forKey: .unit)
+        direction = try c.decode(Direction.self, forKey: .direction)
+        samples = try c.decode([Double].self, forKey: .samples)
+        flags = try c.decodeIfPresent([String].self, forKey: .flags) ?? []
+        let label = try c.decode(String.self, forKey: .status)
+        let reason = try c.decodeIfPresent(String.self, forKey: .reason) ?? ""
+        switch label {
+        case "ok": status = .ok
+        case "not-applicable": status = .notApplicable(reason)
+        case "unsupported": status = .unsupported(reason)
+        case "failed": status = .failed(reason)
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .status, in: c, debugDescription: "unknown status '\(label)'")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(measure, forKey: .measure)
+        try c.encode(unit, forKey: .unit)
+        try c.encode(direction, forKey: .direction)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(status.label, forKey: .status)
+        try c.encodeIfPresent(status.reason, forKey: .reason)
+        try c.encode(flags, forKey: .flags)
+    }
+}
+
+/// A measure's slug with its unit and direction, declared once.
+public struct Measure: Equatable, Sendable {
+    public let slug: String
+    public let unit: String
+    public let direction: Direction
+
+    public init(slug: String, unit: String, direction: Direction) {
+        self.slug = slug
+        self.unit = unit
+        self.direction = direction
+    }
+
+    /// Nanoseconds per operation (Bencher's built-in `latency`).
+    public static let latency = Measure(slug: "latency", unit: "ns", direction: .smallerIsBetter)
+    /// Bytes the kernel charges to memlock for a map.
+    public static let memlockBytes = Measure(slug: "memlock-bytes", unit: "bytes", direction: .smallerIsBetter)
+
+    /// A result with samples.
+    public func result(_ samples: [Double], flags: [String] = []) -> MeasureResult {
+        MeasureResult(measure: slug, unit: unit, direction: direction, samples: samples, status: .ok, flags: flags)
+    }
+}
