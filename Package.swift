@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "bpfgate", targets: ["bpfgate"]),
-        .library(name: "BPFGate", targets: ["Suites", "BPF", "Results", "Statistics"]),
+        .library(name: "BPFGate", targets: ["Suites", "BPF", "Results", "Reports", "Statistics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "Statistics", swiftSettings: swift5),
         .target(name: "Results", dependencies: ["Statistics"], swiftSettings: swift5),
 
+        .target(name: "Reports", dependencies: ["Results", "Statistics"], swiftSettings: swift5),
+
         // The Swift libbpf layer.
         .target(name: "BPF", dependencies: ["CLibBPF", "CBPFGateShim"], swiftSettings: swift5),
 
@@ -38,10 +40,10 @@ let package = Package(
 
         .executableTarget(
             name: "bpfgate",
-            dependencies: ["Suites", "Results", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Suites", "Results", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swift5),
 
-        .testTarget(name: "ResultsTests", dependencies: ["Results", "Statistics"],
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "Statistics", "Reports"],
                     exclude: ["Golden"], swiftSettings: swift5),
         .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFObjects", "Results"],
                     swiftSettings: swift5),

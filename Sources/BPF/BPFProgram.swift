@@ -157,3 +157,48 @@ public final class BPFStatsSession {
         fd = -1
     }
 }
+
+extension BPFProgram {
+    /// Attaches a tc program to `ifindex` (clsact through `bpf_tc_hook_create` + `bpf_tc_attach`). libbpf 1.1
+    /// has no tcx, so this is not a link: the returned attachment detaches, and removes the clsact qdisc if it
+    /// made it, when destroyed or deinitialized.
+    public func attachTC(ifindex: Int32, egress: Bool = false) throws -> TCAttachment {
+        try Privileges.current().require(.attachNetwork)
+        var created: Int32 = 0
+        var handle: UInt32 = 0
+        var priority: UInt32 = 0
+        let err = bpfgate_tc_attach(ifindex, egress ? 1 : 0, fd, &created, &handle, &priority)
+        if err != 0 { throw BPFError.call("bpf_tc_attach(\(name))", errno: -err) }
+        return TCAttachment(ifindex: ifindex, egress: egress, handle: handle, priority: priority,
+                            createdQdisc: created != 0, object: object)
+    }
+}
+
+/// A tc filter attached by `attachTC`; `destroy()` undoes exactly what the attach did.
+public final class TCAttachment {
+    let ifindex: Int32
+    let egress: Bool
+    let handle: UInt32
+    let priority: UInt32
+    let createdQdisc: Bool
+    private let object: BPFObject
+    private var attached = true
+
+    init(ifindex: Int32, egress: Bool, handle: UInt32, priority: UInt32, createdQdisc: Bool, object: BPFObject) {
+        self.ifindex = ifindex
+        self.egress = egress
+        self.handle = handle
+        self.priority = priority
+        self.createdQdisc = createdQdisc
+        self.object = object
+    }
+
+    deinit { try? destroy() }
+
+    public func destroy() throws {
+        guard attached else { return }
+        attached = false
+        let err = bpfgate_tc_detach(ifindex, egress ? 1 : 0, handle, priority, createdQdisc ? 1 : 0)
+        if err != 0 { throw BPFError.call("bpf_tc_detach", errno: -err) }
+    }
+}

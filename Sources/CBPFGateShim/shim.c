@@ -165,3 +165,32 @@ uint64_t bpfgate_uprobe_target(uint64_t x) {
     __asm__ volatile("" : "+r"(x));
     return x + 1;
 }
+
+// ---- tc -----------------------------------------------------------------------------------------
+int bpfgate_tc_attach(int ifindex, int egress, int prog_fd, int *created, uint32_t *handle, uint32_t *priority) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+    int err = bpf_tc_hook_create(&hook);
+    *created = err == 0;
+    if (err && err != -EEXIST) return err;
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
+    err = bpf_tc_attach(&hook, &opts);
+    if (err) {
+        if (*created) { hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS; bpf_tc_hook_destroy(&hook); }
+        return err;
+    }
+    *handle = opts.handle;
+    *priority = opts.priority;
+    return 0;
+}
+
+int bpfgate_tc_detach(int ifindex, int egress, uint32_t handle, uint32_t priority, int destroy_qdisc) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = priority);
+    int err = bpf_tc_detach(&hook, &opts);
+    if (destroy_qdisc) {
+        hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+        int err2 = bpf_tc_hook_destroy(&hook);
+        if (!err) err = err2;
+    }
+    return err;
+}

@@ -53,3 +53,9 @@ int bpfgate_prog_info(int prog_fd, struct bpfgate_prog_info *out);
 uint64_t bpfgate_uprobe_target(uint64_t x);
 
 #endif
+
+/// tc (clsact) through libbpf: creates the clsact qdisc on `ifindex` if absent (*created = 1 then),
+/// attaches `prog_fd` at ingress (egress when `egress`), and reports handle/priority for the detach.
+int bpfgate_tc_attach(int ifindex, int egress, int prog_fd, int *created, uint32_t *handle, uint32_t *priority);
+/// Detaches what bpfgate_tc_attach attached, and destroys the clsact qdisc when it created it.
+int bpfgate_tc_detach(int ifindex, int egress, uint32_t handle, uint32_t priority, int destroy_qdisc);

@@ -1,0 +1,57 @@
+import BPF
+import Foundation
+import Results
+
+/// What `bpfgate run` was asked to do.
+public struct RunRequest {
+    public var suites: [String]
+    /// Benchmark names must match this regex (searched, not anchored); nil for all.
+    public var filter: Regex<AnyRegexOutput>?
+    public var userMaps = UserMapConfig()
+    public var testbedName: String?
+
+    public init(suites: [String] = Catalog.suiteNames, filter: Regex<AnyRegexOutput>? = nil) {
+        self.suites = suites
+        self.filter = filter
+    }
+
+    func includes(_ name: String) -> Bool {
+        guard let filter else { return true }
+        return (try? filter.firstMatch(in: name)) != nil
+    }
+}
+
+/// The suites bpfgate knows, and the one place that runs them into a results file.
+public enum Catalog {
+    public static let suiteNames = [UserMapSuite.name]
+
+    /// Every benchmark x measure the request selects, without running anything.
+    public static func plan(_ request: RunRequest) -> [(suite: String, name: String, measure: Measure)] {
+        var out: [(String, String, Measure)] = []
+        if request.suites.contains(UserMapSuite.name) {
+            for p in UserMapSuite(config: request.userMaps).plan() where request.includes(p.name) {
+                out.append((UserMapSuite.name, p.name, p.measure))
+            }
+        }
+        return out
+    }
+
+    /// Runs the request and returns the results file.
+    public static func run(_ request: RunRequest, progress: (String) -> Void) throws -> ResultsFile {
+        let started = Date()
+        var benchmarks: [BenchmarkResult] = []
+        var settings: [String: String] = [:]
+        if request.suites.contains(UserMapSuite.name) {
+            benchmarks += try UserMapSuite(config: request.userMaps).run(include: request.includes, progress: progress)
+            settings.merge(request.userMaps.settings) { $1 }
+        }
+        let finished = Date()
+        let run = RunMetadata(
+            id: UUID().uuidString.lowercased(), toolVersion: Environment.toolVersion,
+            startedAt: Environment.timestamp(started), finishedAt: Environment.timestamp(finished),
+            durationSeconds: (finished.timeIntervalSince(started) * 1000).rounded() / 1000,
+            git: Environment.gitState(), bpfObjects: Environment.objectDigests, load: [], suites: request.suites,
+            settings: settings)
+        return ResultsFile(testbed: Environment.testbed(name: request.testbedName), run: run, benchmarks: benchmarks)
+    }
+}

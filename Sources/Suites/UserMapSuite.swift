@@ -1,0 +1,352 @@
+import BPF
+import Foundation
+import Results
+import Statistics
+
+/// The map types of the user-space suite, with their slug in benchmark names.
+public enum MapKind: String, CaseIterable, Sendable {
+    case hash
+    case array
+    case percpuHash = "percpu-hash"
+    case percpuArray = "percpu-array"
+    case lruHash = "lru-hash"
+    case lruPercpuHash = "lru-percpu-hash"
+    case hashNoPrealloc = "hash-noprealloc"
+
+    public var mapType: MapType {
+        switch self {
+        case .hash, .hashNoPrealloc: return .hash
+        case .array: return .array
+        case .percpuHash: return .percpuHash
+        case .percpuArray: return .percpuArray
+        case .lruHash: return .lruHash
+        case .lruPercpuHash: return .lruPercpuHash
+        }
+    }
+
+    public var flags: MapFlags { self == .hashNoPrealloc ? [.noPrealloc] : [] }
+    var isLRU: Bool { self == .lruHash || self == .lruPercpuHash }
+}
+
+/// The operations timed from user space, one `bpf(2)` call per element (batch ops: one call per batch).
+public enum MapOperation: String, CaseIterable, Sendable {
+    /// BPF_ANY over an existing key.
+    case update
+    /// Lookup of a present key.
+    case lookup
+    /// Lookup of a key that was never inserted.
+    case lookupMiss = "lookup-miss"
+    /// `bpf_map_update_batch` of existing keys; ns per element.
+    case batchUpdate = "batch-update"
+    /// `bpf_map_lookup_batch` from the start of the map; ns per element.
+    case batchLookup = "batch-lookup"
+    /// Delete of a present key.
+    case delete
+    /// BPF_NOEXIST of the keys just deleted (so the map stays full).
+    case insert
+
+    /// Why the operation makes no sense for `kind`, or nil when it does.
+    public func notApplicableReason(for kind: MapKind) -> String? {
+        guard kind.mapType.isArray else { return nil }
+        switch self {
+        case .delete: return "array elements cannot be deleted (the kernel answers EINVAL)"
+        case .insert: return "array elements always exist (BPF_NOEXIST answers EEXIST)"
+        case .lookupMiss: return "every index below max_entries exists; a larger one is a bounds check, not a miss"
+        default: return nil
+        }
+    }
+}
+
+/// Settings of the user-space map suite.
+public struct UserMapConfig: Sendable {
+    public var kinds: [MapKind] = MapKind.allCases
+    public var sizes: [Int] = [1024, 65536]
+    /// Timed samples per benchmark (after warm-up).
+    public var samples = 20
+    /// Untimed rounds before the samples.
+    public var warmup = 2
+    /// Operations per sample: the same for every map type and size, on distinct keys (a delete cannot hit
+    /// the same key twice), so at most the keys of the least-filled map (`maxBatch`).
+    public var batch = 512
+    /// How full LRU maps are filled, in percent. An LRU map evicts before it is full (each CPU takes free
+    /// nodes from the shared list in chunks of LOCAL_FREE_TARGET = 128 and the map shrinks when fewer are
+    /// free), so at 100 % every update would evict a key that a later lookup expects: at 50 % hits stay hits.
+    public var lruFillPercent = 50
+    /// Seed of the fixed pseudo-random key order.
+    public var seed: UInt64 = 0x6270_6667_6174_6521
+
+    public init() {}
+
+    /// The largest batch every map of these sizes can take: the smallest LRU fill.
+    public var maxBatch: Int { max(1, (sizes.min() ?? 1) * lruFillPercent / 100) }
+
+    public var settings: [String: String] {
+        ["user-maps.samples": String(samples), "user-maps.warmup": String(warmup), "user-maps.batch": String(batch),
+         "user-maps.sizes": sizes.map(String.init).joined(separator: ","),
+         "user-maps.lru-fill-percent": String(lruFillPercent), "user-maps.seed": String(seed, radix: 16)]
+    }
+}
+
+/// Map operations timed from user space (the seeds' map CRUD study).
+///
+/// Per map type and size: create the map, read memlock empty, fill every key (LRU maps: `lruFillPercent`),
+/// read memlock full, then run
+/// `warmup + samples` rounds. Each round takes the next `batch` keys of a fixed pseudo-random permutation and
+/// times each operation over those keys, operations interleaved within the round so that drift hits them
+/// alike. A sample is the round's elapsed CLOCK_MONOTONIC time divided by the operations in it.
+public struct UserMapSuite {
+    public static let name = "user-maps"
+    public let config: UserMapConfig
+
+    public init(config: UserMapConfig) { self.config = config }
+
+    static func benchmarkName(_ kind: MapKind, _ size: Int, _ leaf: String) -> String {
+        "user/map/\(kind.rawValue)/\(size)/\(leaf)"
+    }
+
+    /// Every benchmark x measure the suite would produce, in run order.
+    public func plan() -> [(name: String, measure: Measure)] {
+        var out: [(String, Measure)] = []
+        for kind in config.kinds {
+            for size in config.sizes {
+                out.append((Self.benchmarkName(kind, size, "empty"), .memlockBytes))
+                out.append((Self.benchmarkName(kind, size, "full"), .memlockBytes))
+                for op in MapOperation.allCases { out.append((Self.benchmarkName(kind, size, op.rawValue), .latency)) }
+            }
+        }
+        return out
+    }
+
+    /// Runs the benchmarks whose names `include` accepts. Throws only for failures that stop the whole
+    /// suite (missing privilege); a failing benchmark is recorded with status `failed`.
+    public func run(include: (String) -> Bool = { _ in true }, progress: (String) -> Void = { _ in }) throws
+        -> [BenchmarkResult]
+    {
+        try Privileges.current().require(.createMaps)
+        var results: [BenchmarkResult] = []
+        let groups = config.kinds.flatMap { kind in config.sizes.map { (kind, $0) } }
+        for (index, (kind, size)) in groups.enumerated() {
+            let wanted = ["empty", "full"] + MapOperation.allCases.map(\.rawValue)
+            let selected = Set(wanted.filter { include(Self.benchmarkName(kind, size, $0)) })
+            if selected.isEmpty { continue }
+            progress("[\(index + 1)/\(groups.count)] user/map/\(kind.rawValue)/\(size)")
+            results += try runGroup(kind: kind, size: size, selected: selected)
+        }
+        return results
+    }
+
+    private func runGroup(kind: MapKind, size: Int, selected: Set<String>) throws -> [BenchmarkResult] {
+        func result(_ leaf: String, _ m: MeasureResult) -> BenchmarkResult {
+            BenchmarkResult(name: Self.benchmarkName(kind, size, leaf), suite: Self.name, measures: [m])
+        }
+        func failAll(_ why: String) -> [BenchmarkResult] {
+            selected.sorted().map { leaf in
+                result(leaf, .without(leaf == "empty" || leaf == "full" ? .memlockBytes : .latency, .failed(why)))
+            }
+        }
+
+        let map: BPFMap
+        do {
+            map = try BPFMap.create(type: kind.mapType, name: "bpfgate_umap", keySize: 4, valueSize: 8,
+                                    maxEntries: size, flags: kind.flags)
+        } catch let error as BPFError where error.isPermissionDenied {
+            throw error
+        } catch let error as BPFError {
+            let status: Status = error.errno.map(Errno.meansUnsupported) == true
+                ? .unsupported("this kernel cannot create it: \(error)") : .failed(error.description)
+            return selected.sorted().map { leaf in
+                result(leaf, .without(leaf == "empty" || leaf == "full" ? .memlockBytes : .latency, status))
+            }
+        }
+
+        var out: [BenchmarkResult] = []
+        let bench = MapBench(map: map, batch: config.batch)
+        defer { bench.deallocate() }
+
+        if selected.contains("empty") {
+            out.append(result("empty", (try? map.memlockBytes()).map { Measure.memlockBytes.result([Double($0)]) }
+                ?? .without(.memlockBytes, .unsupported("the kernel shows no memlock in fdinfo"))))
+        }
+        let present: [UInt32]
+        do {
+            let count = kind.isLRU ? max(1, size * config.lruFillPercent / 100) : size
+            present = try bench.fill(count: count, checkPresence: kind.isLRU)
+        } catch {
+            return out + failAll("filling the map failed: \(error)")
+        }
+        if selected.contains("full") {
+            out.append(result("full", (try? map.memlockBytes()).map { Measure.memlockBytes.result([Double($0)]) }
+                ?? .without(.memlockBytes, .unsupported("the kernel shows no memlock in fdinfo"))))
+        }
+
+        var generator = SeededGenerator(seed: config.seed ^ UInt64(size))
+        let order = generator.permuted(present)
+        var ops: [MapOperation] = []
+        var outcomes: [MapOperation: OperationOutcome] = [:]
+        for op in MapOperation.allCases where selected.contains(op.rawValue) || (op == .delete && selected.contains("insert")) {
+            if let reason = op.notApplicableReason(for: kind) {
+                if selected.contains(op.rawValue) { outcomes[op] = .status(.notApplicable(reason)) }
+            } else {
+                ops.append(op)
+                outcomes[op] = .samples([])
+            }
+        }
+
+        for round in 0 ..< (config.warmup + config.samples) {
+            bench.prepareRound(keys: order, round: round, missOffset: UInt32(size))
+            for op in ops {
+                guard case var .samples(samples) = outcomes[op] else { continue }
+                switch bench.time(op) {
+                case let .success(ns):
+                    if round >= config.warmup { samples.append(ns) }
+                    outcomes[op] = .samples(samples)
+                case let .failure(status):
+                    outcomes[op] = .status(status.status)
+                }
+            }
+        }
+
+        for op in MapOperation.allCases where selected.contains(op.rawValue) {
+            switch outcomes[op] {
+            case let .samples(s)?: out.append(result(op.rawValue, Measure.latency.result(s)))
+            case let .status(st)?: out.append(result(op.rawValue, .without(.latency, st)))
+            case nil: break
+            }
+        }
+        return out
+    }
+}
+
+private enum OperationOutcome {
+    case samples([Double])
+    case status(Status)
+}
+
+/// The measuring hot path: buffers allocated once, raw libbpf calls, nothing else inside the timed loops.
+final class MapBench {
+    let map: BPFMap
+    let batch: Int
+    let valueStride: Int
+    let keys: UnsafeMutableBufferPointer<UInt32>
+    let missKeys: UnsafeMutableBufferPointer<UInt32>
+    let values: UnsafeMutableRawBufferPointer
+    let scratchKeys: UnsafeMutableBufferPointer<UInt32>
+    let scratchValues: UnsafeMutableRawBufferPointer
+    var cursor: UInt32 = 0
+
+    init(map: BPFMap, batch: Int) {
+        self.map = map
+        self.batch = batch
+        valueStride = map.valueBufferSize
+        keys = .allocate(capacity: batch)
+        missKeys = .allocate(capacity: batch)
+        scratchKeys = .allocate(capacity: batch)
+        values = .allocate(byteCount: valueStride * batch, alignment: 8)
+        scratchValues = .allocate(byteCount: valueStride * batch, alignment: 8)
+        for i in 0 ..< values.count { values[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
+    }
+
+    func deallocate() {
+        keys.deallocate()
+        missKeys.deallocate()
+        scratchKeys.deallocate()
+        values.deallocate()
+        scratchValues.deallocate()
+    }
+
+    /// Inserts keys 0..<count (untimed) and returns the keys present afterwards (LRU maps may evict early).
+    func fill(count: Int, checkPresence: Bool) throws -> [UInt32] {
+        for k in 0 ..< UInt32(count) {
+            var key = k
+            try map.update(key: &key, value: values.baseAddress!, flags: .any)
+        }
+        guard checkPresence else { return Array(0 ..< UInt32(count)) }
+        return try (0 ..< UInt32(count)).filter { k in
+            var key = k
+            return try map.lookup(key: &key, value: scratchValues.baseAddress!)
+        }
+    }
+
+    /// The round's keys: the next `batch` keys of `order`, wrapping; miss keys are never inserted.
+    func prepareRound(keys order: [UInt32], round: Int, missOffset: UInt32) {
+        let start = (round * batch) % max(order.count, 1)
+        for i in 0 ..< batch {
+            let k = order.isEmpty ? UInt32(i) : order[(start + i) % order.count]
+            keys[i] = k
+            missKeys[i] = k &+ missOffset
+        }
+    }
+
+    /// ns per element of one timed batch, or the status that ends this operation.
+    func time(_ op: MapOperation) -> Result<Double, StatusError> {
+        let value = UnsafeRawPointer(values.baseAddress!)
+        let out = scratchValues.baseAddress!
+        var failure: (call: String, err: Int32, key: UInt32)?
+        var elements = batch
+        let t0: UInt64
+        let t1: UInt64
+        switch op {
+        case .update, .insert:
+            let flag: UpdateFlag = op == .insert ? .noExist : .any
+            t0 = monotonicNanoseconds()
+            for i in 0 ..< batch {
+                let err = map.rawUpdate(keys.baseAddress! + i, value, flags: flag)
+                if err != 0 { failure = ("bpf_map_update_elem", err, keys[i]); break }
+            }
+            t1 = monotonicNanoseconds()
+        case .lookup:
+            t0 = monotonicNanoseconds()
+            for i in 0 ..< batch {
+                let err = map.rawLookup(keys.baseAddress! + i, out)
+                if err != 0 { failure = ("bpf_map_lookup_elem", err, keys[i]); break }
+            }
+            t1 = monotonicNanoseconds()
+        case .lookupMiss:
+            t0 = monotonicNanoseconds()
+            for i in 0 ..< batch {
+                let err = map.rawLookup(missKeys.baseAddress! + i, out)
+                if err != -ENOENT { failure = ("bpf_map_lookup_elem (expected ENOENT)", err == 0 ? -EEXIST : err, missKeys[i]); break }
+            }
+            t1 = monotonicNanoseconds()
+        case .delete:
+            t0 = monotonicNanoseconds()
+            for i in 0 ..< batch {
+                let err = map.rawDelete(keys.baseAddress! + i)
+                if err != 0 { failure = ("bpf_map_delete_elem", err, keys[i]); break }
+            }
+            t1 = monotonicNanoseconds()
+        case .batchUpdate:
+            var count = UInt32(batch)
+            t0 = monotonicNanoseconds()
+            let err = map.rawUpdateBatch(keys: keys.baseAddress!, values: value, count: &count)
+            t1 = monotonicNanoseconds()
+            if err != 0 { return .failure(Self.batchStatus("bpf_map_update_batch", err)) }
+            elements = Int(count)
+        case .batchLookup:
+            var count = UInt32(batch)
+            t0 = monotonicNanoseconds()
+            let err = map.rawLookupBatch(keys: scratchKeys.baseAddress!, values: out, cursor: &cursor, count: &count)
+            t1 = monotonicNanoseconds()
+            if err != 0 && err != -ENOENT { return .failure(Self.batchStatus("bpf_map_lookup_batch", err)) }
+            elements = Int(count)
+        }
+        if let f = failure {
+            return .failure(StatusError(.failed("\(f.call) on \(map.type.name) key \(f.key) failed: \(Errno.describe(-f.err))")))
+        }
+        guard elements > 0 else { return .failure(StatusError(.failed("the batch returned no elements"))) }
+        return .success(Double(t1 &- t0) / Double(elements))
+    }
+
+    static func batchStatus(_ call: String, _ err: Int32) -> StatusError {
+        if Errno.meansUnsupported(-err) {
+            return StatusError(.unsupported("\(call) is not offered for this map type here: \(Errno.describe(-err))"))
+        }
+        return StatusError(.failed("\(call) failed: \(Errno.describe(-err))"))
+    }
+}
+
+/// A Status carried through `Result`.
+struct StatusError: Error {
+    let status: Status
+    init(_ status: Status) { self.status = status }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Results
+
+/// The root command: configuration only.
+struct BPFGate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bpfgate",
+        abstract: "Benchmark BPF maps, helpers and programs, and gate changes on regressions.",
+        version: "0.1.0",
+        subcommands: [RunCommand.self, ListCommand.self, DoctorCommand.self])
+}
+
+@main
+enum Main {
+    static func main() {
+        let command: ParsableCommand
+        do {
+            command = try BPFGate.parseAsRoot()
+        } catch {
+            // --help and --version exit 0 with their text; usage errors give one line and exit 64.
+            if BPFGate.exitCode(for: error) == .success { BPFGate.exit(withError: error) }
+            let message = BPFGate.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+            FileHandle.standardError.write(Data("bpfgate: error: \(message) (see 'bpfgate --help')\n".utf8))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        do {
+            var command = command
+            try command.run()
+            Lifecycle.exit(.ok)
+        } catch let exit as Lifecycle.Exit {
+            Lifecycle.exit(exit.status)
+        } catch {
+            let (status, message) = Lifecycle.classify(error)
+            Lifecycle.fail(status, message)
+        }
+    }
+}

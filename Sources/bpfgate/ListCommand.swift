@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import Results
+import Suites
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the benchmarks a run would produce.")
+
+    @OptionGroup var selection: SelectionOptions
+
+    @Flag(help: "Print JSON: [{suite, benchmark, measure, unit, direction}].")
+    var json = false
+
+    func run() throws {
+        let plan = Catalog.plan(try selection.request())
+        if json {
+            let rows = plan.map { ["suite": $0.suite, "benchmark": $0.name, "measure": $0.measure.slug,
+                                   "unit": $0.measure.unit, "direction": $0.measure.direction.rawValue] }
+            let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        } else {
+            for p in plan { print("\(p.name)  \(p.measure.slug) (\(p.measure.unit), \(p.measure.direction.rawValue))") }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import BPFObjects
-print(EmbeddedBPFObject.all.map { "\($0.name) \($0.sha256) \($0.bytes.count)" })
