@@ -1,0 +1,36 @@
+import CBPFGateShim
+import Foundation
+
+/// A function of bpfgate's own binary for uprobes to attach to (`bpfgate_uprobe_target` in the C shim).
+public enum UprobeTarget {
+    public static let symbol = "bpfgate_uprobe_target"
+
+    /// The binary that holds the symbol: this executable.
+    public static var binary: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+    }
+
+    /// Calls the target `times` times; the result keeps the calls from being optimized away.
+    @discardableResult
+    public static func call(times: Int) -> UInt64 {
+        var x: UInt64 = 0
+        for _ in 0 ..< times { x = bpfgate_uprobe_target(x) }
+        return x
+    }
+}
+
+/// tracefs, which libbpf needs to attach tracepoints (it reads the event's id there).
+public enum TraceFS {
+    public static let path = "/sys/kernel/tracing"
+
+    public static var isMounted: Bool {
+        FileManager.default.fileExists(atPath: "\(path)/events") || FileManager.default.fileExists(atPath: "/sys/kernel/debug/tracing/events")
+    }
+
+    /// Mounts tracefs at /sys/kernel/tracing; the caller unmounts with `unmount()` (register it for clean-up).
+    public static func mount() throws {
+        if Glibc.mount("nodev", path, "tracefs", 0, nil) != 0 { throw BPFError.call("mount(tracefs, \(path))", errno: errno) }
+    }
+
+    public static func unmount() { _ = umount2(path, Int32(MNT_DETACH)) }
+}
