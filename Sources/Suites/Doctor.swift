@@ -223,13 +223,13 @@ public enum Doctor {
     /// set-ups, at /sys/fs/cgroup/unified).
     static func ownCgroupPath() throws -> String {
         let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
-        guard let root = mounts.split(separator: "\n").map({ $0.split(separator: " ") })
-            .first(where: { $0.count > 2 && $0[2] == "cgroup2" }).map({ String($0[1]) }) else {
+        let fields: [[Substring]] = mounts.split(separator: "\n").map { $0.split(separator: " ") }
+        guard let entry = fields.first(where: { $0.count > 2 && $0[2] == "cgroup2" }) else {
             throw SystemCallError(call: "finding a cgroup v2 mount in /proc/self/mounts", errno: ENOENT)
         }
         let text = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
         let rel = text.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) } ?? "/"
-        return root + (rel == "/" ? "" : rel)
+        return String(entry[1]) + (rel == "/" ? "" : rel)
     }
 
     /// Makes events the hook sees: syscalls, calls of the uprobe target, or UDP datagrams over loopback.
