@@ -1,0 +1,276 @@
+import BPF
+import BPFObjects
+import Foundation
+import Results
+import Suites
+import Testing
+
+/// Every test that touches the kernel lives under this one serialized suite, so no two run at once
+/// (Swift Testing runs tests in parallel by default) and the loaded-program check sees only its own test.
+@Suite(.serialized, .enabled(if: Privileged.enabled,
+                             "needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, CAP_NET_ADMIN); in CI (CI=true) these never skip"))
+struct PrivilegedTests {
+    @Test func privileges_arePresent() {
+        #expect(Privileged.missing.isEmpty, "missing \(Privileged.missing.map(\.name)); the privileged tests must run as root")
+    }
+}
+
+// MARK: the libbpf layer
+
+extension PrivilegedTests {
+    @Suite struct ObjectTests {
+        /// Opens the embedded probes object with only `program` set to load.
+        static func probes(only program: String) throws -> BPFObject {
+            let object = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
+            for p in object.programs { try p.setAutoload(p.name == program) }
+            try object.load()
+            return object
+        }
+
+        @Test func embeddedObjects_carryDigestAndCompiler() throws {
+            #expect(EmbeddedBPFObject.all.map(\.name).sorted() == ["probes", "testcases"])
+            let probes = try #require(EmbeddedBPFObject.named("probes"))
+            #expect(probes.sha256.count == 64)
+            #expect(probes.compiler.contains("clang"))
+            #expect(Array(probes.bytes.prefix(4)) == [0x7f, 0x45, 0x4c, 0x46])  // ELF
+        }
+
+        @Test func rawTracepoint_countsEventsAndStatsSeeThem() throws {
+            try expectKernelLeftAsFound {
+                let object = try Self.probes(only: "probe_raw_tp")
+                defer { object.close() }
+                #expect(object.programs.map(\.name).contains("probe_xdp"))
+                try object.map(named: "probe_cfg").update(UInt32(0), (UInt32(getpid()), UInt32(0)))
+                let prog = try object.program(named: "probe_raw_tp")
+                #expect(prog.section == "raw_tracepoint/sys_enter")
+                let hits = try object.map(named: "hits")
+                let stats = try BPFStatsSession()
+                let link = try prog.attach()
+                for _ in 0 ..< 1000 { _ = getppid() }
+                let info = try prog.info()
+                link.destroy()
+                stats.close()
+                let seen = try hits.sumPerCPU(UInt32(1))
+                #expect(seen >= 1000)
+                #expect(info.runCount >= 1000)
+                #expect(info.runTimeNanoseconds > 0)
+                #expect(info.verifiedInstructions > 0)
+                #expect(info.xlatedBytes > 0 && info.jitedBytes > 0)
+                for _ in 0 ..< 100 { _ = getppid() }
+                #expect(try hits.sumPerCPU(UInt32(1)) == seen, "the program still ran after its link was destroyed")
+            }
+        }
+
+        @Test func xdp_testRunReturnsPassAndDuration() throws {
+            try expectKernelLeftAsFound {
+                let object = try Self.probes(only: "probe_xdp")
+                defer { object.close() }
+                let frame = [UInt8](repeating: 0, count: 64)
+                let result = try object.program(named: "probe_xdp").testRun(input: frame, repeat: 1000)
+                #expect(result.returnValue == 2)  // XDP_PASS
+                #expect(result.durationNanoseconds > 0)
+                #expect(try object.map(named: "hits").sumPerCPU(UInt32(9)) == 1000)
+            }
+        }
+
+        @Test func verifierRejection_carriesTheVerifierLog() throws {
+            try expectKernelLeftAsFound {
+                let object = try BPFObject(bytes: EmbeddedBPFObject.testcases.bytes, name: "testcases")
+                defer { object.close() }
+                for p in object.programs { try p.setAutoload(p.name == "reject_null_deref") }
+                #expect {
+                    try object.load()
+                } throws: { error in
+                    guard case let .load(name, code, log)? = error as? BPFError else { return false }
+                    let text = "\(error)"
+                    return name == "testcases" && code == EACCES && log.contains("invalid mem access")
+                        && !text.contains("\n") && text.contains("verifier:") && !(error as! BPFError).isPermissionDenied
+                }
+            }
+        }
+
+        @Test func unknownNames_areTypedErrors() throws {
+            let object = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
+            #expect(throws: BPFError.notFound(kind: "program", name: "nope", object: "probes")) { try object.program(named: "nope") }
+            #expect(throws: BPFError.notFound(kind: "map", name: "nope", object: "probes")) { try object.map(named: "nope") }
+            #expect(throws: BPFError.self) { try BPFObject(bytes: [1, 2, 3], name: "garbage") }
+        }
+    }
+}
+
+// MARK: maps
+
+extension PrivilegedTests {
+    @Suite struct MapTests {
+        @Test(arguments: MapKind.allCases)
+        func map_crudAndIteration(kind: MapKind) throws {
+            let map = try BPFMap.create(type: kind.mapType, name: "bg_test", keySize: 4, valueSize: 8, maxEntries: 64, flags: kind.flags)
+            let cpus = BPFLibrary.possibleCPUs
+            #expect(map.valueBufferSize == (kind.mapType.isPerCPU ? 8 * cpus : 8))
+            var values = [UInt64](repeating: 7, count: map.valueBufferSize / 8)
+            for k in UInt32(0) ..< 10 {
+                var key = k
+                try values.withUnsafeBytes { try map.update(key: &key, value: $0.baseAddress!) }
+            }
+            if kind.mapType.isPerCPU {
+                #expect(try map.sumPerCPU(UInt32(3)) == UInt64(7 * cpus))
+            } else {
+                #expect(try map.lookup(UInt32(3), as: UInt64.self) == 7)
+            }
+            var key: UInt32 = 3
+            var previous: UInt32 = 0
+            var next: UInt32 = 0
+            var count = 0
+            var more = try map.nextKey(after: nil, into: &next)
+            while more {
+                count += 1
+                previous = next
+                more = try map.nextKey(after: &previous, into: &next)
+            }
+            #expect(count == (kind.mapType.isArray ? 64 : 10))
+            if kind.mapType.isArray {
+                #expect(throws: BPFError.call("bpf_map_delete_elem(bg_test)", errno: EINVAL)) { _ = try map.delete(key: &key) }
+            } else {
+                #expect(try map.delete(key: &key))
+                #expect(try !map.delete(key: &key))
+                #expect(try !values.withUnsafeMutableBytes { try map.lookup(key: &key, value: $0.baseAddress!) })
+            }
+        }
+
+        @Test func batchOps_updateAndLookupMany() throws {
+            let map = try BPFMap.create(type: .hash, name: "bg_batch", keySize: 4, valueSize: 8, maxEntries: 128)
+            var keys = (0 ..< UInt32(100)).map { $0 }
+            var values = keys.map { UInt64($0) * 3 }
+            var count = UInt32(100)
+            let err = keys.withUnsafeBytes { k in values.withUnsafeBytes { v in map.rawUpdateBatch(keys: k.baseAddress!, values: v.baseAddress!, count: &count) } }
+            #expect(err == 0 && count == 100)
+            #expect(try map.lookup(UInt32(42), as: UInt64.self) == 126)
+            var outKeys = [UInt32](repeating: 0, count: 128)
+            var outValues = [UInt64](repeating: 0, count: 128)
+            var cursor: UInt64 = 0
+            var room = UInt32(128)
+            let lerr = outKeys.withUnsafeMutableBytes { k in outValues.withUnsafeMutableBytes { v in
+                map.rawLookupBatch(keys: k.baseAddress!, values: v.baseAddress!, cursor: &cursor, count: &room) } }
+            #expect(lerr == 0 || lerr == -ENOENT)
+            #expect(room == 100)
+            #expect(zip(outKeys.prefix(100), outValues.prefix(100)).allSatisfy { UInt64($0) * 3 == $1 })
+            keys.removeAll(); values.removeAll()
+        }
+
+        @Test func memlock_preallocIsConstantNoPreallocFollowsCount() throws {
+            let pre = try BPFMap.create(type: .hash, name: "bg_pre", keySize: 4, valueSize: 8, maxEntries: 10240)
+            let lazy = try BPFMap.create(type: .hash, name: "bg_lazy", keySize: 4, valueSize: 8, maxEntries: 10240, flags: .noPrealloc)
+            let (pre0, lazy0) = (try pre.memlockBytes(), try lazy.memlockBytes())
+            for k in UInt32(0) ..< 10240 { try pre.update(k, UInt64(k)); try lazy.update(k, UInt64(k)) }
+            #expect(try pre.memlockBytes() == pre0)
+            #expect(try lazy.memlockBytes() > lazy0)
+            #expect(lazy0 < pre0)
+        }
+    }
+}
+
+// MARK: the user-space map suite
+
+extension PrivilegedTests {
+    @Suite struct UserMapSuiteTests {
+        static func smallConfig() -> UserMapConfig {
+            var c = UserMapConfig()
+            c.sizes = [64, 256]
+            c.samples = 3
+            c.warmup = 1
+            c.batch = 16
+            return c
+        }
+
+        @Test func everyTypeAndOperation_hasValueOrStatedStatus() throws {
+            try expectKernelLeftAsFound {
+                let suite = UserMapSuite(config: Self.smallConfig())
+                let results = try suite.run()
+                #expect(results.map(\.name) .sorted() == suite.plan().map(\.name).sorted())
+                #expect(results.count == MapKind.allCases.count * 2 * (2 + MapOperation.allCases.count))
+                for b in results {
+                    let m = try #require(b.measures.first)
+                    let parts = b.name.split(separator: "/")
+                    let kind = try #require(MapKind(rawValue: String(parts[2])))
+                    if let op = MapOperation(rawValue: String(parts[4])), let reason = op.notApplicableReason(for: kind) {
+                        #expect(m.status == .notApplicable(reason), "\(b.name)")
+                        #expect(m.samples.isEmpty)
+                    } else {
+                        #expect(m.status == .ok, "\(b.name): \(m.status)")
+                        let expected = parts[4] == "empty" || parts[4] == "full" ? 1 : 3
+                        #expect(m.samples.count == expected, "\(b.name)")
+                        #expect(m.samples.allSatisfy { $0 > 0 && $0.isFinite }, "\(b.name)")
+                        #expect(m.unit == (expected == 1 ? "bytes" : "ns"))
+                    }
+                }
+                // Arrays cannot delete; hashes can: the not-applicable set is exactly the array rows.
+                let na = results.filter { if case .notApplicable = $0.measures[0].status { return true } else { return false } }
+                #expect(na.count == 2 * 2 * 3)
+            }
+        }
+
+        @Test func filter_runsOnlySelectedBenchmarks() throws {
+            let suite = UserMapSuite(config: Self.smallConfig())
+            let results = try suite.run(include: { $0.hasSuffix("/64/insert") || $0 == "user/map/array/256/full" })
+            #expect(results.map(\.name).sorted() == (MapKind.allCases.map { "user/map/\($0.rawValue)/64/insert" } + ["user/map/array/256/full"]).sorted())
+            let hashInsert = try #require(results.first { $0.name == "user/map/hash/64/insert" })
+            #expect(hashInsert.measures[0].samples.count == 3)
+        }
+
+        @Test func catalog_recordsTestbedAndRunMetadata() throws {
+            var request = RunRequest(filter: try Regex("user/map/hash/64/(update|full)$"))
+            request.userMaps = Self.smallConfig()
+            request.testbedName = "unit-test-bed"
+            let results = try Catalog.run(request) { _ in }
+            #expect(results.benchmarks.map(\.name) == ["user/map/hash/64/full", "user/map/hash/64/update"])
+            #expect(results.testbed.name == "unit-test-bed")
+            let release = try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8)
+            #expect(results.testbed.kernelRelease == release.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(results.testbed.libbpfVersion.hasPrefix("1."))
+            #expect(results.run.bpfObjects.map(\.name).sorted() == ["probes", "testcases"])
+            #expect(results.run.settings["user-maps.batch"] == "16")
+            #expect(UUID(uuidString: results.run.id) != nil)
+            #expect(ResultsCodec.validate(results) == nil)
+        }
+    }
+}
+
+// MARK: the doctor's live probes
+
+extension PrivilegedTests {
+    @Suite struct DoctorTests {
+        /// On this project's machines only the kprobe and fentry families may be missing; every other hook
+        /// must load, attach and see events (the doctor never reports a pass it did not observe).
+        static let mayBeMissing: Set<String> = ["kprobe", "kretprobe", "fentry", "fexit"]
+
+        @Test(arguments: Doctor.hooks.map(\.name))
+        func hook_isProbedLive(hook: String) throws {
+            let entry = try #require(Doctor.hooks.first { $0.name == hook })
+            let tcBefore = qdiscs("lo")
+            let tracefsBefore = TraceFS.isMounted
+            try expectKernelLeftAsFound {
+                let finding = Doctor.probeHook(entry.name, program: entry.program, index: entry.index)
+                if Self.mayBeMissing.contains(hook) {
+                    #expect(finding.state == .ok || finding.state == .unsupported)
+                    #expect(!finding.detail.isEmpty)
+                } else {
+                    #expect(finding.state == .ok, "\(hook): \(finding.detail)")
+                    #expect(finding.detail.contains("events seen"))
+                }
+            }
+            #expect(qdiscs("lo") == tcBefore, "tc state on lo changed")
+            #expect(TraceFS.isMounted == tracefsBefore, "tracefs mount state changed")
+        }
+
+        @Test func mapAndProgramProbes_coverTheSuiteTypes() {
+            let findings = Doctor.run()
+            for t in ["hash", "array", "percpu_hash", "percpu_array", "lru_hash", "lru_percpu_hash", "hash+BPF_F_NO_PREALLOC"] {
+                #expect(findings.first { $0.area == "map" && $0.item == t }?.state == .ok, "\(t)")
+            }
+            for t in ["xdp", "raw_tracepoint", "tracepoint", "socket_filter", "sched_cls"] {
+                #expect(findings.first { $0.area == "program" && $0.item == t }?.state == .ok, "\(t)")
+            }
+            #expect(findings.first { $0.item == "bpf_stats" }?.state == .ok)
+        }
+    }
+}
