@@ -31,6 +31,8 @@ enum Main {
         } catch let exit as Lifecycle.Exit {
             Lifecycle.exit(exit.status)
         } catch {
+            // The root command "runs" by asking for its help: argument-parser's clean exit.
+            if BPFGate.exitCode(for: error) == .success { BPFGate.exit(withError: error) }
             let (status, message) = Lifecycle.classify(error)
             Lifecycle.fail(status, message)
         }

@@ -13,6 +13,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let plan = Catalog.plan(try selection.request())
+        if plan.isEmpty { throw ValidationError("no benchmark matches --filter '\(selection.filter ?? "")'") }
         if json {
             let rows = plan.map { ["suite": $0.suite, "benchmark": $0.name, "measure": $0.measure.slug,
                                    "unit": $0.measure.unit, "direction": $0.measure.direction.rawValue] }
