@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what bpfgate needs on Debian 12 (as root) when it is missing, and checks the Swift toolchain.
+# Idempotent: apt-get runs only when a package is missing.
+set -euo pipefail
+
+packages=(libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev pkg-config bpftool iproute2 python3 python3-jsonschema)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages ${missing[*]}; run as root (or install them) first" >&2
+    exit 5
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  if [ -x /opt/swift/usr/bin/swift ]; then
+    export PATH="/opt/swift/usr/bin:$PATH"
+  else
+    echo "setup: no Swift toolchain (swift 6.0 or later, with its clang) on PATH or at /opt/swift" >&2
+    exit 5
+  fi
+fi

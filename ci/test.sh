@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command (README): installs what is missing, builds the BPF objects and the Swift code, runs
+# every test (privileged ones too: run as root; with CI=true they fail instead of skipping), then checks
+# bpfgate's BMF against Bencher's own JSON schema when shared/ is beside the clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source ci/setup.sh
+
+set +e
+swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2
+status=${PIPESTATUS[0]}
+[ "$status" -eq 0 ] || { echo "swift build failed ($status)"; exit "$status"; }
+# One test at a time: the privileged tests check that no BPF program is left loaded, which needs quiet.
+swift test --skip-build --no-parallel 2>&1 | tee .build/test.log | grep -vE '^(◇|✔) '
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '^(✔|✘) Test run with' .build/test.log | tail -1)
+[ "$status" -eq 0 ] || { echo "$summary"; echo "swift test failed ($status)"; exit "$status"; }
+
+schema=../shared/fixtures/bencher/bmf.schema.json
+if [ -f "$schema" ]; then
+  out=$(mktemp)
+  trap 'rm -f "$out"' EXIT
+  .build/debug/bpfgate run --sizes 64 --batch 16 --samples 3 --warmup 1 --quiet --output "$out"
+  /usr/bin/python3 - "$schema" "$out" <<'PY'
+import json, sys, jsonschema
+schema, doc = (json.load(open(p)) for p in sys.argv[1:3])
+jsonschema.validate(doc, schema)
+print(f"BMF schema check: {len(doc)} benchmarks valid against Bencher's bmf.json")
+PY
+else
+  echo "BMF schema check skipped: $schema not found (it is Bencher's file, kept outside this repository)"
+fi
+echo "$summary"
+# The plain closing line: N passed, N failed (Swift Testing counts tests; failures made swift test fail above).
+total=$(sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p' <<<"$summary")
+echo "${total:-0} passed, 0 failed"
