@@ -19,6 +19,8 @@ public struct ProgramType: RawRepresentable, Hashable, Sendable {
     /// Loads a minimal program of this type (`libbpf_probe_bpf_prog_type`, a live load): true if the kernel
     /// accepted it, false if it refused; throws if the probe itself failed.
     public func probeLoad() throws -> Bool {
+        // libbpf answers "refused" (0) for EPERM too: say the privilege is missing instead.
+        try Privileges.current().require(.loadPrograms)
         let r = libbpf_probe_bpf_prog_type(bpf_prog_type(rawValue), nil)
         if r < 0 { throw BPFError.call("libbpf_probe_bpf_prog_type(\(name))", errno: -r) }
         return r == 1

@@ -15,6 +15,14 @@ public struct Finding: Codable, Equatable, Sendable {
     public var detail: String
 }
 
+extension Finding {
+    /// A probe that failed: `missing` when a privilege stood in the way, else `unsupported`.
+    static func failed(_ area: String, _ item: String, _ error: Error, prefix: String = "") -> Finding {
+        let denied = (error as? BPFError)?.isPermissionDenied ?? false
+        return Finding(area: area, item: item, state: denied ? .missing : .unsupported, detail: prefix + "\(error)")
+    }
+}
+
 /// Live probes of what this kernel and machine offer: every answer comes from creating the map, loading
 /// the program or attaching it and seeing an event (bpftool's static helper probe claims every helper for
 /// every program type on new kernels, so static probes are not trusted).
@@ -64,7 +72,7 @@ public enum Doctor {
             stats.close()
             out.append(Finding(area: "kernel", item: "bpf_stats", state: .ok, detail: "bpf_enable_stats(BPF_STATS_RUN_TIME) works (fd-scoped)"))
         } catch {
-            out.append(Finding(area: "kernel", item: "bpf_stats", state: .unsupported, detail: "\(error)"))
+            out.append(.failed("kernel", "bpf_stats", error))
         }
         return out
     }
@@ -81,7 +89,7 @@ public enum Doctor {
                                       maxEntries: maxEntries(type), flags: needsNoPrealloc(type) ? [.noPrealloc] : [])
                 return Finding(area: "map", item: type.name, state: .ok, detail: "created")
             } catch {
-                return Finding(area: "map", item: type.name, state: .unsupported, detail: "\(error)")
+                return .failed("map", type.name, error)
             }
         }
         for (flag, label) in [(MapFlags.noPrealloc, "hash+BPF_F_NO_PREALLOC"), (MapFlags.zeroSeed, "hash+BPF_F_ZERO_SEED")] {
@@ -89,7 +97,7 @@ public enum Doctor {
                 _ = try BPFMap.create(type: .hash, name: "bpfgate_probe", keySize: 4, valueSize: 8, maxEntries: 16, flags: flag)
                 out.append(Finding(area: "map", item: label, state: .ok, detail: "created"))
             } catch {
-                out.append(Finding(area: "map", item: label, state: .unsupported, detail: "\(error)"))
+                out.append(Finding.failed("map", label, error))
             }
         }
         return out
@@ -145,7 +153,7 @@ public enum Doctor {
                     ? Finding(area: "program", item: type.name, state: .ok, detail: "a minimal program loaded")
                     : Finding(area: "program", item: type.name, state: .unsupported, detail: "the kernel refused a minimal program")
             } catch {
-                return Finding(area: "program", item: type.name, state: .unsupported, detail: "\(error)")
+                return .failed("program", type.name, error)
             }
         }
     }
@@ -158,8 +166,8 @@ public enum Doctor {
             let object = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
             defer { object.close() }
             for p in object.programs { try p.setAutoload(p.name == program) }
-            do { try object.load() } catch let e as BPFError {
-                return Finding(area: "hook", item: hook, state: .unsupported, detail: "load: \(e)")
+            do { try object.load() } catch {
+                return .failed("hook", hook, error, prefix: "load: ")
             }
             // struct probe_config { target_tgid, pad }: count only this process's events.
             try object.map(named: "probe_cfg").update(UInt32(0), (UInt32(getpid()), UInt32(0)))
@@ -168,7 +176,7 @@ public enum Doctor {
             do {
                 detach = try attach(hook, prog)
             } catch {
-                return Finding(area: "hook", item: hook, state: .unsupported, detail: "attach: \(error)")
+                return .failed("hook", hook, error, prefix: "attach: ")
             }
             try trigger(hook, prog)
             try detach()
@@ -178,7 +186,7 @@ public enum Doctor {
             }
             return Finding(area: "hook", item: hook, state: .ok, detail: "loaded, attached, \(seen) events seen")
         } catch {
-            return Finding(area: "hook", item: hook, state: .unsupported, detail: "\(error)")
+            return .failed("hook", hook, error)
         }
     }
 

@@ -137,3 +137,45 @@ struct PrivilegedCLITests {
         #expect(rows.allSatisfy { ["ok", "unsupported", "missing", "info"].contains($0["state"] ?? "") })
     }
 }
+
+/// Privilege errors: run bpfgate as `nobody` with no capabilities (setpriv) and expect exit 5, one line.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["CI"] != nil || geteuid() == 0,
+                "needs root to drop to an unprivileged user; in CI this never skips"))
+struct PrivilegeErrorTests {
+    /// A copy of the binary that user nobody can execute.
+    static func unprivilegedCopy() throws -> (dir: URL, binary: String) {
+        let dir = try temporaryDirectory()
+        chmod(dir.path, 0o755)
+        let copy = dir.appendingPathComponent("bpfgate").path
+        try FileManager.default.copyItem(atPath: Invocation.binary, toPath: copy)
+        chmod(copy, 0o755)
+        return (dir, copy)
+    }
+
+    static let dropAll = ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
+
+    @Test(arguments: [["run", "--sizes", "64", "--batch", "16"], ["doctor"]])
+    func withoutCapabilities_exits5NamingWhatIsMissing(args: [String]) throws {
+        let (dir, copy) = try Self.unprivilegedCopy()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        p.arguments = Self.dropAll + [copy] + args
+        p.currentDirectoryURL = dir
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 5, "\(stderr)")
+        #expect(stderr == "bpfgate: error: creating BPF maps needs CAP_BPF, which this process lacks; run as root or grant them\n")
+        if args[0] == "doctor" {
+            #expect(stdout.contains("CAP_BPF                  missing"))
+            #expect(!stdout.contains(" unsupported "), "a missing privilege is not an unsupported feature")
+        } else {
+            #expect(stdout.isEmpty)
+        }
+    }
+}
