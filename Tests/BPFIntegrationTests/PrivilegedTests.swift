@@ -89,6 +89,20 @@ extension PrivilegedTests {
             }
         }
 
+        @Test func objectFile_opensLikeEmbeddedBytes() throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-\(UUID()).bpf.o").path
+            try Data(EmbeddedBPFObject.probes.bytes).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let fromFile = try BPFObject(path: path)
+            let fromBytes = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
+            #expect(fromFile.programs.map(\.name) == fromBytes.programs.map(\.name))
+            #expect(fromFile.mapNames == fromBytes.mapNames)
+            #expect(fromFile.mapNames.contains("hits"))
+            #expect(throws: BPFError.call("bpf_object__open_file(/nonexistent.bpf.o)", errno: ENOENT)) {
+                try BPFObject(path: "/nonexistent.bpf.o")
+            }
+        }
+
         @Test func unknownNames_areTypedErrors() throws {
             let object = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
             #expect(throws: BPFError.notFound(kind: "program", name: "nope", object: "probes")) { try object.program(named: "nope") }
