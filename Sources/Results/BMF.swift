@@ -39,13 +39,9 @@ public enum BMF {
         return doc
     }
 
-    /// Stable JSON: sorted keys, two-space indentation, trailing newline.
+    /// Stable JSON (`StableJSON`).
     public static func encode(_ doc: Document) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(doc)
-        data.append(0x0a)
-        return data
+        try StableJSON.encode(doc)
     }
 
     /// Strict decoding: only `value` (required), `lower_value`, `upper_value`, all numbers; valid names.

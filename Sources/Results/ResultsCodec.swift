@@ -12,11 +12,7 @@ public struct BadInputError: Error, CustomStringConvertible, ExitStatusProviding
 /// Reading and writing results files: stable JSON (sorted keys), strict validation on read.
 public enum ResultsCodec {
     public static func encode(_ results: ResultsFile) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(results)
-        data.append(0x0a)
-        return data
+        try StableJSON.encode(results)
     }
 
     /// Decodes and validates; every fault becomes a `BadInputError` naming `path`.
@@ -72,6 +68,18 @@ public enum ResultsCodec {
         case let .dataCorrupted(c): return c.debugDescription.contains("JSON") ? "not valid JSON" : "\(c.debugDescription) at \(path(c))"
         @unknown default: return "undecodable"
         }
+    }
+}
+
+/// The JSON every bpfgate file uses: sorted keys, indented, slashes unescaped, trailing newline, so equal
+/// content gives equal bytes (golden files, diffs of baselines in git).
+public enum StableJSON {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0a)
+        return data
     }
 }
 

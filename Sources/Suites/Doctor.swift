@@ -16,9 +16,12 @@ public struct Finding: Codable, Equatable, Sendable {
 }
 
 extension Finding {
-    /// A probe that failed: `missing` when a privilege stood in the way, else `unsupported`.
+    /// A probe that failed: `missing` when this process lacks a capability (the BPF layer checks them before
+    /// it calls the kernel), else `unsupported` — also for EPERM with every capability present, which is the
+    /// kernel refusing a feature (fentry without ftrace answers so here), not a privilege problem.
     static func failed(_ area: String, _ item: String, _ error: Error, prefix: String = "") -> Finding {
-        let denied = (error as? BPFError)?.isPermissionDenied ?? false
+        var denied = false
+        if case .missingPrivilege? = error as? BPFError { denied = true }
         return Finding(area: area, item: item, state: denied ? .missing : .unsupported, detail: prefix + "\(error)")
     }
 }

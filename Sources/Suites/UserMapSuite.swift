@@ -277,64 +277,67 @@ final class MapBench {
         }
     }
 
+    /// Times `body` over the round's keys (or miss keys); stops at the first answer other than `expect`.
+    @inline(__always)
+    private func timeEach(_ keys: UnsafeMutableBufferPointer<UInt32>, expect: Int32, call: String,
+                          _ body: (UnsafePointer<UInt32>) -> Int32) -> (ns: UInt64, failure: Failure?) {
+        var failure: Failure?
+        let t0 = monotonicNanoseconds()
+        for i in 0 ..< batch {
+            let err = body(keys.baseAddress! + i)
+            if err != expect { failure = Failure(call: call, err: err, key: keys[i]); break }
+        }
+        let t1 = monotonicNanoseconds()
+        return (t1 &- t0, failure)
+    }
+
+    struct Failure {
+        let call: String
+        let err: Int32
+        let key: UInt32
+    }
+
     /// ns per element of one timed batch, or the status that ends this operation.
     func time(_ op: MapOperation) -> Result<Double, StatusError> {
         let value = UnsafeRawPointer(values.baseAddress!)
         let out = scratchValues.baseAddress!
-        var failure: (call: String, err: Int32, key: UInt32)?
+        let map = self.map
         var elements = batch
-        let t0: UInt64
-        let t1: UInt64
+        let measured: (ns: UInt64, failure: Failure?)
         switch op {
-        case .update, .insert:
-            let flag: UpdateFlag = op == .insert ? .noExist : .any
-            t0 = monotonicNanoseconds()
-            for i in 0 ..< batch {
-                let err = map.rawUpdate(keys.baseAddress! + i, value, flags: flag)
-                if err != 0 { failure = ("bpf_map_update_elem", err, keys[i]); break }
-            }
-            t1 = monotonicNanoseconds()
+        case .update:
+            measured = timeEach(keys, expect: 0, call: "bpf_map_update_elem") { map.rawUpdate($0, value, flags: .any) }
+        case .insert:
+            measured = timeEach(keys, expect: 0, call: "bpf_map_update_elem(BPF_NOEXIST)") { map.rawUpdate($0, value, flags: .noExist) }
         case .lookup:
-            t0 = monotonicNanoseconds()
-            for i in 0 ..< batch {
-                let err = map.rawLookup(keys.baseAddress! + i, out)
-                if err != 0 { failure = ("bpf_map_lookup_elem", err, keys[i]); break }
-            }
-            t1 = monotonicNanoseconds()
+            measured = timeEach(keys, expect: 0, call: "bpf_map_lookup_elem") { map.rawLookup($0, out) }
         case .lookupMiss:
-            t0 = monotonicNanoseconds()
-            for i in 0 ..< batch {
-                let err = map.rawLookup(missKeys.baseAddress! + i, out)
-                if err != -ENOENT { failure = ("bpf_map_lookup_elem (expected ENOENT)", err == 0 ? -EEXIST : err, missKeys[i]); break }
-            }
-            t1 = monotonicNanoseconds()
+            measured = timeEach(missKeys, expect: -ENOENT, call: "bpf_map_lookup_elem (expecting ENOENT)") { map.rawLookup($0, out) }
         case .delete:
-            t0 = monotonicNanoseconds()
-            for i in 0 ..< batch {
-                let err = map.rawDelete(keys.baseAddress! + i)
-                if err != 0 { failure = ("bpf_map_delete_elem", err, keys[i]); break }
-            }
-            t1 = monotonicNanoseconds()
+            measured = timeEach(keys, expect: 0, call: "bpf_map_delete_elem") { map.rawDelete($0) }
         case .batchUpdate:
             var count = UInt32(batch)
-            t0 = monotonicNanoseconds()
+            let t0 = monotonicNanoseconds()
             let err = map.rawUpdateBatch(keys: keys.baseAddress!, values: value, count: &count)
-            t1 = monotonicNanoseconds()
+            let t1 = monotonicNanoseconds()
             if err != 0 { return .failure(Self.batchStatus("bpf_map_update_batch", err)) }
             elements = Int(count)
+            measured = (t1 &- t0, nil)
         case .batchLookup:
             var count = UInt32(batch)
-            t0 = monotonicNanoseconds()
+            let t0 = monotonicNanoseconds()
             let err = map.rawLookupBatch(keys: scratchKeys.baseAddress!, values: out, cursor: &cursor, count: &count)
-            t1 = monotonicNanoseconds()
+            let t1 = monotonicNanoseconds()
             if err != 0 && err != -ENOENT { return .failure(Self.batchStatus("bpf_map_lookup_batch", err)) }
             elements = Int(count)
+            measured = (t1 &- t0, nil)
         }
-        if let f = failure {
-            return .failure(StatusError(.failed("\(f.call) on \(map.type.name) key \(f.key) failed: \(Errno.describe(-f.err))")))
+        if let f = measured.failure {
+            let answer = f.err == 0 ? "succeeded" : "failed: \(Errno.describe(-f.err))"
+            return .failure(StatusError(.failed("\(f.call) on \(map.type.name) key \(f.key) \(answer)")))
         }
         guard elements > 0 else { return .failure(StatusError(.failed("the batch returned no elements"))) }
-        return .success(Double(t1 &- t0) / Double(elements))
+        return .success(Double(measured.ns) / Double(elements))
     }
 
     static func batchStatus(_ call: String, _ err: Int32) -> StatusError {

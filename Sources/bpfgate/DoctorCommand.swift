@@ -18,9 +18,7 @@ struct DoctorCommand: ParsableCommand {
         global.apply()
         let findings = Doctor.run()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try encoder.encode(findings) + Data("\n".utf8))
+            FileHandle.standardOutput.write(try StableJSON.encode(findings))
         } else {
             let width = findings.map(\.item.count).max() ?? 0
             var area = ""
