@@ -31,6 +31,10 @@ done
 python3 - "${ratios[*]}" "${swifts[*]}" "${cs[*]}" <<'PY'
 import statistics, sys
 r, s, c = ([float(x) for x in arg.split()] for arg in sys.argv[1:4])
-print(f"median ratio swift/C over {len(r)} ABAB pairs: {statistics.median(r):.3f} (min {min(r):.3f}, max {max(r):.3f})")
+import random
+rng = random.Random(1)
+boot = sorted(statistics.median(rng.choices(r, k=len(r))) for _ in range(2000))
+print(f"median ratio swift/C over {len(r)} ABAB pairs: {statistics.median(r):.3f} "
+      f"(bootstrap 95 % CI {boot[50]:.3f}..{boot[1949]:.3f}; min {min(r):.3f}, max {max(r):.3f})")
 print(f"ratio of medians: swift {statistics.median(s):.1f} ns / C {statistics.median(c):.1f} ns = {statistics.median(s) / statistics.median(c):.3f}")
 PY
