@@ -29,3 +29,19 @@ int accept_pass(struct xdp_md *ctx)
 {
     return XDP_PASS;
 }
+
+/* Rejected like reject_null_deref, but only after ~600 instructions, so the verifier log runs to tens of
+ * kilobytes and the reason sits at its very end: tests check that the whole log is kept. */
+SEC("xdp")
+int reject_after_long_log(struct xdp_md *ctx)
+{
+    __u32 key = 0;
+    __u64 acc = ctx->data_end - ctx->data;
+#pragma unroll
+    for (int i = 0; i < 200; i++) {
+        acc = acc * 3 + i;
+        asm volatile("" : "+r"(acc));
+    }
+    __u64 *value = bpf_map_lookup_elem(&table, &key);
+    return (*value + acc) ? XDP_PASS : XDP_DROP;
+}

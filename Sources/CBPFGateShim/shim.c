@@ -39,10 +39,13 @@ static int bpfgate_print(enum libbpf_print_level level, const char *fmt, va_list
     if (level != LIBBPF_DEBUG) {
         pthread_mutex_lock(&log_lock);
         if (log_capturing) {
-            char tmp[4096];
-            int n = vsnprintf(tmp, sizeof tmp, fmt, copy);
+            // libbpf prints a whole verifier log (up to megabytes) in one call: size it, then append it whole.
+            va_list sizing;
+            va_copy(sizing, copy);
+            int n = vsnprintf(NULL, 0, fmt, sizing);
+            va_end(sizing);
             if (n > 0) {
-                size_t len = (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1;
+                size_t len = (size_t)n;
                 if (log_len + len + 1 > log_cap) {
                     size_t cap = log_cap ? log_cap * 2 : 8192;
                     while (cap < log_len + len + 1) cap *= 2;
@@ -50,9 +53,8 @@ static int bpfgate_print(enum libbpf_print_level level, const char *fmt, va_list
                     if (grown) { log_buf = grown; log_cap = cap; }
                 }
                 if (log_len + len + 1 <= log_cap) {
-                    memcpy(log_buf + log_len, tmp, len);
+                    vsnprintf(log_buf + log_len, len + 1, fmt, copy);
                     log_len += len;
-                    log_buf[log_len] = 0;
                 }
             }
         }

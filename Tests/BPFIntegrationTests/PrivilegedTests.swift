@@ -89,6 +89,22 @@ extension PrivilegedTests {
             }
         }
 
+        @Test func longVerifierLog_isKeptWhole() throws {
+            try expectKernelLeftAsFound {
+                let object = try BPFObject(bytes: EmbeddedBPFObject.testcases.bytes, name: "testcases")
+                defer { object.close() }
+                for p in object.programs { try p.setAutoload(p.name == "reject_after_long_log") }
+                do {
+                    try object.load()
+                    Issue.record("the verifier accepted reject_after_long_log")
+                } catch let BPFError.load(_, _, log) {
+                    #expect(log.utf8.count > 16384, "log of \(log.utf8.count) bytes")
+                    #expect(log.contains("invalid mem access"), "the reason at the end of the log is missing")
+                    #expect(log.contains("processed"), "the verifier's closing statistics line is missing")
+                }
+            }
+        }
+
         @Test func objectFile_opensLikeEmbeddedBytes() throws {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-\(UUID()).bpf.o").path
             try Data(EmbeddedBPFObject.probes.bytes).write(to: URL(fileURLWithPath: path))
