@@ -158,17 +158,21 @@ public final class BPFMap {
         bpfgate_map_update_batch(fd, keys, values, &count, 0)
     }
 
-    /// `bpf_map_lookup_batch` from the start of the map (in_batch NULL); `count` in: room, out: returned.
-    /// Returns 0, -ENOENT when the map ended (count still valid), or -errno.
-    @inline(__always) public func rawLookupBatch(keys: UnsafeMutableRawPointer, values: UnsafeMutableRawPointer,
-                                                 cursor: UnsafeMutableRawPointer, count: inout UInt32) -> Int32 {
-        bpfgate_map_lookup_batch(fd, nil, cursor, keys, values, &count)
+    /// `bpf_map_lookup_batch`: from `start` (nil: the beginning of the map; else the token a previous call
+    /// left in its `next`), writes the resume token to `next` (8 bytes suffice for u32 keys). `count` in: room,
+    /// out: returned. Returns 0, -ENOENT when the map ended (count still valid), or -errno.
+    @inline(__always) public func rawLookupBatch(from start: UnsafeMutableRawPointer?, next: UnsafeMutableRawPointer,
+                                                 keys: UnsafeMutableRawPointer, values: UnsafeMutableRawPointer,
+                                                 count: inout UInt32) -> Int32 {
+        bpfgate_map_lookup_batch(fd, start, next, keys, values, &count)
     }
 
     // MARK: typed convenience (tests, set-up)
 
     /// Updates a fixed-size key with a fixed-size value.
     public func update<K, V>(_ key: K, _ value: V, flags: UpdateFlag = .any) throws {
+        precondition(MemoryLayout<K>.size == keySize && MemoryLayout<V>.size == valueBufferSize,
+                     "update(_:_:) needs a key of keySize and a value of valueBufferSize bytes")
         var k = key, v = value
         try withUnsafeBytes(of: &k) { kb in try withUnsafeBytes(of: &v) { vb in
             try update(key: kb.baseAddress!, value: vb.baseAddress!, flags: flags)
@@ -177,7 +181,8 @@ public final class BPFMap {
 
     /// Looks up a key of a non-per-CPU map into a value of type V.
     public func lookup<K, V>(_ key: K, as: V.Type) throws -> V? {
-        precondition(!type.isPerCPU && MemoryLayout<V>.size == valueSize, "lookup(_:as:) needs a plain value of valueSize bytes")
+        precondition(!type.isPerCPU && MemoryLayout<V>.size == valueSize && MemoryLayout<K>.size == keySize,
+                     "lookup(_:as:) needs a key of keySize and a plain value of valueSize bytes")
         var k = key
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: valueSize, alignment: 8)
         defer { buffer.deallocate() }
@@ -187,7 +192,7 @@ public final class BPFMap {
 
     /// Sums a per-CPU u64 value over all possible CPUs.
     public func sumPerCPU<K>(_ key: K) throws -> UInt64 {
-        precondition(type.isPerCPU && valueSize == 8, "sumPerCPU needs a per-CPU map of u64")
+        precondition(type.isPerCPU && valueSize == 8 && MemoryLayout<K>.size == keySize, "sumPerCPU needs a per-CPU map of u64")
         var k = key
         let cpus = BPFLibrary.possibleCPUs
         var values = [UInt64](repeating: 0, count: cpus)
@@ -202,9 +207,13 @@ public final class BPFMap {
     /// The map's memlock bytes as the kernel accounts them (`memlock:` in /proc/self/fdinfo/<fd>).
     public func memlockBytes() throws -> Int {
         let path = "/proc/self/fdinfo/\(fd)"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw BPFError.call("read(\(path))", errno: errno)
-        }
+        let file = open(path, O_RDONLY)
+        if file < 0 { throw BPFError.call("open(\(path))", errno: errno) }
+        defer { close(file) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
+        if n < 0 { throw BPFError.call("read(\(path))", errno: errno) }
+        let text = String(decoding: buffer.prefix(n), as: UTF8.self)
         for line in text.split(separator: "\n") where line.hasPrefix("memlock:") {
             if let n = Int(line.dropFirst("memlock:".count).trimmingCharacters(in: .whitespaces)) { return n }
         }

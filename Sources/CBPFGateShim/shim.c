@@ -1,4 +1,7 @@
+#define _GNU_SOURCE
 #include "bpfgate_shim.h"
+
+#include <sched.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -195,4 +198,25 @@ int bpfgate_tc_detach(int ifindex, int egress, uint32_t handle, uint32_t priorit
         if (!err) err = err2;
     }
     return err;
+}
+
+// ---- CPU affinity -------------------------------------------------------------------------------
+void *bpfgate_pin_to_current_cpu(int *cpu) {
+    cpu_set_t *saved = malloc(sizeof *saved);
+    if (!saved) return NULL;
+    if (sched_getaffinity(0, sizeof *saved, saved) != 0) { free(saved); return NULL; }
+    int current = sched_getcpu();
+    if (current < 0) { free(saved); return NULL; }
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(current, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) { free(saved); return NULL; }
+    *cpu = current;
+    return saved;
+}
+
+void bpfgate_restore_affinity(void *saved) {
+    if (!saved) return;
+    sched_setaffinity(0, sizeof(cpu_set_t), (cpu_set_t *)saved);
+    free(saved);
 }

@@ -38,7 +38,7 @@ public enum MapOperation: String, CaseIterable, Sendable {
     case lookupMiss = "lookup-miss"
     /// `bpf_map_update_batch` of existing keys; ns per element.
     case batchUpdate = "batch-update"
-    /// `bpf_map_lookup_batch` from the start of the map; ns per element.
+    /// `bpf_map_lookup_batch` of the next `batch` elements, walking on through the map; ns per element.
     case batchLookup = "batch-lookup"
     /// Delete of a present key.
     case delete
@@ -83,7 +83,8 @@ public struct UserMapConfig: Sendable {
     public var settings: [String: String] {
         ["user-maps.samples": String(samples), "user-maps.warmup": String(warmup), "user-maps.batch": String(batch),
          "user-maps.sizes": sizes.map(String.init).joined(separator: ","),
-         "user-maps.lru-fill-percent": String(lruFillPercent), "user-maps.seed": String(seed, radix: 16)]
+         "user-maps.lru-fill-percent": String(lruFillPercent), "user-maps.seed": String(seed, radix: 16),
+         "user-maps.pinned": "each map's rounds run pinned to the CPU they start on"]
     }
 }
 
@@ -91,9 +92,9 @@ public struct UserMapConfig: Sendable {
 ///
 /// Per map type and size: create the map, read memlock empty, fill every key (LRU maps: `lruFillPercent`),
 /// read memlock full, then run
-/// `warmup + samples` rounds. Each round takes the next `batch` keys of a fixed pseudo-random permutation and
-/// times each operation over those keys, operations interleaved within the round so that drift hits them
-/// alike. A sample is the round's elapsed CLOCK_MONOTONIC time divided by the operations in it.
+/// `warmup + samples` rounds, pinned to one CPU. Each round takes the next `batch` keys of a fixed
+/// pseudo-random permutation and times each operation over those keys, operations interleaved within the round
+/// (in an order rotated each round) so that drift hits them alike. A sample is the round's elapsed CLOCK_MONOTONIC time divided by the operations in it.
 public struct UserMapSuite {
     public static let name = "user-maps"
     public let config: UserMapConfig
@@ -181,27 +182,45 @@ public struct UserMapSuite {
 
         var generator = SeededGenerator(seed: config.seed ^ UInt64(size))
         let order = generator.permuted(present)
-        var ops: [MapOperation] = []
+        // Delete and insert run as a pair (delete, then insert the same keys) so the map stays full:
+        // selecting either runs both. Each unit below is timed back to back within a round.
+        var units: [[MapOperation]] = []
         var outcomes: [MapOperation: OperationOutcome] = [:]
-        for op in MapOperation.allCases where selected.contains(op.rawValue) || (op == .delete && selected.contains("insert")) {
+        for op in MapOperation.allCases where op != .delete && op != .insert && selected.contains(op.rawValue) {
             if let reason = op.notApplicableReason(for: kind) {
-                if selected.contains(op.rawValue) { outcomes[op] = .status(.notApplicable(reason)) }
+                outcomes[op] = .status(.notApplicable(reason))
             } else {
-                ops.append(op)
+                units.append([op])
                 outcomes[op] = .samples([])
             }
         }
+        if selected.contains(MapOperation.delete.rawValue) || selected.contains(MapOperation.insert.rawValue) {
+            for op in [MapOperation.delete, .insert] {
+                outcomes[op] = op.notApplicableReason(for: kind).map { .status(.notApplicable($0)) } ?? .samples([])
+            }
+            if MapOperation.delete.notApplicableReason(for: kind) == nil { units.append([.delete, .insert]) }
+        }
 
+        // One CPU for the whole group: no migration mid-sample, and an LRU map's per-CPU free lists stay put.
+        let pin = CPUPin()
+        defer { pin.restore() }
         for round in 0 ..< (config.warmup + config.samples) {
             bench.prepareRound(keys: order, round: round, missOffset: UInt32(size))
-            for op in ops {
-                guard case var .samples(samples) = outcomes[op] else { continue }
-                switch bench.time(op) {
-                case let .success(ns):
-                    if round >= config.warmup { samples.append(ns) }
-                    outcomes[op] = .samples(samples)
-                case let .failure(status):
-                    outcomes[op] = .status(status.status)
+            // Rotate the order of the units each round, so that no operation always runs on caches the one
+            // before it warmed.
+            for u in units.indices {
+                for op in units[(u + round) % units.count] {
+                    guard case var .samples(samples) = outcomes[op] else { continue }
+                    switch bench.time(op) {
+                    case let .success(ns):
+                        if round >= config.warmup { samples.append(ns) }
+                        outcomes[op] = .samples(samples)
+                    case let .failure(status):
+                        outcomes[op] = .status(status.status)
+                        if op == .delete {  // the keys are now partly gone: insert cannot be timed honestly
+                            outcomes[.insert] = .status(.failed("not timed: the delete before it failed"))
+                        }
+                    }
                 }
             }
         }
@@ -232,7 +251,10 @@ final class MapBench {
     let values: UnsafeMutableRawBufferPointer
     let scratchKeys: UnsafeMutableBufferPointer<UInt32>
     let scratchValues: UnsafeMutableRawBufferPointer
-    var cursor: UInt32 = 0
+    /// Where `batch-lookup` resumes its walk through the map (the kernel's token), and whether it has one.
+    var walkFrom: UInt64 = 0
+    var walkNext: UInt64 = 0
+    var walking = false
 
     init(map: BPFMap, batch: Int) {
         self.map = map
@@ -324,11 +346,22 @@ final class MapBench {
             elements = Int(count)
             measured = (t1 &- t0, nil)
         case .batchLookup:
+            // Walk on through the map round after round. A call that hits the map's end returns fewer
+            // elements (their per-element cost carries the whole syscall): start over and time a full batch.
             var count = UInt32(batch)
-            let t0 = monotonicNanoseconds()
-            let err = map.rawLookupBatch(keys: scratchKeys.baseAddress!, values: out, cursor: &cursor, count: &count)
-            let t1 = monotonicNanoseconds()
-            if err != 0 && err != -ENOENT { return .failure(Self.batchStatus("bpf_map_lookup_batch", err)) }
+            var t0: UInt64 = 0, t1: UInt64 = 0
+            for _ in 0 ..< 2 {
+                count = UInt32(batch)
+                t0 = monotonicNanoseconds()
+                let err = walking
+                    ? map.rawLookupBatch(from: &walkFrom, next: &walkNext, keys: scratchKeys.baseAddress!, values: out, count: &count)
+                    : map.rawLookupBatch(from: nil, next: &walkNext, keys: scratchKeys.baseAddress!, values: out, count: &count)
+                t1 = monotonicNanoseconds()
+                if err != 0 && err != -ENOENT { return .failure(Self.batchStatus("bpf_map_lookup_batch", err)) }
+                walking = err == 0
+                walkFrom = walkNext
+                if err == 0 { break }
+            }
             elements = Int(count)
             measured = (t1 &- t0, nil)
         }

@@ -177,10 +177,10 @@ extension PrivilegedTests {
             #expect(try map.lookup(UInt32(42), as: UInt64.self) == 126)
             var outKeys = [UInt32](repeating: 0, count: 128)
             var outValues = [UInt64](repeating: 0, count: 128)
-            var cursor: UInt64 = 0
+            var next: UInt64 = 0
             var room = UInt32(128)
             let lerr = outKeys.withUnsafeMutableBytes { k in outValues.withUnsafeMutableBytes { v in
-                map.rawLookupBatch(keys: k.baseAddress!, values: v.baseAddress!, cursor: &cursor, count: &room) } }
+                map.rawLookupBatch(from: nil, next: &next, keys: k.baseAddress!, values: v.baseAddress!, count: &room) } }
             #expect(lerr == 0 || lerr == -ENOENT)
             #expect(room == 100)
             #expect(zip(outKeys.prefix(100), outValues.prefix(100)).allSatisfy { UInt64($0) * 3 == $1 })

@@ -59,3 +59,8 @@ uint64_t bpfgate_uprobe_target(uint64_t x);
 int bpfgate_tc_attach(int ifindex, int egress, int prog_fd, int *created, uint32_t *handle, uint32_t *priority);
 /// Detaches what bpfgate_tc_attach attached, and destroys the clsact qdisc when it created it.
 int bpfgate_tc_detach(int ifindex, int egress, uint32_t handle, uint32_t priority, int destroy_qdisc);
+
+/// Pins the calling thread to the CPU it runs on; returns the previous affinity mask (NULL on failure)
+/// for bpfgate_restore_affinity, which restores and frees it.
+void *bpfgate_pin_to_current_cpu(int *cpu);
+void bpfgate_restore_affinity(void *saved);
