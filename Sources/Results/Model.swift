@@ -31,11 +31,12 @@ public struct Testbed: Codable, Equatable, Hashable, Sendable {
     /// First line of `clang --version` of the compiler that built the BPF objects.
     public var clangVersion: String
     public var jitEnabled: Bool
-    /// net.core.bpf_jit_harden: 0 off, 1 unprivileged only, 2 all.
-    public var jitHarden: Int
+    /// net.core.bpf_jit_harden: 0 off, 1 unprivileged only, 2 all; nil when it could not be read (it needs
+    /// CAP_SYS_ADMIN), which is then part of the identity rather than a guessed 0.
+    public var jitHarden: Int?
 
     public init(name: String? = nil, kernelRelease: String, architecture: String, cpuModel: String, cpuCount: Int,
-                libbpfVersion: String, clangVersion: String, jitEnabled: Bool, jitHarden: Int) {
+                libbpfVersion: String, clangVersion: String, jitEnabled: Bool, jitHarden: Int?) {
         self.kernelRelease = kernelRelease
         self.architecture = architecture
         self.cpuModel = cpuModel
@@ -51,7 +52,7 @@ public struct Testbed: Codable, Equatable, Hashable, Sendable {
     /// The fields that define the identity, in a fixed order (the name is a label, not identity).
     public var identityFields: [String] {
         [kernelRelease, architecture, cpuModel, String(cpuCount), libbpfVersion, clangVersion,
-         jitEnabled ? "jit" : "nojit", "harden\(jitHarden)"]
+         jitEnabled ? "jit" : "nojit", "harden\(jitHarden.map(String.init) ?? "?")"]
     }
 
     /// Whether two testbeds would give comparable numbers (same identity, whatever their names).

@@ -83,6 +83,14 @@ public enum StableJSON {
     }
 }
 
+/// An output that could not be written (disk full, directory gone): not bad input, so exit 1.
+public struct WriteError: Error, CustomStringConvertible, ExitStatusProviding {
+    public let path: String
+    public let problem: String
+    public var description: String { "cannot write \(path): \(problem)" }
+    public var exitStatus: ExitStatus { .unexpected }
+}
+
 /// Writes a file atomically: a temporary file in the same directory, then rename(2). A crash or Ctrl-C
 /// leaves either the old file or the new one, never half of one.
 public enum AtomicFile {
@@ -91,12 +99,12 @@ public enum AtomicFile {
         let dir = url.deletingLastPathComponent().path
         let temp = "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         guard FileManager.default.createFile(atPath: temp, contents: data) else {
-            throw BadInputError(path: path, problem: "cannot write (directory missing or not writable)")
+            throw WriteError(path: path, problem: "the directory is missing or not writable")
         }
         if rename(temp, path) != 0 {
             let code = errno
             unlink(temp)
-            throw BadInputError(path: path, problem: "cannot write: \(String(cString: strerror(code)))")
+            throw WriteError(path: path, problem: String(cString: strerror(code)))
         }
     }
 }

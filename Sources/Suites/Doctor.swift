@@ -63,10 +63,12 @@ public enum Doctor {
             Finding(area: "machine", item: "libbpf", state: .info, detail: tb.libbpfVersion),
             Finding(area: "machine", item: "libcurl", state: .info, detail: String(cString: curl_version())),
             Finding(area: "machine", item: "clang (BPF objects)", state: .info, detail: tb.clangVersion),
-            Finding(area: "kernel", item: "BTF", state: FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux") ? .ok : .missing,
-                    detail: "/sys/kernel/btf/vmlinux: CO-RE, tp_btf and fentry need it"),
-            Finding(area: "kernel", item: "JIT", state: tb.jitEnabled ? .ok : .missing,
-                    detail: "net.core.bpf_jit_enable=\(tb.jitEnabled ? 1 : 0), bpf_jit_harden=\(tb.jitHarden)"),
+            // Facts read from files, so `info`; the live answers are the hook probes (tp_btf needs BTF).
+            Finding(area: "kernel", item: "BTF", state: .info,
+                    detail: (FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux") ? "present" : "absent")
+                        + " (/sys/kernel/btf/vmlinux: CO-RE, tp_btf and fentry need it; see the tp_btf hook)"),
+            Finding(area: "kernel", item: "JIT", state: .info,
+                    detail: "net.core.bpf_jit_enable=\(tb.jitEnabled ? 1 : 0), bpf_jit_harden=\(tb.jitHarden.map(String.init) ?? "unreadable")"),
             Finding(area: "kernel", item: "tracefs", state: TraceFS.isMounted ? .ok : .info,
                     detail: TraceFS.isMounted ? "mounted" : "not mounted; bpfgate mounts it at \(TraceFS.path) while it attaches tracepoints"),
         ]
@@ -197,16 +199,15 @@ public enum Doctor {
     static func attach(_ hook: String, _ prog: BPFProgram) throws -> () throws -> Void {
         switch hook {
         case "tracepoint":
-            var token: Int?
+            var mounted: Int?
             if !TraceFS.isMounted {
-                try TraceFS.mount()
-                token = Cleanup.shared.register("unmount tracefs") { TraceFS.unmount() }
+                mounted = try Cleanup.shared.change("unmount tracefs", { try TraceFS.mount() }, undo: { TraceFS.unmount() }).token
             }
             do {
                 let link = try prog.attach()
-                return { link.destroy(); if let token { Cleanup.shared.run(token) } }
+                return { link.destroy(); if let mounted { Cleanup.shared.run(mounted) } }
             } catch {
-                if let token { Cleanup.shared.run(token) }
+                if let mounted { Cleanup.shared.run(mounted) }
                 throw error
             }
         case "uprobe", "uretprobe":
@@ -216,8 +217,8 @@ public enum Doctor {
             let link = try prog.attachXDP(ifindex: Int32(if_nametoindex("lo")))
             return { link.destroy() }
         case "tc":
-            let tc = try prog.attachTC(ifindex: Int32(if_nametoindex("lo")))
-            let token = Cleanup.shared.register("detach tc from lo") { try? tc.destroy() }
+            let (tc, token) = try Cleanup.shared.change("detach tc from lo", { try prog.attachTC(ifindex: Int32(if_nametoindex("lo"))) },
+                                                        undo: { try? $0.destroy() })
             return { try tc.destroy(); Cleanup.shared.run(token) }
         case "socket_filter":
             return { }  // attached to the receiving socket inside trigger()

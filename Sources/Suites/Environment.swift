@@ -21,10 +21,11 @@ public enum Environment {
             ?? "unknown"
         return Testbed(
             name: name, kernelRelease: field(uts.release), architecture: field(uts.machine), cpuModel: model,
-            cpuCount: ProcessInfo.processInfo.activeProcessorCount, libbpfVersion: BPFLibrary.version,
+            // Online CPUs of the machine, not of this process (taskset or a cgroup quota must not change identity).
+            cpuCount: sysconf(Int32(_SC_NPROCESSORS_ONLN)), libbpfVersion: BPFLibrary.version,
             clangVersion: EmbeddedBPFObject.all.first?.compiler ?? "none",
             jitEnabled: readInt("/proc/sys/net/core/bpf_jit_enable").map { $0 != 0 } ?? false,
-            jitHarden: readInt("/proc/sys/net/core/bpf_jit_harden") ?? 0)
+            jitHarden: readInt("/proc/sys/net/core/bpf_jit_harden"))  // nil: unreadable without CAP_SYS_ADMIN
     }
 
     static func readInt(_ path: String) -> Int? {

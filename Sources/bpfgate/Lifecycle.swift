@@ -11,6 +11,8 @@ enum Lifecycle {
     struct Exit: Error { let status: ExitStatus }
 
     private static var signalSources: [DispatchSourceSignal] = []
+    /// Read and written under the clean-up lock.
+    private static var timeoutArmed = false
 
     /// Installs the SIGINT/SIGTERM handlers and, when `timeout` is set, the watchdog.
     static func install(timeout: Double?) {
@@ -26,9 +28,22 @@ enum Lifecycle {
             signalSources.append(source)
         }
         if let timeout {
+            timeoutArmed = true
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                fail(.benchmarkFailed, "timed out after \(TerminalTableFormat.seconds(timeout)) (--timeout); nothing was written")
+                Cleanup.shared.critical {
+                    guard timeoutArmed else { return }
+                    fail(.benchmarkFailed, "timed out after \(TerminalTableFormat.seconds(timeout)) (--timeout); nothing was written")
+                }
             }
+        }
+    }
+
+    /// Runs `body` (writing the outputs) with the timeout off and signals held until it is done, so a run
+    /// that finished measuring writes all its files or, if stopped before, none.
+    static func commit(_ body: () throws -> Void) throws {
+        try Cleanup.shared.critical {
+            timeoutArmed = false
+            try body()
         }
     }
 

@@ -6,12 +6,14 @@ import Suites
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the benchmarks a run would produce.")
 
+    @OptionGroup var global: GlobalOptions
     @OptionGroup var selection: SelectionOptions
 
     @Flag(help: "Print JSON: [{suite, benchmark, measure, unit, direction}].")
     var json = false
 
     func run() throws {
+        global.apply()
         let plan = Catalog.plan(try selection.request())
         if plan.isEmpty { throw ValidationError("no benchmark matches --filter '\(selection.filter ?? "")'") }
         if json {

@@ -102,8 +102,10 @@ struct RunCommand: ParsableCommand {
         }
         let run = try Catalog.run(request) { if !quiet { note($0) } }
         let bmf = try BMF.encode(BMF.document(from: run))
-        if let results { try AtomicFile.write(try ResultsCodec.encode(run), to: results) }
-        if let output { try AtomicFile.write(bmf, to: output) } else { FileHandle.standardOutput.write(bmf) }
+        try Lifecycle.commit {
+            if let results { try AtomicFile.write(try ResultsCodec.encode(run), to: results) }
+            if let output { try AtomicFile.write(bmf, to: output) } else { FileHandle.standardOutput.write(bmf) }
+        }
         if !quiet { note(TerminalTable.render(run)) }
 
         let failed = run.benchmarks.flatMap { b in b.measures.compactMap { m -> String? in

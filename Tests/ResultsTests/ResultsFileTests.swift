@@ -58,7 +58,9 @@ import Testing
         try AtomicFile.write(Data("two".utf8), to: path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.json"])
-        #expect(throws: BadInputError.self) { try AtomicFile.write(Data(), to: dir.path + "/missing/out.json") }
+        #expect { try AtomicFile.write(Data(), to: dir.path + "/missing/out.json") } throws: {
+            ($0 as? WriteError)?.exitStatus == .unexpected
+        }
     }
 }
 
