@@ -32,6 +32,3 @@ else
   echo "BMF schema check skipped: $schema not found (it is Bencher's file, kept outside this repository)"
 fi
 echo "$summary"
-# The plain closing line: N passed, N failed (Swift Testing counts tests; failures made swift test fail above).
-total=$(sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p' <<<"$summary")
-echo "${total:-0} passed, 0 failed"

@@ -31,6 +31,7 @@ struct BPFObjectsPlugin: BuildToolPlugin {
             let script = """
             set -e
             '\(clang.path)' -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_\(arch) -I '\(bpfDir.path)' \
+              -ffile-prefix-map='\(context.package.directoryURL.path)'=. -ffile-prefix-map='\(work.path)'=build \
               -c '\(input.path)' -o '\(object.path)'
             version=$('\(clang.path)' --version | head -n 1 | sed 's/[\\\\"]//g')
             {

@@ -139,16 +139,26 @@ public enum BPFLibrary {
 
     /// Ids of every BPF program loaded in the kernel right now (`bpf_prog_get_next_id`).
     public static func loadedProgramIDs() throws -> [UInt32] {
+        try ids(bpf_prog_get_next_id, "bpf_prog_get_next_id")
+    }
+
+    /// Ids of every BPF map in the kernel right now (`bpf_map_get_next_id`).
+    public static func loadedMapIDs() throws -> [UInt32] {
+        try ids(bpf_map_get_next_id, "bpf_map_get_next_id")
+    }
+
+    private static func ids(_ next: (UInt32, UnsafeMutablePointer<UInt32>?) -> Int32, _ call: String) throws -> [UInt32] {
         var ids: [UInt32] = []
         var id: UInt32 = 0
         while true {
-            var next: UInt32 = 0
-            if bpf_prog_get_next_id(id, &next) != 0 {
-                if errno == ENOENT { return ids }
-                throw BPFError.call("bpf_prog_get_next_id", errno: errno)
+            var following: UInt32 = 0
+            let err = next(id, &following)
+            if err != 0 {
+                if err == -ENOENT || errno == ENOENT { return ids }
+                throw BPFError.call(call, errno: errno)
             }
-            ids.append(next)
-            id = next
+            ids.append(following)
+            id = following
         }
     }
 }

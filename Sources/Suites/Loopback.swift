@@ -41,5 +41,6 @@ enum Loopback {
 public struct SystemCallError: Error, CustomStringConvertible {
     public let call: String
     public let errno: Int32
+    public init(call: String, errno: Int32) { self.call = call; self.errno = errno }
     public var description: String { "\(call) failed: \(String(cString: strerror(errno)))" }
 }

@@ -187,6 +187,19 @@ extension PrivilegedTests {
             keys.removeAll(); values.removeAll()
         }
 
+        @Test func maps_areFreedWithTheirOwner() throws {
+            try expectKernelLeftAsFound {
+                for kind in MapKind.allCases {
+                    _ = try BPFMap.create(type: kind.mapType, name: "bg_free", keySize: 4, valueSize: 8, maxEntries: 16, flags: kind.flags)
+                }
+                let object = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
+                for p in object.programs { try p.setAutoload(false) }
+                try object.load()
+                #expect(try object.map(named: "hits").fd >= 0)
+                object.close()
+            }
+        }
+
         @Test func memlock_preallocIsConstantNoPreallocFollowsCount() throws {
             let pre = try BPFMap.create(type: .hash, name: "bg_pre", keySize: 4, valueSize: 8, maxEntries: 10240)
             let lazy = try BPFMap.create(type: .hash, name: "bg_lazy", keySize: 4, valueSize: 8, maxEntries: 10240, flags: .noPrealloc)
@@ -276,7 +289,7 @@ extension PrivilegedTests {
         @Test(arguments: Doctor.hooks.map(\.name))
         func hook_isProbedLive(hook: String) throws {
             let entry = try #require(Doctor.hooks.first { $0.name == hook })
-            let tcBefore = qdiscs("lo")
+            let tcBefore = try qdiscs("lo")
             let tracefsBefore = TraceFS.isMounted
             try expectKernelLeftAsFound {
                 let finding = Doctor.probeHook(entry.name, program: entry.program, index: entry.index)
@@ -288,7 +301,7 @@ extension PrivilegedTests {
                     #expect(finding.detail.contains("events seen"))
                 }
             }
-            #expect(qdiscs("lo") == tcBefore, "tc state on lo changed")
+            #expect(try qdiscs("lo") == tcBefore, "tc state on lo changed")
             #expect(TraceFS.isMounted == tracefsBefore, "tracefs mount state changed")
         }
 

@@ -1,4 +1,5 @@
 import BPF
+import Suites
 import Foundation
 import Testing
 
@@ -18,29 +19,38 @@ enum Privileged {
     static var enabled: Bool { isCI || missing.isEmpty }
 }
 
-/// The ids of loaded BPF programs before and after `body` must match: nothing leaks. The kernel frees
-/// programs after an RCU grace period, so the check waits up to 3 s for the sets to agree.
+/// The ids of loaded BPF programs and maps before and after `body` must match: nothing leaks. The kernel
+/// frees them after an RCU grace period, so the check waits up to 3 s for the sets to agree.
 func expectKernelLeftAsFound(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let before = Set(try BPFLibrary.loadedProgramIDs())
+    func snapshot() throws -> (programs: Set<UInt32>, maps: Set<UInt32>) {
+        (Set(try BPFLibrary.loadedProgramIDs()), Set(try BPFLibrary.loadedMapIDs()))
+    }
+    let before = try snapshot()
     try body()
-    var after = Set(try BPFLibrary.loadedProgramIDs())
+    var after = try snapshot()
     let deadline = Date().addingTimeInterval(3)
     while after != before && Date() < deadline {
         usleep(20_000)
-        after = Set(try BPFLibrary.loadedProgramIDs())
+        after = try snapshot()
     }
-    #expect(after == before, "BPF programs left loaded: \(after.subtracting(before).sorted())", sourceLocation: sourceLocation)
+    #expect(after.programs == before.programs, "BPF programs left loaded: \(after.programs.subtracting(before.programs).sorted())",
+            sourceLocation: sourceLocation)
+    #expect(after.maps == before.maps, "BPF maps left: \(after.maps.subtracting(before.maps).sorted())", sourceLocation: sourceLocation)
 }
 
-/// The qdiscs of `dev` as `tc` shows them (for checking that tc state is restored).
-func qdiscs(_ dev: String) -> String {
+/// The qdiscs of `dev` as `tc` shows them (for checking that tc state is restored); fails if `tc` does.
+func qdiscs(_ dev: String) throws -> String {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = ["tc", "qdisc", "show", "dev", dev]
     let pipe = Pipe()
     p.standardOutput = pipe
-    try? p.run()
+    try p.run()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    let text = String(decoding: data, as: UTF8.self)
+    guard p.terminationStatus == 0, text.contains("qdisc") else {
+        throw SystemCallError(call: "tc qdisc show dev \(dev)", errno: EIO)
+    }
+    return text
 }

@@ -77,8 +77,11 @@ func temporaryDirectory() throws -> URL {
     }
 }
 
+/// In CI (CI=true or 1) privileged tests never skip; elsewhere they need root.
+let privilegedTestsEnabled = ["true", "1"].contains(ProcessInfo.processInfo.environment["CI"]?.lowercased() ?? "") || geteuid() == 0
+
 /// Commands that create maps and load programs: root here and in CI (never skipped in CI).
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["CI"] != nil || geteuid() == 0,
+@Suite(.serialized, .enabled(if: privilegedTestsEnabled,
                              "needs root to create BPF maps; in CI these never skip"))
 struct PrivilegedCLITests {
     static let small = ["--sizes", "64", "--batch", "16", "--samples", "3", "--warmup", "1"]
@@ -139,7 +142,7 @@ struct PrivilegedCLITests {
 }
 
 /// Privilege errors: run bpfgate as `nobody` with no capabilities (setpriv) and expect exit 5, one line.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["CI"] != nil || geteuid() == 0,
+@Suite(.enabled(if: privilegedTestsEnabled,
                 "needs root to drop to an unprivileged user; in CI this never skips"))
 struct PrivilegeErrorTests {
     /// A copy of the binary that user nobody can execute.

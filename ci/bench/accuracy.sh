@@ -11,6 +11,7 @@ pairs=${1:-40}
 size=${2:-1024}
 # PIN="taskset -c 1" runs both on one CPU (default); PIN= runs them unpinned.
 pin=${PIN-taskset -c 1}
+batch=$(( size / 2 < 512 ? size / 2 : 512 ))  # bpfgate's default, capped as its LRU fill requires
 swift build -c release >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -19,9 +20,9 @@ ratios=()
 swifts=()
 cs=()
 for i in $(seq "$pairs"); do
-  swift=$(${pin} .build/release/bpfgate run --quiet --sizes "$size" --filter "^user/map/hash/$size/update\$" |
+  swift=$(${pin} .build/release/bpfgate run --quiet --sizes "$size" --batch "$batch" --filter "^user/map/hash/$size/update\$" |
     python3 -c "import json,sys; print(json.load(sys.stdin)['user/map/hash/$size/update']['latency']['value'])")
-  c=$(${pin} "$work/maploop" "$size")
+  c=$(${pin} "$work/maploop" "$size" "$batch")
   ratio=$(python3 -c "print(f'{$swift / $c:.4f}')")
   echo "pair $i: swift ${swift} ns, C ${c} ns, ratio ${ratio}"
   ratios+=("$ratio")
