@@ -45,6 +45,7 @@ let package = Package(
 
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Statistics", "Reports"],
                     exclude: ["Golden"], swiftSettings: swift5),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFObjects", "Results"],
                     swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["bpfgate", "Results"], swiftSettings: swift5),
