@@ -44,10 +44,12 @@ public enum BPFError: Error, CustomStringConvertible, Equatable {
         return false
     }
 
-    /// The last `lines` non-empty lines of a verifier log, joined by " | ".
+    /// The last `lines` non-empty lines of a verifier log that say why, joined by " | " (the verifier's
+    /// closing statistics and libbpf's framing are left out).
     public static func logTail(_ log: String, lines: Int) -> String {
+        let noise = ["processed ", "verification time", "stack depth", "-- END PROG LOAD LOG --", "libbpf: failed to load"]
         let all = log.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.contains("-- END PROG LOAD LOG --") && !$0.hasPrefix("libbpf: failed to load object") }
+            .filter { line in !line.isEmpty && !noise.contains { line.hasPrefix($0) || line.contains("-- END PROG LOAD LOG --") } }
         return all.suffix(lines).joined(separator: " | ")
     }
 }

@@ -123,7 +123,7 @@ public final class BPFObject {
 
 /// Process-wide libbpf settings.
 public enum BPFLibrary {
-    private static let once: Void = { bpfgate_log_set_verbose(0) }()
+    private static let once: Void = { bpfgate_log_install() }()
 
     /// Installs bpfgate's print callback (silent unless verbose); called before any libbpf use.
     public static func configure() { _ = once }

@@ -67,6 +67,10 @@ static int bpfgate_print(enum libbpf_print_level level, const char *fmt, va_list
     return 0;
 }
 
+void bpfgate_log_install(void) {
+    libbpf_set_print(bpfgate_print);
+}
+
 void bpfgate_log_set_verbose(int verbose) {
     log_verbose = verbose;
     libbpf_set_print(bpfgate_print);

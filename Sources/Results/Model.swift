@@ -122,11 +122,15 @@ public struct BenchmarkResult: Codable, Equatable, Sendable {
     public var name: String
     public var suite: String
     public var measures: [MeasureResult]
+    /// The reference benchmark timed interleaved with this one in the same rounds: the gate judges timing
+    /// measures on their ratio to it (run-level drift cancels). nil for references and untimed measures.
+    public var reference: String?
 
-    public init(name: String, suite: String, measures: [MeasureResult]) {
+    public init(name: String, suite: String, measures: [MeasureResult], reference: String? = nil) {
         self.name = name
         self.suite = suite
         self.measures = measures
+        self.reference = reference
     }
 
     public func measure(_ slug: String) -> MeasureResult? { measures.first { $0.measure == slug } }

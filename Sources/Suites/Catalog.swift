@@ -8,11 +8,23 @@ public struct RunRequest {
     /// Benchmark names must match this regex (searched, not anchored); nil for all.
     public var filter: Regex<AnyRegexOutput>?
     public var userMaps = UserMapConfig()
+    public var xdpDemo = XDPDemoConfig()
+    /// Where the object-dependent suites take their objects from; nil: built in.
+    public var objectDirectory: String?
     public var testbedName: String?
 
     public init(suites: [String] = Catalog.suiteNames, filter: Regex<AnyRegexOutput>? = nil) {
         self.suites = suites
         self.filter = filter
+    }
+
+    /// The object `name` from `objectDirectory`, or built in.
+    public func objectSource(_ name: String) throws -> ObjectSource {
+        if let dir = objectDirectory { return try ObjectSource.file(directory: dir, name: name) }
+        guard let embedded = ObjectSource.embedded(name) else {
+            throw BadInputError(path: name, problem: "this bpfgate carries no BPF object of that name")
+        }
+        return embedded
     }
 
     func includes(_ name: String) -> Bool {
@@ -23,7 +35,7 @@ public struct RunRequest {
 
 /// The suites bpfgate knows, and the one place that runs them into a results file.
 public enum Catalog {
-    public static let suiteNames = [UserMapSuite.name]
+    public static let suiteNames = [UserMapSuite.name, XDPDemoSuite.name]
 
     /// Every benchmark x measure the request selects, without running anything.
     public static func plan(_ request: RunRequest) -> [(suite: String, name: String, measure: Measure)] {
@@ -31,6 +43,11 @@ public enum Catalog {
         if request.suites.contains(UserMapSuite.name) {
             for p in UserMapSuite(config: request.userMaps).plan() where request.includes(p.name) {
                 out.append((UserMapSuite.name, p.name, p.measure))
+            }
+        }
+        if request.suites.contains(XDPDemoSuite.name) {
+            for p in XDPDemoSuite(config: request.xdpDemo).plan() where request.includes(p.name) {
+                out.append((XDPDemoSuite.name, p.name, p.measure))
             }
         }
         return out
@@ -45,12 +62,23 @@ public enum Catalog {
             benchmarks += try UserMapSuite(config: request.userMaps).run(include: request.includes, progress: progress)
             settings.merge(request.userMaps.settings) { $1 }
         }
+        var digests = Environment.objectDigests
+        if request.suites.contains(XDPDemoSuite.name) {
+            let source = try request.objectSource(XDPDemoSuite.objectName)
+            benchmarks += try XDPDemoSuite(config: request.xdpDemo).run(source: source, include: request.includes, progress: progress)
+            settings.merge(request.xdpDemo.settings) { $1 }
+            if source.origin != "built-in" {
+                digests.removeAll { $0.name == source.name }
+                digests.append(ObjectDigest(name: source.name, sha256: source.sha256))
+                settings["objects"] = request.objectDirectory
+            }
+        }
         let finished = Date()
         let run = RunMetadata(
             id: UUID().uuidString.lowercased(), toolVersion: Environment.toolVersion,
             startedAt: Environment.timestamp(started), finishedAt: Environment.timestamp(finished),
             durationSeconds: (finished.timeIntervalSince(started) * 1000).rounded() / 1000,
-            git: Environment.gitState(), bpfObjects: Environment.objectDigests, load: [], suites: request.suites,
+            git: Environment.gitState(), bpfObjects: digests, load: [], suites: request.suites,
             settings: settings)
         return ResultsFile(testbed: Environment.testbed(name: request.testbedName), run: run, benchmarks: benchmarks)
     }

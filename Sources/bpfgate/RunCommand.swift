@@ -54,6 +54,8 @@ struct SelectionOptions: ParsableArguments {
                                  filter: try filter.map { try Regex($0) })
         request.userMaps.samples = samples
         request.userMaps.warmup = warmup
+        request.xdpDemo.samples = samples
+        request.xdpDemo.warmup = warmup
         request.userMaps.batch = batch
         request.userMaps.sizes = parsedSizes ?? request.userMaps.sizes
         request.testbedName = testbed

@@ -28,7 +28,10 @@ extension PrivilegedTests {
         }
 
         @Test func embeddedObjects_carryDigestAndCompiler() throws {
-            #expect(EmbeddedBPFObject.all.map(\.name).sorted() == ["probes", "testcases"])
+            #expect(EmbeddedBPFObject.all.map(\.name).sorted() == ["probes", "testcases", "xdp_demo", "xdp_demo_slow"])
+            for object in EmbeddedBPFObject.all {
+                #expect(SHA256.hex(object.bytes) == object.sha256, "\(object.name): the build's sha256sum and SHA256 disagree")
+            }
             let probes = try #require(EmbeddedBPFObject.named("probes"))
             #expect(probes.sha256.count == 64)
             #expect(probes.compiler.contains("clang"))
@@ -261,7 +264,7 @@ extension PrivilegedTests {
         }
 
         @Test func catalog_recordsTestbedAndRunMetadata() throws {
-            var request = RunRequest(filter: try Regex("user/map/hash/64/(update|full)$"))
+            var request = RunRequest(suites: [UserMapSuite.name], filter: try Regex("user/map/hash/64/(update|full)$"))
             request.userMaps = Self.smallConfig()
             request.testbedName = "unit-test-bed"
             let results = try Catalog.run(request) { _ in }
@@ -270,7 +273,7 @@ extension PrivilegedTests {
             let release = try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8)
             #expect(results.testbed.kernelRelease == release.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(results.testbed.libbpfVersion.hasPrefix("1."))
-            #expect(results.run.bpfObjects.map(\.name).sorted() == ["probes", "testcases"])
+            #expect(results.run.bpfObjects.map(\.name).sorted() == ["probes", "testcases", "xdp_demo", "xdp_demo_slow"])
             #expect(results.run.settings["user-maps.batch"] == "16")
             #expect(UUID(uuidString: results.run.id) != nil)
             #expect(ResultsCodec.validate(results) == nil)
@@ -315,5 +318,66 @@ extension PrivilegedTests {
             }
             #expect(findings.first { $0.item == "bpf_stats" }?.state == .ok)
         }
+    }
+}
+
+// MARK: the XDP demo
+
+extension PrivilegedTests {
+    @Suite struct XDPDemoTests {
+        static func config() -> XDPDemoConfig {
+            var c = XDPDemoConfig()
+            c.samples = 6
+            c.warmup = 1
+            c.repeatCount = 20000
+            return c
+        }
+
+        @Test func demo_classifiesPacketsAndIsTimed() throws {
+            try expectKernelLeftAsFound {
+                let results = try XDPDemoSuite(config: Self.config()).run(source: ObjectSource.embedded("xdp_demo")!)
+                #expect(results.map(\.name) == [XDPDemoSuite.benchmark, XDPDemoSuite.reference])
+                #expect(results[0].reference == XDPDemoSuite.reference)
+                for r in results {
+                    #expect(r.measures[0].status == .ok)
+                    #expect(r.measures[0].samples.count == 6)
+                    #expect(r.measures[0].samples.allSatisfy { $0 > 0 && $0 < 10_000 })
+                }
+            }
+        }
+
+        @Test func demo_bothVersionsAgreeOnEveryPacket() throws {
+            try expectKernelLeftAsFound {
+                for name in ["xdp_demo", "xdp_demo_slow"] {
+                    let program = try DemoProgramProbe(name)
+                    let verdicts = try XDPDemoSuite.packets(count: 8).map { try program.run($0) }
+                    // Even packets go to Fibonacci ports (XDP_PASS = 2), odd ones do not (XDP_DROP = 1).
+                    #expect(verdicts == [2, 1, 2, 1, 2, 1, 2, 1], "\(name)")
+                }
+            }
+        }
+
+        @Test func ab_slowHeadIsSlowerOnMedian() throws {
+            try expectKernelLeftAsFound {
+                let (base, head) = try XDPDemoSuite(config: Self.config())
+                    .runAB(base: ObjectSource.embedded("xdp_demo")!, head: ObjectSource.embedded("xdp_demo_slow")!)
+                #expect(base.samples.count == 6 && head.samples.count == 6)
+                let ratios = zip(head.samples, base.samples).map { $0 / $1 }.sorted()
+                #expect(ratios[3] > 1.1, "slow/fast median ratio \(ratios[3])")
+            }
+        }
+    }
+}
+
+/// Loads one demo object's classifier for single test runs.
+struct DemoProgramProbe {
+    let object: BPFObject
+    init(_ name: String) throws {
+        object = try BPFObject(bytes: EmbeddedBPFObject.named(name)!.bytes, name: name)
+        for p in object.programs { try p.setAutoload(p.name == "xdp_fib") }
+        try object.load()
+    }
+    func run(_ packet: [UInt8]) throws -> UInt32 {
+        try object.program(named: "xdp_fib").testRun(input: packet, repeat: 1).returnValue
     }
 }

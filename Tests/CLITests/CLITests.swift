@@ -65,7 +65,7 @@ func temporaryDirectory() throws -> URL {
     }
 
     @Test func list_json_namesEveryBenchmarkOnce() throws {
-        let r = try Invocation.run(["list", "--json", "--sizes", "1024,65536"])
+        let r = try Invocation.run(["list", "--json", "--sizes", "1024,65536", "--suite", "user-maps"])
         #expect(r.status == 0)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: String]])
         let names = rows.compactMap { $0["benchmark"] }

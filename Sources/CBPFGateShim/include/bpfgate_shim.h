@@ -18,6 +18,8 @@ struct bpf_object *bpfgate_object_open_file(const char *path);
 /// libbpf prints the verifier log through this callback when a load fails.
 void bpfgate_log_capture_begin(void);
 char *bpfgate_log_capture_end(void);
+/// Install bpfgate's print callback (silent unless bpfgate_log_set_verbose asked for more).
+void bpfgate_log_install(void);
 /// Echo libbpf's messages to stderr as well (debug level included when verbose > 1).
 void bpfgate_log_set_verbose(int verbose);
 
