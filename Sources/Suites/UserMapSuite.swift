@@ -101,6 +101,11 @@ public struct UserMapSuite {
 
     public init(config: UserMapConfig) { self.config = config }
 
+    /// Every group times, in its own rounds, a lookup of `batch` keys in a 1024-entry array: the reference
+    /// the gate divides the group's latencies by, so that the machine's speed of the moment cancels.
+    public static let referenceLeaf = "reference"
+    static let referenceSize = 1024
+
     static func benchmarkName(_ kind: MapKind, _ size: Int, _ leaf: String) -> String {
         "user/map/\(kind.rawValue)/\(size)/\(leaf)"
     }
@@ -113,6 +118,7 @@ public struct UserMapSuite {
                 out.append((Self.benchmarkName(kind, size, "empty"), .memlockBytes))
                 out.append((Self.benchmarkName(kind, size, "full"), .memlockBytes))
                 for op in MapOperation.allCases { out.append((Self.benchmarkName(kind, size, op.rawValue), .latency)) }
+                out.append((Self.benchmarkName(kind, size, Self.referenceLeaf), .latency))
             }
         }
         return out
@@ -127,7 +133,7 @@ public struct UserMapSuite {
         var results: [BenchmarkResult] = []
         let groups = config.kinds.flatMap { kind in config.sizes.map { (kind, $0) } }
         for (index, (kind, size)) in groups.enumerated() {
-            let wanted = ["empty", "full"] + MapOperation.allCases.map(\.rawValue)
+            let wanted = ["empty", "full"] + MapOperation.allCases.map(\.rawValue)  // the reference comes with any op
             let selected = Set(wanted.filter { include(Self.benchmarkName(kind, size, $0)) })
             if selected.isEmpty { continue }
             progress("[\(index + 1)/\(groups.count)] user/map/\(kind.rawValue)/\(size)")
@@ -201,15 +207,37 @@ public struct UserMapSuite {
             if MapOperation.delete.notApplicableReason(for: kind) == nil { units.append([.delete, .insert]) }
         }
 
+        // The reference: array lookups in a map of its own, timed as one more unit of every round.
+        var reference: (bench: MapBench, order: [UInt32], samples: [Double])?
+        if !units.isEmpty {
+            do {
+                let map = try BPFMap.create(type: .array, name: "bpfgate_uref", keySize: 4, valueSize: 8,
+                                            maxEntries: Self.referenceSize)
+                let refBench = MapBench(map: map, batch: config.batch)
+                var refGenerator = SeededGenerator(seed: config.seed)
+                reference = (refBench, refGenerator.permuted(try refBench.fill(count: Self.referenceSize, checkPresence: false)), [])
+            } catch {
+                out.append(result(Self.referenceLeaf, .without(.latency, .failed("reference map: \(error)"))))
+            }
+        }
+        defer { reference?.bench.deallocate() }
+
         // One CPU for the whole group: no migration mid-sample, and an LRU map's per-CPU free lists stay put.
         let pin = CPUPin()
         defer { pin.restore() }
+        let slots = units.count + (reference == nil ? 0 : 1)
         for round in 0 ..< (config.warmup + config.samples) {
             bench.prepareRound(keys: order, round: round, missOffset: UInt32(size))
+            reference?.bench.prepareRound(keys: reference!.order, round: round, missOffset: UInt32(Self.referenceSize))
             // Rotate the order of the units each round, so that no operation always runs on caches the one
             // before it warmed.
-            for u in units.indices {
-                for op in units[(u + round) % units.count] {
+            for slot in 0 ..< slots {
+                let u = (slot + round) % slots
+                if u == units.count, let r = reference {
+                    if case let .success(ns) = r.bench.time(.lookup), round >= config.warmup { reference!.samples.append(ns) }
+                    continue
+                }
+                for op in units[u] {
                     guard case var .samples(samples) = outcomes[op] else { continue }
                     switch bench.time(op) {
                     case let .success(ns):
@@ -225,12 +253,21 @@ public struct UserMapSuite {
             }
         }
 
+        let referenceName = Self.benchmarkName(kind, size, Self.referenceLeaf)
+        let hasReference = (reference?.samples.count ?? 0) == config.samples
         for op in MapOperation.allCases where selected.contains(op.rawValue) {
             switch outcomes[op] {
-            case let .samples(s)?: out.append(result(op.rawValue, Measure.latency.result(s)))
+            case let .samples(s)?:
+                var r = result(op.rawValue, Measure.latency.result(s))
+                r.reference = hasReference ? referenceName : nil
+                out.append(r)
             case let .status(st)?: out.append(result(op.rawValue, .without(.latency, st)))
             case nil: break
             }
+        }
+        if let r = reference {
+            out.append(result(Self.referenceLeaf, hasReference ? Measure.latency.result(r.samples)
+                : .without(.latency, .failed("the reference lookups failed"))))
         }
         return out
     }

@@ -233,11 +233,14 @@ extension PrivilegedTests {
                 let suite = UserMapSuite(config: Self.smallConfig())
                 let results = try suite.run()
                 #expect(results.map(\.name) .sorted() == suite.plan().map(\.name).sorted())
-                #expect(results.count == MapKind.allCases.count * 2 * (2 + MapOperation.allCases.count))
+                #expect(results.count == MapKind.allCases.count * 2 * (3 + MapOperation.allCases.count))
                 for b in results {
                     let m = try #require(b.measures.first)
                     let parts = b.name.split(separator: "/")
                     let kind = try #require(MapKind(rawValue: String(parts[2])))
+                    if MapOperation(rawValue: String(parts[4])) != nil && m.status == .ok {
+                        #expect(b.reference == "user/map/\(parts[2])/\(parts[3])/reference", "\(b.name)")
+                    }
                     if let op = MapOperation(rawValue: String(parts[4])), let reason = op.notApplicableReason(for: kind) {
                         #expect(m.status == .notApplicable(reason), "\(b.name)")
                         #expect(m.samples.isEmpty)
@@ -258,7 +261,9 @@ extension PrivilegedTests {
         @Test func filter_runsOnlySelectedBenchmarks() throws {
             let suite = UserMapSuite(config: Self.smallConfig())
             let results = try suite.run(include: { $0.hasSuffix("/64/insert") || $0 == "user/map/array/256/full" })
-            #expect(results.map(\.name).sorted() == (MapKind.allCases.map { "user/map/\($0.rawValue)/64/insert" } + ["user/map/array/256/full"]).sorted())
+            let expected = MapKind.allCases.filter { !$0.mapType.isArray }.map { "user/map/\($0.rawValue)/64/reference" }
+                + MapKind.allCases.map { "user/map/\($0.rawValue)/64/insert" } + ["user/map/array/256/full"]
+            #expect(results.map(\.name).sorted() == expected.sorted())
             let hashInsert = try #require(results.first { $0.name == "user/map/hash/64/insert" })
             #expect(hashInsert.measures[0].samples.count == 3)
         }
@@ -268,7 +273,8 @@ extension PrivilegedTests {
             request.userMaps = Self.smallConfig()
             request.testbedName = "unit-test-bed"
             let results = try Catalog.run(request) { _ in }
-            #expect(results.benchmarks.map(\.name) == ["user/map/hash/64/full", "user/map/hash/64/update"])
+            #expect(results.benchmarks.map(\.name) == ["user/map/hash/64/full", "user/map/hash/64/update", "user/map/hash/64/reference"])
+            #expect(results.benchmarks[1].reference == "user/map/hash/64/reference")
             #expect(results.testbed.name == "unit-test-bed")
             let release = try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8)
             #expect(results.testbed.kernelRelease == release.trimmingCharacters(in: .whitespacesAndNewlines))

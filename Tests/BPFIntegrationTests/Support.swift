@@ -25,7 +25,15 @@ func expectKernelLeftAsFound(_ body: () throws -> Void, sourceLocation: SourceLo
     func snapshot() throws -> (programs: Set<UInt32>, maps: Set<UInt32>) {
         (Set(try BPFLibrary.loadedProgramIDs()), Set(try BPFLibrary.loadedMapIDs()))
     }
-    let before = try snapshot()
+    // Programs of an earlier test may still be on their way out (RCU): wait until nothing changes for 100 ms.
+    var before = try snapshot()
+    let settleBy = Date().addingTimeInterval(3)
+    while Date() < settleBy {
+        usleep(100_000)
+        let again = try snapshot()
+        if again == before { break }
+        before = again
+    }
     try body()
     var after = try snapshot()
     let deadline = Date().addingTimeInterval(3)
