@@ -29,6 +29,11 @@ public enum Distributions {
     /// Stirling's series for z >= 15, where the terms kept leave an error below 1e-17.
     private static func stirlingLogGamma(_ z: Double) -> Double {
         let halfLog2Pi = 0.918_938_533_204_672_741_78
+        return (z - 0.5) * log(z) - z + halfLog2Pi + stirlingCorrection(z)
+    }
+
+    /// log Γ(z) - [(z - 1/2) log z - z + log(2π)/2] for z >= 15.
+    private static func stirlingCorrection(_ z: Double) -> Double {
         let w = 1 / z
         let w2 = w * w
         var series = 1.0 / 156.0
@@ -38,12 +43,20 @@ public enum Distributions {
         series = series * w2 + 1.0 / 1260.0
         series = series * w2 - 1.0 / 360.0
         series = series * w2 + 1.0 / 12.0
-        return (z - 0.5) * log(z) - z + halfLog2Pi + series * w
+        return series * w
     }
 
     /// log B(a, b) = log Γ(a) + log Γ(b) - log Γ(a+b).
     static func logBeta(_ a: Double, _ b: Double) -> Double {
-        logGamma(a) + logGamma(b) - logGamma(a + b)
+        let small = min(a, b), big = max(a, b)
+        guard big >= 15 else { return logGamma(a) + logGamma(b) - logGamma(a + b) }
+        // log Γ(big) - log Γ(big + small) from Stirling's formula with the large terms cancelled
+        // analytically: with df = 1e5, Student's t needs B(5e4, 1/2), whose two log Γ are ~5e5 and
+        // would leave only ~10 correct digits if subtracted.
+        let sum = big + small
+        let difference = -(big - 0.5) * log1p(small / big) - small * log(sum) + small
+            + stirlingCorrection(big) - stirlingCorrection(sum)
+        return logGamma(small) + difference
     }
 
     /// The regularized incomplete beta function I_x(a, b), for a, b > 0 and 0 <= x <= 1.
@@ -208,10 +221,9 @@ public enum Distributions {
         return t < 0 ? (tail, body) : (body, tail)
     }
 
-    /// log of Student's t density at t.
+    /// log of Student's t density at t: (1 + t²/df)^(-(df+1)/2) / (sqrt(df) B(df/2, 1/2)).
     private static func studentTLogDensity(_ t: Double, df: Double) -> Double {
-        logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * log(df * Double.pi)
-            - (df + 1) / 2 * log1p(t * t / df)
+        -0.5 * log(df) - logBeta(df / 2, 0.5) - (df + 1) / 2 * log1p(t * t / df)
     }
 
     /// The p-quantile of Student's t with `df` degrees of freedom, to ~1e-12 relative or better.
