@@ -144,7 +144,8 @@ public enum RankTests {
     /// Recurrence on the largest value: if it comes from the sample of m it beats all n others,
     /// otherwise it adds nothing, so c(u; m, n) = c(u - n; m-1, n) + c(u; m, n-1). Every term is
     /// positive, so the counts keep full relative precision even past 2^53 (scipy switches to a
-    /// signed recurrence in floating point there).
+    /// signed recurrence in floating point there). The cost is m * n * maxU additions, and callers
+    /// only ask for the shorter tail (maxU <= mn/2).
     static func mannWhitneyCounts(m: Int, n: Int, upTo maxU: Int) -> [Double] {
         let width = maxU + 1
         // table[j * width + u] = c(u; j, i) for the current i.
@@ -175,7 +176,7 @@ struct WilcoxonNull {
         var counts = [Double](repeating: 0, count: maxSum + 1)
         counts[0] = 1
         var reached = 0
-        for k in 1...max(n, 1) where n >= 1 {
+        for k in stride(from: 1, through: n, by: 1) {
             reached += k
             for s in stride(from: reached, through: k, by: -1) { counts[s] += counts[s - k] }
         }
