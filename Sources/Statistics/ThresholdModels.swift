@@ -54,7 +54,8 @@ public enum ThresholdModels {
             return boundary >= 0.5 && boundary < 1
                 ? nil : "a \(test.rawValue) boundary must be a cumulative probability p with 0.5 <= p < 1"
         case .iqr, .deltaIqr:
-            return boundary >= 0 && boundary.isFinite ? nil : "an \(test.rawValue) boundary must be a finite multiplier >= 0"
+            return boundary >= 0 && boundary.isFinite
+                ? nil : "an \(test.rawValue) boundary must be a finite multiplier >= 0"
         }
     }
 

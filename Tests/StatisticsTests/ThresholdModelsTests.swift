@@ -17,6 +17,8 @@ private struct ThresholdFixtures: Decodable {
     let checks: Checks
 }
 
+private func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "nil" }
+
 private func matches(_ actual: Double?, _ expected: Double?) -> Bool {
     switch (actual, expected) {
     case (nil, nil): return true
@@ -34,7 +36,7 @@ private func matches(_ actual: Double?, _ expected: Double?) -> Bool {
         #expect(Set(fixtures.cases.map(\.test)) == Set(ThresholdTest.allCases.map(\.rawValue)))
         for c in fixtures.cases {
             let test = try #require(ThresholdTest(rawValue: c.test))
-            let label = "\(c.test) \(c.name) (\(String(describing: c.lowerBoundary)), \(String(describing: c.upperBoundary)))"
+            let label = "\(c.test) \(c.name) (\(text(c.lowerBoundary)), \(text(c.upperBoundary)))"
             let limits = ThresholdModels.limits(test, history: c.history, lowerBoundary: c.lowerBoundary,
                                                 upperBoundary: c.upperBoundary)
             guard let expected = c.limits else {
@@ -42,8 +44,8 @@ private func matches(_ actual: Double?, _ expected: Double?) -> Bool {
                 continue
             }
             let actual = try #require(limits, "\(label)")
-            #expect(matches(actual.lower, expected.lower), "\(label) lower: \(String(describing: actual.lower)) vs \(String(describing: expected.lower))")
-            #expect(matches(actual.upper, expected.upper), "\(label) upper: \(String(describing: actual.upper)) vs \(String(describing: expected.upper))")
+            #expect(matches(actual.lower, expected.lower), "\(label) lower: \(text(actual.lower)) vs \(text(expected.lower))")
+            #expect(matches(actual.upper, expected.upper), "\(label) upper: \(text(actual.upper)) vs \(text(expected.upper))")
         }
     }
 
