@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "bpfgate", targets: ["bpfgate"]),
-        .library(name: "BPFGate", targets: ["Suites", "BPF", "Results", "Reports", "Statistics"]),
+        .library(name: "BPFGate", targets: ["Suites", "BPF", "Results", "Gate", "Reports", "Statistics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "Statistics", swiftSettings: swift5),
         .target(name: "Results", dependencies: ["Statistics"], swiftSettings: swift5),
 
-        .target(name: "Reports", dependencies: ["Results", "Statistics"], swiftSettings: swift5),
+        .target(name: "Gate", dependencies: ["Results", "Statistics"], swiftSettings: swift5),
+        .target(name: "Reports", dependencies: ["Gate", "Results", "Statistics"], swiftSettings: swift5),
 
         // The Swift libbpf layer.
         .target(name: "BPF", dependencies: ["CLibBPF", "CBPFGateShim"], swiftSettings: swift5),
@@ -40,11 +41,13 @@ let package = Package(
 
         .executableTarget(
             name: "bpfgate",
-            dependencies: ["Suites", "Results", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Suites", "Results", "Gate", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swift5),
 
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Statistics", "Reports"],
                     exclude: ["Golden"], swiftSettings: swift5),
+        .testTarget(name: "GateTests", dependencies: ["Gate", "Reports", "Results", "Statistics"], exclude: ["Golden"],
+                    swiftSettings: swift5),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFObjects", "Results"],
                     swiftSettings: swift5),

@@ -57,7 +57,7 @@ public enum ResultsCodec {
         return nil
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    public static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
             let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
             return p.isEmpty ? "top level" : p
@@ -87,6 +87,7 @@ public enum StableJSON {
 public struct WriteError: Error, CustomStringConvertible, ExitStatusProviding {
     public let path: String
     public let problem: String
+    public init(path: String, problem: String) { self.path = path; self.problem = problem }
     public var description: String { "cannot write \(path): \(problem)" }
     public var exitStatus: ExitStatus { .unexpected }
 }

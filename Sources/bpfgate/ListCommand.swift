@@ -7,6 +7,7 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the benchmarks a run would produce.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var selection: SelectionOptions
 
     @Flag(help: "Print JSON: [{suite, benchmark, measure, unit, direction}].")
@@ -14,7 +15,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
-        let plan = Catalog.plan(try selection.request())
+        let plan = Catalog.plan(try selection.request(config: try configOptions.load()))
         if plan.isEmpty { throw ValidationError("no benchmark matches --filter '\(selection.filter ?? "")'") }
         if json {
             let rows = plan.map { ["suite": $0.suite, "benchmark": $0.name, "measure": $0.measure.slug,

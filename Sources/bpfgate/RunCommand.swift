@@ -1,65 +1,120 @@
 import ArgumentParser
 import Foundation
+import Gate
 import Reports
 import Results
 import Suites
 
-/// Options that choose and shape benchmarks (shared by `run` and `list`).
+/// Where the configuration comes from (shared by every command that reads it).
+struct ConfigOptions: ParsableArguments {
+    @Option(help: "The configuration file (default: ./bpfgate.json when it exists, else the built-in defaults).")
+    var config: String?
+
+    /// The configuration; a malformed file exits 65 naming the key.
+    func load() throws -> GateConfig {
+        if let config { return try GateConfig.load(path: config) }
+        if FileManager.default.fileExists(atPath: "bpfgate.json") { return try GateConfig.load(path: "bpfgate.json") }
+        return GateConfig()
+    }
+}
+
+/// Options that choose and shape benchmarks (shared by `run`, `list`, `check` and `baseline`). Explicit flags
+/// win over the profile, the profile over the built-in defaults.
 struct SelectionOptions: ParsableArguments {
+    @Option(help: "A profile of the configuration: gate (what check runs), quick, study, or one of your own.")
+    var profile: String?
+
     @Option(name: .customLong("suite"), parsing: .upToNextOption,
-            help: "Suites to run (default: all). Known: \(Catalog.suiteNames.joined(separator: ", ")).")
+            help: "Suites to run (default: the profile's, else all). Known: \(Catalog.suiteNames.joined(separator: ", ")).")
     var suites: [String] = []
 
     @Option(help: "Only benchmarks whose name matches this regular expression.")
     var filter: String?
 
-    @Option(help: "Timed samples per benchmark (>= 2).")
-    var samples: Int = UserMapConfig().samples
+    @Option(help: "Timed samples per benchmark (>= 2; default \(UserMapConfig().samples)).")
+    var samples: Int?
 
-    @Option(help: "Untimed warm-up rounds per benchmark.")
-    var warmup: Int = UserMapConfig().warmup
+    @Option(help: "Untimed warm-up rounds per benchmark (default \(UserMapConfig().warmup)).")
+    var warmup: Int?
 
-    @Option(help: "Operations per sample, equal for every map type and size.")
-    var batch: Int = UserMapConfig().batch
+    @Option(help: "Operations per sample, equal for every map type and size (default \(UserMapConfig().batch)).")
+    var batch: Int?
 
-    @Option(help: "Map sizes in entries, comma-separated.")
-    var sizes: String = UserMapConfig().sizes.map(String.init).joined(separator: ",")
+    @Option(help: "Map sizes in entries, comma-separated (default \(UserMapConfig().sizes.map(String.init).joined(separator: ","))).")
+    var sizes: String?
+
+    @Option(help: "Read the object-dependent suites' BPF objects (<name>.bpf.o) from this directory, not the built-in ones.")
+    var objects: String?
 
     func validate() throws {
         for s in suites where !Catalog.suiteNames.contains(s) {
             throw ValidationError("unknown suite '\(s)'; known: \(Catalog.suiteNames.joined(separator: ", "))")
         }
         if let filter, (try? Regex(filter)) == nil { throw ValidationError("--filter '\(filter)' is not a valid regular expression") }
-        if samples < 2 { throw ValidationError("--samples must be at least 2") }
-        if warmup < 0 { throw ValidationError("--warmup must be 0 or more") }
-        if !(1 ... 1_000_000).contains(batch) { throw ValidationError("--batch must be between 1 and 1000000") }
-        guard let sizes = parsedSizes else {
+        if let sizes, Self.parse(sizes: sizes) == nil {
             throw ValidationError("--sizes must be comma-separated entry counts between 2 and 16777216, e.g. 1024,65536")
         }
-        var config = UserMapConfig()
-        config.sizes = sizes
-        if batch > config.maxBatch {
-            throw ValidationError("--batch \(batch) exceeds \(config.maxBatch), the keys of the least-filled map (LRU maps are filled to \(config.lruFillPercent) % of the smallest size); lower --batch or raise --sizes")
+        if let objects {
+            var isDir: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: objects, isDirectory: &isDir) || !isDir.boolValue {
+                throw ValidationError("--objects '\(objects)' is not a directory")
+            }
         }
     }
 
-    var parsedSizes: [Int]? {
+    static func parse(sizes: String) -> [Int]? {
         let parts = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) >= 2 && ($0 ?? 0) <= 16_777_216 }) else { return nil }
         return parts.map { $0! }
     }
 
-    func request(testbed: String? = nil) throws -> RunRequest {
-        var request = RunRequest(suites: suites.isEmpty ? Catalog.suiteNames : suites,
-                                 filter: try filter.map { try Regex($0) })
+    /// The run request: built-in defaults, then the profile (if any), then explicit flags.
+    func request(config: GateConfig, defaultProfile: String? = nil, testbed: String? = nil) throws -> RunRequest {
+        var profile = Profile()
+        if let name = self.profile ?? defaultProfile {
+            guard let p = config.profiles[name] else {
+                throw ValidationError("unknown profile '\(name)'; known: \(config.profiles.keys.sorted().joined(separator: ", "))")
+            }
+            profile = p
+        }
+        let suiteList = suites.isEmpty ? (profile.suites ?? Catalog.suiteNames) : suites
+        for s in suiteList where !Catalog.suiteNames.contains(s) {
+            throw ValidationError("the profile names an unknown suite '\(s)'; known: \(Catalog.suiteNames.joined(separator: ", "))")
+        }
+        var request = RunRequest(suites: suiteList, filter: try (filter ?? profile.filter).map { try Regex($0) })
+        let samples = self.samples ?? profile.samples ?? request.userMaps.samples
+        let warmup = self.warmup ?? profile.warmup ?? request.userMaps.warmup
+        if samples < 2 { throw ValidationError("--samples must be at least 2") }
+        if warmup < 0 { throw ValidationError("--warmup must be 0 or more") }
         request.userMaps.samples = samples
         request.userMaps.warmup = warmup
         request.xdpDemo.samples = samples
         request.xdpDemo.warmup = warmup
+        if let r = profile.repeatCount { request.xdpDemo.repeatCount = UInt32(r) }
+        request.userMaps.sizes = sizes.flatMap(Self.parse(sizes:)) ?? profile.sizes ?? request.userMaps.sizes
+        let batch = self.batch ?? profile.batch ?? request.userMaps.batch
+        if !(1 ... 1_000_000).contains(batch) { throw ValidationError("--batch must be between 1 and 1000000") }
+        if request.suites.contains(UserMapSuite.name) && batch > request.userMaps.maxBatch {
+            throw ValidationError("--batch \(batch) exceeds \(request.userMaps.maxBatch), the keys of the least-filled map (LRU maps are filled to \(request.userMaps.lruFillPercent) % of the smallest size); lower --batch or raise --sizes")
+        }
         request.userMaps.batch = batch
-        request.userMaps.sizes = parsedSizes ?? request.userMaps.sizes
+        request.objectDirectory = objects
         request.testbedName = testbed
         return request
+    }
+
+    /// The same selection as command-line arguments (for child runs of `baseline save` and `check`).
+    var arguments: [String] {
+        var args: [String] = []
+        if let profile { args += ["--profile", profile] }
+        if !suites.isEmpty { args += ["--suite"] + suites }
+        if let filter { args += ["--filter", filter] }
+        if let samples { args += ["--samples", String(samples)] }
+        if let warmup { args += ["--warmup", String(warmup)] }
+        if let batch { args += ["--batch", String(batch)] }
+        if let sizes { args += ["--sizes", sizes] }
+        if let objects { args += ["--objects", objects] }
+        return args
     }
 }
 
@@ -69,6 +124,7 @@ struct RunCommand: ParsableCommand {
         abstract: "Run benchmarks; BMF on stdout (or --output), the table and progress on stderr.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var selection: SelectionOptions
 
     @Option(help: "Write the BMF JSON to this file instead of stdout.")
@@ -98,7 +154,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
-        let request = try selection.request(testbed: testbed)
+        let request = try selection.request(config: try configOptions.load(), testbed: testbed)
         if Catalog.plan(request).isEmpty {
             throw ValidationError("no benchmark matches --filter '\(selection.filter ?? "")' (see `bpfgate list`)")
         }

@@ -1,0 +1,153 @@
+import Foundation
+import Results
+
+/// One run kept in `baselines/`: the full results file, and why it is there.
+public struct StoredRun: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// Recorded by `baseline save` (or a first `check`): more of the same baseline.
+        case save
+        /// Recorded by `baseline accept --reason`: starts a new baseline epoch (an intended change).
+        case accept
+    }
+    public var kind: Kind
+    public var reason: String?
+    /// ISO 8601 UTC.
+    public var savedAt: String
+    public var results: ResultsFile
+    /// The file it was read from (not stored).
+    public var file: String?
+
+    enum CodingKeys: String, CodingKey { case kind, reason, savedAt, results }
+
+    public init(kind: Kind, reason: String?, savedAt: String, results: ResultsFile) {
+        self.kind = kind
+        self.reason = reason
+        self.savedAt = savedAt
+        self.results = results
+    }
+}
+
+/// Baselines and history, kept in git under `baselines/<testbed>/runs/<UTC time>-<run id>.json`, one stored
+/// run per file. The history is every run there (bounded by `history`, oldest dropped); the baseline is the
+/// runs since the latest `accept` (inclusive). Files change only through `baseline` commands and a first
+/// `check`, always atomically (temporary file + rename).
+public struct BaselineStore: Sendable {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    public func directory(testbed: String) -> String { "\(root)/\(testbed)/runs" }
+
+    /// Every stored run of `testbed`, oldest first; a malformed file is a `BadInputError` (exit 65).
+    public func history(testbed: String) throws -> [StoredRun] {
+        let dir = directory(testbed: testbed)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        return try names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().map { name in
+            let path = "\(dir)/\(name)"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw BadInputError(path: path, problem: "cannot read the stored run")
+            }
+            var run: StoredRun
+            do {
+                run = try JSONDecoder().decode(StoredRun.self, from: data)
+            } catch let error as DecodingError {
+                throw BadInputError(path: path, problem: "not a stored bpfgate run (\(ResultsCodec.describe(error)))")
+            }
+            if let problem = ResultsCodec.validate(run.results) { throw BadInputError(path: path, problem: problem) }
+            run.file = path
+            return run
+        }
+    }
+
+    /// The runs that make the baseline now: from the latest `accept` on.
+    public func baseline(testbed: String) throws -> [StoredRun] {
+        let all = try history(testbed: testbed)
+        guard let lastAccept = all.lastIndex(where: { $0.kind == .accept }) else { return all }
+        return Array(all[lastAccept...])
+    }
+
+    /// Stores `results` and drops the oldest runs beyond `history`. A run whose testbed identity differs from
+    /// `currentTestbed` or from the runs already stored under its name needs `force`.
+    @discardableResult
+    public func save(_ results: ResultsFile, kind: StoredRun.Kind, reason: String?, history limit: Int,
+                     currentTestbed: Testbed, force: Bool, now: Date = Date()) throws -> String {
+        let name = results.testbed.name
+        if !force {
+            if !results.testbed.isComparable(to: currentTestbed) {
+                throw BaselineError.otherTestbed("the run was made on testbed '\(name)' (\(results.testbed.identityFields.joined(separator: ", "))), not on this one (\(currentTestbed.identityFields.joined(separator: ", "))); use --force to store it anyway")
+            }
+            if let existing = try history(testbed: name).last, !existing.results.testbed.isComparable(to: results.testbed) {
+                throw BaselineError.otherTestbed("baselines/\(name) holds runs of another identity; use --force or --testbed NAME")
+            }
+        }
+        let dir = directory(testbed: name)
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw WriteError(path: dir, problem: "cannot create the directory")
+        }
+        let stamp = Self.fileStamp(now)
+        let path = "\(dir)/\(stamp)-\(results.run.id.prefix(8)).json"
+        let run = StoredRun(kind: kind, reason: reason, savedAt: Self.iso(now), results: results)
+        try AtomicFile.write(try StableJSON.encode(run), to: path)
+        let all = try history(testbed: name)
+        for old in all.dropLast(max(0, min(limit, all.count))) { if let f = old.file { try? FileManager.default.removeItem(atPath: f) } }
+        return path
+    }
+
+    /// Testbeds with stored runs, and how many each.
+    public func testbeds() -> [(name: String, runs: Int)] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return [] }
+        return names.sorted().compactMap { name in
+            let runs = (try? FileManager.default.contentsOfDirectory(atPath: directory(testbed: name)))?
+                .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count ?? 0
+            return runs > 0 ? (name, runs) : nil
+        }
+    }
+
+    /// Deletes one run (by run id or its prefix) or, with nil, every run of `testbed`. Returns the count.
+    @discardableResult
+    public func delete(testbed: String, runID: String?) throws -> Int {
+        let victims = try history(testbed: testbed).filter { runID == nil || $0.results.run.id.hasPrefix(runID!) }
+        if victims.isEmpty {
+            throw BaselineError.notFound(runID.map { "no run '\($0)' in baselines/\(testbed)" } ?? "no runs in baselines/\(testbed)")
+        }
+        for v in victims { if let f = v.file { try FileManager.default.removeItem(atPath: f) } }
+        return victims.count
+    }
+
+    static func fileStamp(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
+        return f.string(from: date)
+    }
+
+    static func iso(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: date)
+    }
+}
+
+/// Baseline commands' own failures.
+public enum BaselineError: Error, CustomStringConvertible, ExitStatusProviding {
+    case otherTestbed(String)
+    case notFound(String)
+    case missing(String)
+
+    public var description: String {
+        switch self {
+        case let .otherTestbed(s), let .notFound(s), let .missing(s): return s
+        }
+    }
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .otherTestbed: return .usage
+        case .notFound: return .usage
+        case .missing: return .noBaseline
+        }
+    }
+}

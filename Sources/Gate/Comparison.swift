@@ -1,0 +1,379 @@
+import Foundation
+import Results
+import Statistics
+
+/// What the gate says of one benchmark x measure.
+public enum Verdict: String, Codable, Sendable, CaseIterable {
+    case regression, improvement, unchanged, failed
+    /// Too few runs, pairs or samples, or a run too noisy to judge.
+    case needsData = "needs-data"
+    case new, gone, waived
+    /// Deterministic measures from different kernels or compilers.
+    case notComparable = "not-comparable"
+
+    /// The terminal marker: `+` worse, `-` better, `~` no significant change, `!` failed, `?` needs data.
+    public var marker: String {
+        switch self {
+        case .regression: return "+"
+        case .improvement: return "-"
+        case .unchanged: return "~"
+        case .failed: return "!"
+        case .needsData: return "?"
+        case .new: return "new"
+        case .gone: return "gone"
+        case .waived: return "waived"
+        case .notComparable: return "n/c"
+        }
+    }
+}
+
+/// One row of a gate report.
+public struct Finding: Codable, Equatable, Sendable {
+    public var benchmark: String
+    public var measure: String
+    public var unit: String
+    public var direction: Direction
+    /// Baseline centre (mean of the baseline runs' medians; A/B: median of base samples), raw.
+    public var base: Double?
+    /// Head run's median, raw.
+    public var head: Double?
+    /// The change judged: head/base - 1, on the ratio to the reference when `normalized`.
+    public var change: Double?
+    /// The same change without normalization.
+    public var rawChange: Double?
+    public var normalized: Bool
+    public var pValue: Double?
+    /// After the multiple-comparison correction.
+    public var adjustedP: Double?
+    /// The smallest change (fraction) this comparison could have called a regression.
+    public var minimumDetectableEffect: Double?
+    /// A/B: confidence interval of the head/base ratio.
+    public var ratioLower: Double?
+    public var ratioUpper: Double?
+    /// Baseline runs (stored mode) or pairs (A/B) behind the verdict.
+    public var observations: Int
+    public var verdict: Verdict
+    public var note: String
+
+    public init(benchmark: String, measure: String, unit: String, direction: Direction, verdict: Verdict, note: String = "",
+                observations: Int = 0) {
+        self.benchmark = benchmark
+        self.measure = measure
+        self.unit = unit
+        self.direction = direction
+        self.normalized = false
+        self.observations = observations
+        self.verdict = verdict
+        self.note = note
+    }
+}
+
+/// A whole comparison: findings, the geometric mean of the head/base ratios, and the exit status.
+public struct GateReport: Codable, Equatable, Sendable {
+    public enum Mode: String, Codable, Sendable { case baseline, ab }
+    public var mode: Mode
+    public var testbed: String
+    public var headRun: String
+    public var baseRuns: [String]
+    public var findings: [Finding]
+    /// exp(mean(ln ratio)) over the timing findings with both sides (normalized where judged so).
+    public var geomeanRatio: Double?
+
+    public var regressions: [Finding] { findings.filter { $0.verdict == .regression } }
+    public var failures: [Finding] { findings.filter { $0.verdict == .failed } }
+
+    /// 2 for a regression, 3 for a failed benchmark (which wins), else 0; `warnOnly` reports and passes.
+    public func exitStatus(warnOnly: Bool) -> ExitStatus {
+        var statuses: [ExitStatus] = []
+        if !failures.isEmpty { statuses.append(.benchmarkFailed) }
+        if !regressions.isEmpty && !warnOnly { statuses.append(.regression) }
+        return ExitStatus.combined(statuses)
+    }
+}
+
+/// Measures compared exactly (with a tolerance), not statistically: the same kernel and clang give the same value.
+public let deterministicMeasures: Set<String> = ["memlock-bytes", "verified-insns", "xlated-bytes", "jited-bytes"]
+
+public enum Gate {
+    // MARK: stored baselines
+
+    /// Judges `head` against the distribution of run summaries in `baseline` (runs, oldest first).
+    /// Timing measures: the head run's median (divided by its reference's median when normalizing) against
+    /// the baseline runs' values, by a prediction interval (Student t, n-1 df) or the configured Bencher
+    /// model; a regression needs the corrected p below alpha and a change beyond the minimum effect.
+    public static func compare(baseline: [ResultsFile], head: ResultsFile, config: GateConfig, today: String) -> GateReport {
+        var findings: [Finding] = []
+        var tested: [(index: Int, p: Double)] = []
+        let headBenchmarks = Dictionary(head.benchmarks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+
+        // Every benchmark x measure of the head, then what the baseline had and the head lacks.
+        var keys: [(String, String)] = head.benchmarks.flatMap { b in b.measures.map { (b.name, $0.measure) } }
+        var seen = Set(keys.map { "\($0.0)\u{1f}\($0.1)" })
+        for run in baseline.reversed() {
+            for b in run.benchmarks {
+                for m in b.measures where seen.insert("\(b.name)\u{1f}\(m.measure)").inserted { keys.append((b.name, m.measure)) }
+            }
+        }
+
+        for (name, measure) in keys {
+            let headBenchmark = headBenchmarks[name]
+            let headMeasure = headBenchmark?.measure(measure)
+            let baseRuns = baseline.compactMap { run -> (ResultsFile, BenchmarkResult, MeasureResult)? in
+                guard let b = run.benchmarks.first(where: { $0.name == name }), let m = b.measure(measure) else { return nil }
+                return (run, b, m)
+            }
+            let template = headMeasure ?? baseRuns.last?.2
+            guard let template else { continue }
+            var f = Finding(benchmark: name, measure: measure, unit: template.unit, direction: template.direction, verdict: .unchanged)
+            let okBase = baseRuns.filter { $0.2.status == .ok }
+
+            guard let hm = headMeasure else {
+                let suite = baseRuns.last?.1.suite ?? ""
+                if head.run.suites.contains(suite) && !okBase.isEmpty {
+                    f.verdict = .gone
+                    f.note = "in the baseline, not in this run"
+                    findings.append(f)
+                }
+                continue
+            }
+            if hm.status != .ok {
+                if case let .failed(why) = hm.status {
+                    f.verdict = .failed
+                    f.note = why
+                    findings.append(f)
+                } else if !okBase.isEmpty {
+                    f.verdict = .failed
+                    f.note = "now \(hm.status.label): \(hm.status.reason ?? "")"
+                    findings.append(f)
+                }
+                continue
+            }
+            guard let headSummary = Summary(hm.samples) else { continue }
+            f.head = headSummary.median
+            if okBase.isEmpty {
+                f.verdict = baseRuns.isEmpty ? .new : .new
+                f.note = baseRuns.isEmpty ? "not in the baseline" : "no numbers in the baseline (\(baseRuns.last!.2.status.label))"
+                findings.append(f)
+                continue
+            }
+            let rule = config.rule(for: name, measure: measure)
+            let baseMedians = okBase.compactMap { Descriptive.median($0.2.samples) }
+            f.base = Descriptive.mean(baseMedians)
+            f.observations = okBase.count
+            if let base = f.base, base != 0 { f.rawChange = headSummary.median / base - 1 }
+
+            if deterministicMeasures.contains(measure) {
+                let last = okBase.last!.0
+                if last.testbed.kernelRelease != head.testbed.kernelRelease || last.testbed.clangVersion != head.testbed.clangVersion {
+                    f.verdict = .notComparable
+                    f.note = "different kernel or clang: deterministic measures compare only within one"
+                } else {
+                    let base = Descriptive.median(okBase.last!.2.samples) ?? 0
+                    f.base = base
+                    f.change = base == 0 ? (headSummary.median == 0 ? 0 : .infinity) : headSummary.median / base - 1
+                    f.rawChange = f.change
+                    let tolerance = rule.tolerance ?? 0
+                    f.minimumDetectableEffect = tolerance
+                    f.verdict = judge(change: f.change!, direction: f.direction, band: tolerance, significant: true)
+                    f.note = "exact comparison, tolerance \(percent(tolerance))"
+                }
+                findings.append(applyWaiver(f, config: config, today: today))
+                continue
+            }
+
+            // Timing: normalized by the reference when every side has it.
+            let normalize = (rule.normalize ?? config.normalize) && headBenchmark?.reference != nil
+            var values = baseMedians
+            var headValue = headSummary.median
+            if normalize, let refName = headBenchmark?.reference,
+               let headRef = headBenchmarks[refName]?.measure(measure).flatMap({ Descriptive.median($0.samples) }), headRef > 0 {
+                let baseRatios = okBase.compactMap { run, b, m -> Double? in
+                    guard let refName = b.reference, let ref = run.benchmarks.first(where: { $0.name == refName })?.measure(measure),
+                          ref.status == .ok, let r = Descriptive.median(ref.samples), r > 0, let v = Descriptive.median(m.samples) else { return nil }
+                    return v / r
+                }
+                if baseRatios.count == okBase.count {
+                    values = baseRatios
+                    headValue = headSummary.median / headRef
+                    f.normalized = true
+                } else {
+                    f.note = "not normalized: a baseline run lacks the reference; "
+                }
+            }
+            let n = values.count
+            if n < config.minBaselineRuns {
+                f.verdict = .needsData
+                f.note += "needs >= \(config.minBaselineRuns) baseline runs, has \(n)"
+                findings.append(f)
+                continue
+            }
+            let spread = (headSummary.q3 - headSummary.q1) / max(headSummary.median, .leastNonzeroMagnitude)
+            if spread > config.maxSpread {
+                f.verdict = .needsData
+                f.note += "this run is too noisy to judge: its IQR is \(percent(spread)) of its median (limit \(percent(config.maxSpread)))"
+                findings.append(f)
+                continue
+            }
+            let mean = Descriptive.mean(values)!
+            let sd = Descriptive.standardDeviation(values) ?? 0
+            f.change = headValue / mean - 1
+            let minEffect = rule.minEffect ?? config.minEffect
+
+            if let model = rule.model ?? config.model {
+                let history = Array(values.suffix(model.maxSampleSize))
+                guard let limits = ThresholdModels.limits(model.test, history: history, lowerBoundary: model.lowerBoundary,
+                                                          upperBoundary: model.upperBoundary) else {
+                    f.verdict = .needsData
+                    f.note += "\(model.test.rawValue) does not test with \(history.count) runs of spread \(sd)"
+                    findings.append(f)
+                    continue
+                }
+                let worseLimit = f.direction == .smallerIsBetter ? limits.upper : limits.lower
+                f.minimumDetectableEffect = worseLimit.map { abs($0 / mean - 1) }
+                switch ThresholdModels.alert(value: headValue, limits: limits) {
+                case .aboveUpper?: f.verdict = f.direction == .smallerIsBetter ? .regression : .improvement
+                case .belowLower?: f.verdict = f.direction == .smallerIsBetter ? .improvement : .regression
+                case nil: f.verdict = .unchanged
+                }
+                f.note += "Bencher \(model.test.rawValue) over \(history.count) runs"
+                findings.append(applyWaiver(f, config: config, today: today))
+                continue
+            }
+
+            let scale = sd * (1 + 1 / Double(n)).squareRoot()
+            let p: Double
+            if scale > 0 {
+                p = min(1, 2 * Distributions.studentTSurvival(abs(headValue - mean) / scale, df: Double(n - 1)))
+            } else {
+                p = headValue == mean ? 1 : 0
+            }
+            f.pValue = p
+            let tCrit = Distributions.studentTQuantile(1 - config.alpha / 2, df: Double(n - 1))
+            f.minimumDetectableEffect = max(minEffect, tCrit * scale / mean)
+            f.note += "t prediction interval over \(n) runs"
+            tested.append((findings.count, p))
+            findings.append(f)
+        }
+
+        // Multiple comparisons across the run's tested metrics, then the verdicts.
+        let adjusted = adjust(tested.map(\.p), config.correction)
+        for (k, entry) in tested.enumerated() {
+            var f = findings[entry.index]
+            f.adjustedP = adjusted[k]
+            let minEffect = config.rule(for: f.benchmark, measure: f.measure).minEffect ?? config.minEffect
+            f.verdict = judge(change: f.change ?? 0, direction: f.direction, band: minEffect, significant: adjusted[k] < config.alpha)
+            findings[entry.index] = applyWaiver(f, config: config, today: today)
+        }
+        return GateReport(mode: .baseline, testbed: head.testbed.name, headRun: head.run.id, baseRuns: baseline.map(\.run.id),
+                          findings: findings, geomeanRatio: geomean(findings))
+    }
+
+    // MARK: same-run A/B
+
+    /// One benchmark x measure timed A/B: sample i of base and head come from the same round.
+    public struct PairedSamples: Sendable {
+        public var benchmark: String
+        public var base: MeasureResult
+        public var head: MeasureResult
+        public init(benchmark: String, base: MeasureResult, head: MeasureResult) {
+            self.benchmark = benchmark
+            self.base = base
+            self.head = head
+        }
+    }
+
+    public static let minimumPairs = 6
+
+    /// Judges paired samples: Wilcoxon signed-rank on ln(head/base), and the distribution-free confidence
+    /// interval of the median ratio, which must lie wholly beyond the band (`abMinEffect`).
+    public static func compareAB(_ pairs: [PairedSamples], testbed: String, headRun: String, config: GateConfig) -> GateReport {
+        var findings: [Finding] = []
+        var tested: [(index: Int, p: Double)] = []
+        for pair in pairs {
+            var f = Finding(benchmark: pair.benchmark, measure: pair.head.measure, unit: pair.head.unit, direction: pair.head.direction,
+                            verdict: .unchanged)
+            for (side, m) in [("head", pair.head), ("base", pair.base)] where m.status != .ok {
+                f.verdict = .failed
+                f.note += "\(side): \(m.status.label): \(m.status.reason ?? "") "
+            }
+            if f.verdict == .failed { findings.append(f); continue }
+            let n = min(pair.base.samples.count, pair.head.samples.count)
+            f.observations = n
+            f.base = Descriptive.median(pair.base.samples)
+            f.head = Descriptive.median(pair.head.samples)
+            let ratios = zip(pair.head.samples, pair.base.samples).map { $0 / $1 }
+            let band = config.rule(for: pair.benchmark, measure: f.measure).minEffect ?? config.abMinEffect
+            guard n >= minimumPairs, let ci = ConfidenceIntervals.median(ratios, level: 1 - config.alpha),
+                  let median = Descriptive.median(ratios) else {
+                f.verdict = .needsData
+                f.note = "needs >= \(minimumPairs) pairs for a \(percent(1 - config.alpha)) interval, has \(n)"
+                findings.append(f)
+                continue
+            }
+            f.change = median - 1
+            f.rawChange = f.change
+            f.ratioLower = ci.lower
+            f.ratioUpper = ci.upper
+            f.minimumDetectableEffect = band + (ci.upper - ci.lower) / 2
+            // All pairs equal (no nonzero difference): nothing to see, p = 1.
+            let p = RankTests.wilcoxonSignedRank(ratios.map { log($0) }, alternative: .twoSided, method: .automatic)?.pValue ?? 1
+            f.pValue = p
+            f.note = "Wilcoxon signed-rank on \(n) ABBA pairs; ratio CI \(format(ci.lower))..\(format(ci.upper))"
+            tested.append((findings.count, p))
+            findings.append(f)
+        }
+        let adjusted = adjust(tested.map(\.p), config.correction)
+        for (k, entry) in tested.enumerated() {
+            var f = findings[entry.index]
+            f.adjustedP = adjusted[k]
+            let band = config.rule(for: f.benchmark, measure: f.measure).minEffect ?? config.abMinEffect
+            let significant = adjusted[k] < config.alpha
+            let lo = f.ratioLower! - 1, hi = f.ratioUpper! - 1
+            // The whole interval beyond the band, on the worse or the better side.
+            let worseBeyond = f.direction == .smallerIsBetter ? lo > band : hi < -band
+            let betterBeyond = f.direction == .smallerIsBetter ? hi < -band : lo > band
+            f.verdict = significant && worseBeyond ? .regression : significant && betterBeyond ? .improvement : .unchanged
+            findings[entry.index] = f
+        }
+        return GateReport(mode: .ab, testbed: testbed, headRun: headRun, baseRuns: [], findings: findings, geomeanRatio: geomean(findings))
+    }
+
+    // MARK: helpers
+
+    static func judge(change: Double, direction: Direction, band: Double, significant: Bool) -> Verdict {
+        guard significant else { return .unchanged }
+        let worse = direction == .smallerIsBetter ? change : -change
+        if worse > band { return .regression }
+        if worse < -band { return .improvement }
+        return .unchanged
+    }
+
+    static func adjust(_ p: [Double], _ correction: GateConfig.Correction) -> [Double] {
+        switch correction {
+        case .holm: return MultipleComparisons.holm(p)
+        case .bh: return MultipleComparisons.benjaminiHochberg(p)
+        case .none: return p
+        }
+    }
+
+    static func applyWaiver(_ f: Finding, config: GateConfig, today: String) -> Finding {
+        guard f.verdict == .regression, let w = config.waiver(for: f.benchmark, measure: f.measure, on: today) else { return f }
+        var waived = f
+        waived.verdict = .waived
+        waived.note += "; waived until \(w.expires): \(w.reason)"
+        return waived
+    }
+
+    static func geomean(_ findings: [Finding]) -> Double? {
+        let logs = findings.compactMap { f -> Double? in
+            guard !deterministicMeasures.contains(f.measure), let c = f.change, c > -1, c.isFinite,
+                  [.regression, .improvement, .unchanged, .waived].contains(f.verdict) else { return nil }
+            return log(1 + c)
+        }
+        guard let mean = Descriptive.mean(logs) else { return nil }
+        return exp(mean)
+    }
+
+    public static func percent(_ x: Double) -> String { String(format: "%.1f %%", x * 100) }
+    static func format(_ x: Double) -> String { String(format: "%.3f", x) }
+}

@@ -1,0 +1,313 @@
+import Foundation
+import Results
+import Statistics
+
+/// A Bencher threshold model chosen for a measure or benchmark (see `ThresholdModels`).
+public struct ModelSpec: Equatable, Sendable {
+    public var test: ThresholdTest
+    public var lowerBoundary: Double?
+    public var upperBoundary: Double?
+    /// How many of the most recent history runs the model reads (Bencher's max_sample_size).
+    public var maxSampleSize: Int
+    public init(test: ThresholdTest, lowerBoundary: Double?, upperBoundary: Double?, maxSampleSize: Int = 64) {
+        self.test = test
+        self.lowerBoundary = lowerBoundary
+        self.upperBoundary = upperBoundary
+        self.maxSampleSize = maxSampleSize
+    }
+}
+
+/// Settings for the benchmarks whose name matches `benchmark` (a regex) and, if given, `measure`.
+public struct Rule: Equatable, Sendable {
+    public var benchmark: String
+    public var measure: String?
+    public var minEffect: Double?
+    public var model: ModelSpec?
+    /// For deterministic measures: the change allowed, as a fraction (0: exact).
+    public var tolerance: Double?
+    public var normalize: Bool?
+
+    public init(benchmark: String, measure: String? = nil, minEffect: Double? = nil, model: ModelSpec? = nil,
+                tolerance: Double? = nil, normalize: Bool? = nil) {
+        self.benchmark = benchmark
+        self.measure = measure
+        self.minEffect = minEffect
+        self.model = model
+        self.tolerance = tolerance
+        self.normalize = normalize
+    }
+}
+
+/// A known regression let through, with a reason, until a date.
+public struct Waiver: Equatable, Sendable {
+    public var benchmark: String
+    public var measure: String
+    public var reason: String
+    /// YYYY-MM-DD (UTC), the last day it applies.
+    public var expires: String
+
+    public init(benchmark: String, measure: String, reason: String, expires: String) {
+        self.benchmark = benchmark
+        self.measure = measure
+        self.reason = reason
+        self.expires = expires
+    }
+}
+
+/// What a profile runs.
+public struct Profile: Equatable, Sendable {
+    public var suites: [String]?
+    public var filter: String?
+    public var samples: Int?
+    public var warmup: Int?
+    public var batch: Int?
+    public var sizes: [Int]?
+    public var repeatCount: Int?
+
+    public init(suites: [String]? = nil, filter: String? = nil, samples: Int? = nil, warmup: Int? = nil, batch: Int? = nil,
+                sizes: [Int]? = nil, repeatCount: Int? = nil) {
+        self.suites = suites
+        self.filter = filter
+        self.samples = samples
+        self.warmup = warmup
+        self.batch = batch
+        self.sizes = sizes
+        self.repeatCount = repeatCount
+    }
+}
+
+/// The gate's configuration (`bpfgate.json`), with the defaults documented in the README.
+public struct GateConfig: Equatable, Sendable {
+    public enum Correction: String, Sendable { case holm, bh, none }
+
+    /// Smallest change reported as a regression against stored baselines (fraction).
+    public var minEffect = 0.05
+    /// Smallest change in the same-run A/B mode, whose ratios are far tighter.
+    public var abMinEffect = 0.01
+    public var alpha = 0.05
+    public var correction = Correction.holm
+    /// Judge timing measures on their ratio to the reference timed in the same rounds.
+    public var normalize = true
+    /// Baseline runs needed before a verdict (fewer: `?`).
+    public var minBaselineRuns = 3
+    /// Runs `baseline save` and a first `check` record.
+    public var baselineRuns = 5
+    /// Runs kept per testbed (oldest dropped), 1...1000.
+    public var history = 64
+    /// A run whose interquartile range exceeds this fraction of its median is too noisy to judge.
+    public var maxSpread = 0.5
+    /// nil: the built-in test (prediction interval of the baseline runs, Student t).
+    public var model: ModelSpec?
+    public var rules: [Rule] = []
+    public var waivers: [Waiver] = []
+    public var profiles: [String: Profile] = GateConfig.defaultProfiles
+
+    public init() {}
+
+    public static let defaultProfiles: [String: Profile] = [
+        "gate": Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 30, warmup: 2, batch: nil, sizes: [1024], repeatCount: nil),
+        "quick": Profile(suites: ["user-maps", "xdp-demo"], filter: "^user/map/(hash|array)/1024/(update|lookup|reference)$|^xdp/",
+                         samples: 10, warmup: 1, batch: nil, sizes: [1024], repeatCount: nil),
+        "study": Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 50, warmup: 3, batch: nil, sizes: [1024, 65536],
+                         repeatCount: nil),
+    ]
+
+    /// The settings that apply to one benchmark x measure: the last matching rule wins per field.
+    public func rule(for benchmark: String, measure: String) -> Rule {
+        var merged = Rule(benchmark: benchmark, measure: measure, minEffect: nil, model: nil, tolerance: nil, normalize: nil)
+        for r in rules where (r.measure == nil || r.measure == measure) && (try? Regex(r.benchmark).firstMatch(in: benchmark)) != nil {
+            merged.minEffect = r.minEffect ?? merged.minEffect
+            merged.model = r.model ?? merged.model
+            merged.tolerance = r.tolerance ?? merged.tolerance
+            merged.normalize = r.normalize ?? merged.normalize
+        }
+        return merged
+    }
+
+    /// The waiver for this benchmark x measure that is in force on `day` (YYYY-MM-DD), if any.
+    public func waiver(for benchmark: String, measure: String, on day: String) -> Waiver? {
+        waivers.first { $0.benchmark == benchmark && $0.measure == measure && $0.expires >= day }
+    }
+}
+
+// MARK: strict reading
+
+extension GateConfig {
+    /// Reads `path`; an unknown key, a wrong type or an out-of-range value is a `BadInputError` (exit 65)
+    /// naming the key and what is allowed.
+    public static func load(path: String) throws -> GateConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BadInputError(path: path, problem: "cannot read the configuration file")
+        }
+        return try parse(data, path: path)
+    }
+
+    public static func parse(_ data: Data, path: String) throws -> GateConfig {
+        guard let top = try? JSONSerialization.jsonObject(with: data) else {
+            throw BadInputError(path: path, problem: "not valid JSON")
+        }
+        var reader = StrictReader(path: path)
+        return try reader.config(top)
+    }
+}
+
+/// Walks the JSON with the allowed keys and ranges of every object, naming the key path in each error.
+struct StrictReader {
+    let path: String
+
+    func fail(_ key: String, _ problem: String) -> BadInputError {
+        BadInputError(path: path, problem: "\(key): \(problem)")
+    }
+
+    func object(_ value: Any, _ key: String, allowed: [String]) throws -> [String: Any] {
+        guard let dict = value as? [String: Any] else { throw fail(key, "must be an object") }
+        if let unknown = dict.keys.sorted().first(where: { !allowed.contains($0) }) {
+            let name = key.isEmpty ? unknown : "\(key).\(unknown)"
+            throw fail(name, "unknown key (allowed here: \(allowed.joined(separator: ", ")))")
+        }
+        return dict
+    }
+
+    func number(_ dict: [String: Any], _ key: String, in range: ClosedRange<Double>, at parent: String) throws -> Double? {
+        guard let raw = dict[key] else { return nil }
+        let name = parent.isEmpty ? key : "\(parent).\(key)"
+        guard let n = raw as? NSNumber, !StrictReader.isBoolean(raw) else {
+            throw fail(name, "must be a number in \(describe(range))")
+        }
+        let v = n.doubleValue
+        guard v.isFinite, range.contains(v) else { throw fail(name, "\(v) is out of range; allowed \(describe(range))") }
+        return v
+    }
+
+    func integer(_ dict: [String: Any], _ key: String, in range: ClosedRange<Int>, at parent: String) throws -> Int? {
+        guard let v = try number(dict, key, in: Double(range.lowerBound) ... Double(range.upperBound), at: parent) else { return nil }
+        guard v == v.rounded() else { throw fail(parent.isEmpty ? key : "\(parent).\(key)", "must be a whole number") }
+        return Int(v)
+    }
+
+    func string(_ dict: [String: Any], _ key: String, at parent: String) throws -> String? {
+        guard let raw = dict[key] else { return nil }
+        guard let s = raw as? String else { throw fail(parent.isEmpty ? key : "\(parent).\(key)", "must be a string") }
+        return s
+    }
+
+    func bool(_ dict: [String: Any], _ key: String, at parent: String) throws -> Bool? {
+        guard let raw = dict[key] else { return nil }
+        guard StrictReader.isBoolean(raw), let b = raw as? Bool else {
+            throw fail(parent.isEmpty ? key : "\(parent).\(key)", "must be true or false")
+        }
+        return b
+    }
+
+    func regex(_ dict: [String: Any], _ key: String, at parent: String) throws -> String? {
+        guard let s = try string(dict, key, at: parent) else { return nil }
+        if (try? Regex(s)) == nil { throw fail("\(parent).\(key)", "'\(s)' is not a valid regular expression") }
+        return s
+    }
+
+    /// JSONSerialization gives true/false as a boolean NSNumber, which also casts to Bool and to numbers:
+    /// tell them apart by type, so `"alpha": true` is refused rather than read as 1.
+    static func isBoolean(_ raw: Any) -> Bool {
+        String(describing: type(of: raw)).contains("Boolean") || type(of: raw) == Bool.self
+    }
+
+    func describe(_ r: ClosedRange<Double>) -> String {
+        func f(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x) }
+        if r.upperBound == .greatestFiniteMagnitude { return ">= \(f(r.lowerBound))" }
+        return "\(f(r.lowerBound))...\(f(r.upperBound))"
+    }
+
+    static let any = -Double.greatestFiniteMagnitude ... Double.greatestFiniteMagnitude
+    static let nonNegative = 0 ... Double.greatestFiniteMagnitude
+
+    mutating func config(_ top: Any) throws -> GateConfig {
+        let dict = try object(top, "", allowed: ["gate", "rules", "waivers", "profiles"])
+        var c = GateConfig()
+        if let gate = dict["gate"] {
+            let g = try object(gate, "gate", allowed: ["minEffect", "abMinEffect", "alpha", "correction", "normalize", "minBaselineRuns",
+                                                       "baselineRuns", "history", "maxSpread", "model"])
+            c.minEffect = try number(g, "minEffect", in: 0 ... 10, at: "gate") ?? c.minEffect
+            c.abMinEffect = try number(g, "abMinEffect", in: 0 ... 10, at: "gate") ?? c.abMinEffect
+            c.alpha = try number(g, "alpha", in: 0.000001 ... 0.5, at: "gate") ?? c.alpha
+            if let s = try string(g, "correction", at: "gate") {
+                guard let corr = GateConfig.Correction(rawValue: s) else { throw fail("gate.correction", "'\(s)' is not one of holm, bh, none") }
+                c.correction = corr
+            }
+            c.normalize = try bool(g, "normalize", at: "gate") ?? c.normalize
+            c.minBaselineRuns = try integer(g, "minBaselineRuns", in: 2 ... 1000, at: "gate") ?? c.minBaselineRuns
+            c.baselineRuns = try integer(g, "baselineRuns", in: 1 ... 1000, at: "gate") ?? c.baselineRuns
+            c.history = try integer(g, "history", in: 1 ... 1000, at: "gate") ?? c.history
+            c.maxSpread = try number(g, "maxSpread", in: 0 ... 100, at: "gate") ?? c.maxSpread
+            if let m = g["model"] { c.model = try model(m, at: "gate.model") }
+        }
+        if let rules = dict["rules"] {
+            guard let list = rules as? [Any] else { throw fail("rules", "must be a list") }
+            c.rules = try list.enumerated().map { i, item in
+                let at = "rules[\(i)]"
+                let r = try object(item, at, allowed: ["benchmark", "measure", "minEffect", "model", "tolerance", "normalize"])
+                guard let bench = try regex(r, "benchmark", at: at) else { throw fail("\(at).benchmark", "is required (a regex)") }
+                return Rule(benchmark: bench, measure: try string(r, "measure", at: at),
+                            minEffect: try number(r, "minEffect", in: 0 ... 10, at: at),
+                            model: try r["model"].map { try model($0, at: "\(at).model") },
+                            tolerance: try number(r, "tolerance", in: StrictReader.nonNegative, at: at),
+                            normalize: try bool(r, "normalize", at: at))
+            }
+        }
+        if let waivers = dict["waivers"] {
+            guard let list = waivers as? [Any] else { throw fail("waivers", "must be a list") }
+            c.waivers = try list.enumerated().map { i, item in
+                let at = "waivers[\(i)]"
+                let w = try object(item, at, allowed: ["benchmark", "measure", "reason", "expires"])
+                guard let bench = try string(w, "benchmark", at: at), let measure = try string(w, "measure", at: at),
+                      let reason = try string(w, "reason", at: at), !reason.isEmpty, let expires = try string(w, "expires", at: at) else {
+                    throw fail(at, "needs benchmark, measure, reason (non-empty) and expires (YYYY-MM-DD)")
+                }
+                guard (try? Regex(#"^\d{4}-\d{2}-\d{2}$"#).wholeMatch(in: expires)) != nil else { throw fail("\(at).expires", "'\(expires)' is not YYYY-MM-DD") }
+                return Waiver(benchmark: bench, measure: measure, reason: reason, expires: expires)
+            }
+        }
+        if let profiles = dict["profiles"] {
+            guard let map = profiles as? [String: Any] else { throw fail("profiles", "must be an object of profiles") }
+            for (name, value) in map {
+                let at = "profiles.\(name)"
+                let p = try object(value, at, allowed: ["suites", "filter", "samples", "warmup", "batch", "sizes", "repeat"])
+                var profile = c.profiles[name] ?? Profile()
+                if let suites = p["suites"] {
+                    guard let list = suites as? [String], !list.isEmpty else { throw fail("\(at).suites", "must be a non-empty list of suite names") }
+                    profile.suites = list
+                }
+                profile.filter = try regex(p, "filter", at: at) ?? profile.filter
+                profile.samples = try integer(p, "samples", in: 2 ... 100_000, at: at) ?? profile.samples
+                profile.warmup = try integer(p, "warmup", in: 0 ... 10_000, at: at) ?? profile.warmup
+                profile.batch = try integer(p, "batch", in: 1 ... 1_000_000, at: at) ?? profile.batch
+                profile.repeatCount = try integer(p, "repeat", in: 1 ... 100_000_000, at: at) ?? profile.repeatCount
+                if let sizes = p["sizes"] {
+                    guard let list = sizes as? [NSNumber], !list.isEmpty, !list.contains(where: StrictReader.isBoolean),
+                          list.allSatisfy({ $0.doubleValue == $0.doubleValue.rounded() && $0.intValue >= 2 && $0.intValue <= 16_777_216 }) else {
+                        throw fail("\(at).sizes", "must be a non-empty list of entry counts in 2...16777216")
+                    }
+                    profile.sizes = list.map(\.intValue)
+                }
+                c.profiles[name] = profile
+            }
+        }
+        return c
+    }
+
+    func model(_ value: Any, at: String) throws -> ModelSpec {
+        let m = try object(value, at, allowed: ["test", "lowerBoundary", "upperBoundary", "maxSampleSize"])
+        guard let name = try string(m, "test", at: at), let test = ThresholdTest(rawValue: name) else {
+            throw fail("\(at).test", "must be one of \(ThresholdTest.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let lower = try number(m, "lowerBoundary", in: StrictReader.any, at: at)
+        let upper = try number(m, "upperBoundary", in: StrictReader.any, at: at)
+        for (key, b) in [("lowerBoundary", lower), ("upperBoundary", upper)] {
+            if let b, let problem = ThresholdModels.validate(test, boundary: b) {
+                throw fail("\(at).\(key)", "\(b) is out of range for \(test.rawValue): \(problem)")
+            }
+        }
+        if lower == nil && upper == nil { throw fail(at, "needs lowerBoundary, upperBoundary or both") }
+        return ModelSpec(test: test, lowerBoundary: lower, upperBoundary: upper,
+                         maxSampleSize: try integer(m, "maxSampleSize", in: 2 ... 1000, at: at) ?? 64)
+    }
+}

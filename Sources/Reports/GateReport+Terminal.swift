@@ -1,0 +1,46 @@
+import Foundation
+import Gate
+import Results
+
+extension GateReport {
+    /// The terminal table: marker, benchmark, measure, base, head, change (raw too when normalized), p,
+    /// minimum detectable effect, note; the geomean of ratios and a count of verdicts at the end.
+    public func terminal() -> String {
+        var rows: [[String]] = [["", "benchmark", "measure", "base", "head", "change", "p", "mde", "note"]]
+        for f in findings {
+            rows.append([f.verdict.marker, f.benchmark, f.measure, f.base.map { value($0, f.unit) } ?? "-",
+                         f.head.map { value($0, f.unit) } ?? "-", change(f), f.adjustedP.map(pValue) ?? "-",
+                         f.minimumDetectableEffect.map(Gate.percent) ?? "-", f.note])
+        }
+        let widths = (0 ..< rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        var out = rows.map { row in
+            row.enumerated().map { c, cell in c == row.count - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+        if let g = geomeanRatio { out += "geomean of head/base ratios: \(String(format: "%.3f", g)) (\(signedPercent(g - 1)))\n" }
+        out += summaryLine + "\n"
+        return out
+    }
+
+    /// "1 regression, 2 improvements, 40 unchanged, ..." in a fixed order, zero counts left out.
+    public var summaryLine: String {
+        let counts = Verdict.allCases.compactMap { v -> String? in
+            let n = findings.filter { $0.verdict == v }.count
+            return n == 0 ? nil : "\(n) \(v.rawValue)"
+        }
+        return (mode == .ab ? "A/B: " : "against \(baseRuns.count) baseline run(s): ") + (counts.isEmpty ? "nothing compared" : counts.joined(separator: ", "))
+    }
+}
+
+func value(_ x: Double, _ unit: String) -> String { "\(TerminalTable.format(x)) \(unit)" }
+
+func pValue(_ p: Double) -> String { p < 0.0001 ? String(format: "%.0e", p) : String(format: "%.4f", p) }
+
+func signedPercent(_ x: Double) -> String { String(format: "%+.1f %%", x * 100) }
+
+func change(_ f: Finding) -> String {
+    guard let c = f.change else { return "-" }
+    var s = signedPercent(c)
+    if f.normalized, let raw = f.rawChange { s += " (raw \(signedPercent(raw)))" }
+    return s
+}
