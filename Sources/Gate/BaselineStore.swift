@@ -151,3 +151,34 @@ public enum BaselineError: Error, CustomStringConvertible, ExitStatusProviding {
         }
     }
 }
+
+/// Reads what `compare` is given: a results file, a stored run, or a directory of stored runs
+/// (`baselines/<testbed>` or its `runs/`), which yields the runs since the latest accept.
+public enum RunLoader {
+    public static func load(_ path: String) throws -> [ResultsFile] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw BadInputError(path: path, problem: "no such file or directory")
+        }
+        if isDir.boolValue {
+            let runs = FileManager.default.fileExists(atPath: "\(path)/runs") ? "\(path)/runs" : path
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+            if names.isEmpty { throw BadInputError(path: path, problem: "holds no stored runs (*.json)") }
+            let stored = try names.map { try read("\(runs)/\($0)") }
+            let start = stored.lastIndex { $0.kind == .accept } ?? 0
+            return stored[start...].map(\.results)
+        }
+        return [try read(path).results]
+    }
+
+    /// A stored run, or a plain results file taken as one.
+    static func read(_ path: String) throws -> StoredRun {
+        guard let data = FileManager.default.contents(atPath: path) else { throw BadInputError(path: path, problem: "cannot read the file") }
+        if let stored = try? JSONDecoder().decode(StoredRun.self, from: data) {
+            if let problem = ResultsCodec.validate(stored.results) { throw BadInputError(path: path, problem: problem) }
+            return stored
+        }
+        let results = try ResultsCodec.decode(data, path: path)
+        return StoredRun(kind: .save, reason: nil, savedAt: results.run.finishedAt, results: results)
+    }
+}

@@ -105,6 +105,8 @@ public enum Gate {
         var findings: [Finding] = []
         var tested: [(index: Int, p: Double)] = []
         let headBenchmarks = Dictionary(head.benchmarks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // References measure the machine's speed of the moment: shown, never gated.
+        let references = Set(head.benchmarks.compactMap(\.reference))
 
         // Every benchmark x measure of the head, then what the baseline had and the head lacks.
         var keys: [(String, String)] = head.benchmarks.flatMap { b in b.measures.map { (b.name, $0.measure) } }
@@ -250,6 +252,12 @@ public enum Gate {
             f.pValue = p
             let tCrit = Distributions.studentTQuantile(1 - config.alpha / 2, df: Double(n - 1))
             f.minimumDetectableEffect = max(minEffect, tCrit * scale / mean)
+            if references.contains(name) {
+                f.verdict = .unchanged
+                f.note += "reference: not gated (its change is the machine's speed of the moment)"
+                findings.append(f)
+                continue
+            }
             f.note += "t prediction interval over \(n) runs"
             tested.append((findings.count, p))
             findings.append(f)
@@ -366,7 +374,7 @@ public enum Gate {
 
     static func geomean(_ findings: [Finding]) -> Double? {
         let logs = findings.compactMap { f -> Double? in
-            guard !deterministicMeasures.contains(f.measure), let c = f.change, c > -1, c.isFinite,
+            guard !deterministicMeasures.contains(f.measure), !f.note.hasPrefix("reference"), let c = f.change, c > -1, c.isFinite,
                   [.regression, .improvement, .unchanged, .waived].contains(f.verdict) else { return nil }
             return log(1 + c)
         }

@@ -140,13 +140,7 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        for path in [output, results].compactMap({ $0 }) {
-            let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            var isDir: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) || !isDir.boolValue || access(dir, W_OK) != 0 {
-                throw ValidationError("cannot write '\(path)': its directory does not exist or is not writable")
-            }
-        }
+        for path in [output, results].compactMap({ $0 }) { try requireWritableDirectory(of: path) }
         if let testbed, Naming.problem(withBenchmark: testbed) != nil || testbed.contains("/") {
             throw ValidationError("--testbed must be lower-case letters, digits, '.', '_' or '-'")
         }

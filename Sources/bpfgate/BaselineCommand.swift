@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Gate
+import Results
+import Suites
+
+/// Where baselines live (shared by `baseline` and `check`).
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The baselines directory (kept in git).")
+    var baselines = "baselines"
+
+    var store: BaselineStore { BaselineStore(root: baselines) }
+}
+
+struct BaselineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baseline",
+        abstract: "Record, show and manage the stored baselines (baselines/<testbed>/runs/).",
+        subcommands: [Save.self, Accept.self, Show.self, List.self, Delete.self])
+
+    /// Options of `save` and `accept`: what to store.
+    struct RecordOptions: ParsableArguments {
+        @Option(help: "Runs to record, each in its own process (default: the configuration's baselineRuns).")
+        var runs: Int?
+
+        @Option(name: .customLong("results"), parsing: .upToNextOption, help: "Store these results files instead of running.")
+        var resultsFiles: [String] = []
+
+        @Flag(help: "Store runs of another testbed identity too.")
+        var force = false
+
+        @Option(help: "Name of this testbed (default: automatic).")
+        var testbed: String?
+
+        func validate() throws {
+            if let runs, !(1 ... 1000).contains(runs) { throw ValidationError("--runs must be between 1 and 1000") }
+        }
+    }
+
+    static func record(kind: StoredRun.Kind, reason: String?, options: RecordOptions, store: StoreOptions, config: ConfigOptions,
+                       selection: SelectionOptions) throws {
+        let cfg = try config.load()
+        var runs: [ResultsFile]
+        if !options.resultsFiles.isEmpty {
+            runs = try options.resultsFiles.map { try ResultsCodec.read(path: $0) }
+        } else {
+            _ = try selection.request(config: cfg, defaultProfile: "gate")  // fail fast on a bad selection
+            var args = selection.arguments
+            if selection.profile == nil { args += ["--profile", "gate"] }
+            if let t = options.testbed { args += ["--testbed", t] }
+            if let c = config.config { args += ["--config", c] }
+            runs = try ChildRuns.run(count: options.runs ?? cfg.baselineRuns, arguments: args) { note("baseline: \($0)") }
+        }
+        let current = Environment.testbed(name: options.testbed)
+        for (i, run) in runs.enumerated() {
+            let path = try store.store.save(run, kind: i == 0 ? kind : .save, reason: i == 0 ? reason : nil, history: cfg.history,
+                                            currentTestbed: current, force: options.force)
+            note("baseline: stored \(path)")
+        }
+    }
+
+    struct Save: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record runs into this testbed's baseline (commit them).")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var selection: SelectionOptions
+        @OptionGroup var record: RecordOptions
+
+        func run() throws {
+            global.apply()
+            try BaselineCommand.record(kind: .save, reason: nil, options: record, store: store, config: configOptions, selection: selection)
+        }
+    }
+
+    struct Accept: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Accept an intended change: record new runs that start a new baseline, with a reason.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var selection: SelectionOptions
+        @OptionGroup var record: RecordOptions
+
+        @Option(help: "Why the new numbers are right (kept with the runs).")
+        var reason: String
+
+        func validate() throws {
+            if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--reason must say why") }
+        }
+
+        func run() throws {
+            global.apply()
+            try BaselineCommand.record(kind: .accept, reason: reason, options: record, store: store, config: configOptions, selection: selection)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the stored runs of a testbed.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The testbed (default: this machine's).")
+        var testbed: String?
+
+        func run() throws {
+            let name = testbed ?? Environment.testbed().name
+            let runs = try store.store.history(testbed: name)
+            if runs.isEmpty { throw BaselineError.missing("no stored runs for testbed '\(name)' in \(store.baselines)") }
+            let baselineStart = runs.lastIndex { $0.kind == .accept } ?? 0
+            print("testbed \(name): \(runs.count) run(s), the baseline is the last \(runs.count - baselineStart)")
+            for (i, r) in runs.enumerated() {
+                let git = r.results.run.git.map { String($0.commit.prefix(12)) + ($0.dirty ? "+dirty" : "") } ?? "-"
+                print("\(i >= baselineStart ? "*" : " ") \(r.savedAt)  \(r.kind.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  run \(r.results.run.id.prefix(8))  commit \(git)  \(r.results.benchmarks.count) benchmarks\(r.reason.map { "  reason: \($0)" } ?? "")")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the testbeds with stored runs.")
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let testbeds = store.store.testbeds()
+            if testbeds.isEmpty { note("no baselines in \(store.baselines)") }
+            let current = Environment.testbed().name
+            for t in testbeds { print("\(t.name)  \(t.runs) run(s)\(t.name == current ? "  (this machine)" : "")") }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete one stored run (--run ID) or all of a testbed's (--all).")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The testbed.") var testbed: String
+        @Option(name: .customLong("run"), help: "The run id (or a prefix of it).") var runID: String?
+        @Flag(help: "Delete every run of the testbed.") var all = false
+
+        func validate() throws {
+            if (runID == nil) == !all { throw ValidationError("give exactly one of --run ID and --all") }
+        }
+
+        func run() throws {
+            let n = try store.store.delete(testbed: testbed, runID: all ? nil : runID)
+            note("baseline: deleted \(n) run(s) of \(testbed)")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Gate
+import Results
+import Suites
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Run the gate profile and judge it: against this testbed's baseline, or A/B against other BPF objects.",
+        discussion: """
+        Stored mode (default): runs the gate profile once and compares it with baselines/<testbed>. With no baseline it \
+        records one (the configuration's baselineRuns, each in its own process), says so and passes, unless \
+        --require-baseline (exit 4).
+        A/B mode (--base-objects, --head-objects, --ab): runs the object-dependent benchmarks with both sets of objects \
+        interleaved in one process and compares the pairs; no baseline is needed.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var selection: SelectionOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var reports: ReportOptions
+
+    @Flag(help: "Use the quick profile (a fast local check before a commit).")
+    var quick = false
+
+    @Flag(help: "Exit 4 when this testbed has no baseline instead of recording one.")
+    var requireBaseline = false
+
+    @Option(help: "Name of this testbed (default: automatic).")
+    var testbed: String?
+
+    @Option(help: "A/B: the base BPF objects (<name>.bpf.o) in this directory.")
+    var baseObjects: String?
+
+    @Option(help: "A/B: the head BPF objects in this directory (default: the built-in ones).")
+    var headObjects: String?
+
+    @Option(help: "A/B: build the base objects from this git revision's bpf/ (needs clang at run time).")
+    var ab: String?
+
+    @Option(help: "Also write the head run's results file here.")
+    var results: String?
+
+    func validate() throws {
+        if baseObjects != nil && ab != nil { throw ValidationError("give --base-objects or --ab, not both") }
+        if headObjects != nil && baseObjects == nil && ab == nil { throw ValidationError("--head-objects needs --base-objects or --ab") }
+        if quick && selection.profile != nil { throw ValidationError("give --quick or --profile, not both") }
+        if let results { try requireWritableDirectory(of: results) }
+    }
+
+    var profileName: String { selection.profile ?? (quick ? "quick" : "gate") }
+
+    func run() throws {
+        global.apply()
+        let config = try configOptions.load()
+        if baseObjects != nil || ab != nil { try runAB(config: config) }
+        var request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
+        request.testbedName = testbed
+        let head = try Catalog.run(request) { note($0) }
+        if let results { try Lifecycle.commit { try AtomicFile.write(try ResultsCodec.encode(head), to: results) } }
+
+        let baseline = try store.store.baseline(testbed: head.testbed.name)
+        if baseline.isEmpty {
+            if requireBaseline {
+                throw BaselineError.missing("no baseline for testbed '\(head.testbed.name)' in \(store.baselines)/ (--require-baseline); record one with `bpfgate baseline save` and commit it")
+            }
+            try recordFirstBaseline(head: head, config: config)
+            throw Lifecycle.Exit(status: .ok)
+        }
+        if head.benchmarks.contains(where: { b in b.measures.contains { if case .failed = $0.status { return true } else { return false } } }) {
+            note("bpfgate: some benchmarks failed; see the report")
+        }
+        try reports.deliver(Gate.compare(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC()))
+    }
+
+    /// No baseline: this run and `baselineRuns - 1` more (each its own process) become one, loudly.
+    func recordFirstBaseline(head: ResultsFile, config: GateConfig) throws {
+        var args = selection.arguments
+        if selection.profile == nil { args += ["--profile", profileName] }
+        if let testbed { args += ["--testbed", testbed] }
+        if let c = configOptions.config { args += ["--config", c] }
+        let more = try ChildRuns.run(count: max(0, config.baselineRuns - 1), arguments: args) { note("baseline: \($0)") }
+        let current = Environment.testbed(name: testbed)
+        for run in [head] + more {
+            try store.store.save(run, kind: .save, reason: nil, history: config.history, currentTestbed: current, force: false)
+        }
+        let line = String(repeating: "=", count: 78)
+        note("""
+        \(line)
+        bpfgate: NO BASELINE for testbed '\(head.testbed.name)': recorded \(1 + more.count) run(s) in \
+        \(store.store.directory(testbed: head.testbed.name))/.
+        Nothing was compared and this check passes. Commit the baseline; later checks compare against it.
+        \(line)
+        """)
+    }
+
+    /// Same-run A/B of the object-dependent benchmarks.
+    func runAB(config: GateConfig) throws -> Never {
+        let request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
+        guard request.suites.contains(XDPDemoSuite.name) else {
+            throw ValidationError("A/B needs an object-dependent suite in the profile (\(XDPDemoSuite.name))")
+        }
+        var baseDir = baseObjects
+        if let ab {
+            baseDir = try ObjectBuilder.build(revision: ab) { note($0) }
+        }
+        let base = try ObjectSource.file(directory: baseDir!, name: XDPDemoSuite.objectName)
+        let head = try headObjects.map { try ObjectSource.file(directory: $0, name: XDPDemoSuite.objectName) }
+            ?? ObjectSource.embedded(XDPDemoSuite.objectName)!
+        let (b, h) = try XDPDemoSuite(config: request.xdpDemo).runAB(base: base, head: head) { note($0) }
+        let testbedName = Environment.testbed(name: testbed).name
+        let report = Gate.compareAB([Gate.PairedSamples(benchmark: XDPDemoSuite.benchmark, base: b, head: h)],
+                                    testbed: testbedName, headRun: head.origin, config: config)
+        try reports.deliver(report)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Results
+import Suites
+
+/// Builds the BPF objects of another git revision for `check --ab REF`: a temporary `git worktree` of REF,
+/// each `bpf/*.bpf.c` compiled with the flags the build plugin uses (clang -g -O2 -Wall -Werror -target bpf
+/// -D__TARGET_ARCH_<arch> -I bpf -ffile-prefix-map), into a temporary directory. The worktree and the
+/// directory are removed on every exit path.
+enum ObjectBuilder {
+    static func build(revision: String, progress: (String) -> Void) throws -> String {
+        guard let top = shell(["git", "rev-parse", "--show-toplevel"]).output, !top.isEmpty else {
+            throw BuildError(status: .usage, message: "--ab needs to run inside the git repository of the BPF sources")
+        }
+        guard shell(["git", "-C", top, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"]).status == 0 else {
+            throw BuildError(status: .usage, message: "--ab '\(revision)' is not a commit of \(top)")
+        }
+        let clang = try findClang()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-ab-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        let tree = "\(work)/tree", out = "\(work)/objects"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        _ = try Cleanup.shared.change("remove the --ab worktree", {
+            let r = shell(["git", "-C", top, "worktree", "add", "--detach", "--quiet", tree, revision])
+            if r.status != 0 { throw BuildError(status: .benchmarkFailed, message: "git worktree add failed: \(r.error)") }
+        }, undo: { _ in
+            _ = shell(["git", "-C", top, "worktree", "remove", "--force", tree])
+            try? FileManager.default.removeItem(atPath: work)
+        })
+        progress("--ab: building \(revision)'s bpf/ with \(clang)")
+        let sources = ((try? FileManager.default.contentsOfDirectory(atPath: "\(tree)/bpf")) ?? []).filter { $0.hasSuffix(".bpf.c") }.sorted()
+        if sources.isEmpty { throw BuildError(status: .benchmarkFailed, message: "\(revision) has no bpf/*.bpf.c") }
+        #if arch(arm64)
+        let arch = "arm64"
+        #else
+        let arch = "x86"
+        #endif
+        for source in sources {
+            let stem = String(source.dropLast(".bpf.c".count))
+            let r = shell([clang, "-g", "-O2", "-Wall", "-Werror", "-target", "bpf", "-D__TARGET_ARCH_\(arch)", "-I", "\(tree)/bpf",
+                           "-ffile-prefix-map=\(tree)=.", "-c", "\(tree)/bpf/\(source)", "-o", "\(out)/\(stem).bpf.o"])
+            if r.status != 0 {
+                let line = r.error.split(separator: "\n").first { $0.contains("error") }.map(String.init) ?? r.error
+                throw BuildError(status: .benchmarkFailed, message: "compiling \(revision):bpf/\(source) failed: \(line)")
+            }
+        }
+        return out
+    }
+
+    /// $BPFGATE_CLANG, else clang on PATH, else the Swift toolchain's.
+    static func findClang() throws -> String {
+        if let c = ProcessInfo.processInfo.environment["BPFGATE_CLANG"] { return c }
+        if let c = shell(["sh", "-c", "command -v clang"]).output, !c.isEmpty { return c }
+        if FileManager.default.isExecutableFile(atPath: "/opt/swift/usr/bin/clang") { return "/opt/swift/usr/bin/clang" }
+        throw BuildError(status: .missingPrivilegeOrFeature, message: "--ab needs clang with the BPF target (set BPFGATE_CLANG or put clang on PATH)")
+    }
+
+    static func shell(_ argv: [String]) -> (status: Int32, output: String?, error: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = argv
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        do { try p.run() } catch { return (127, nil, "\(error)") }
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+                String(decoding: e, as: UTF8.self))
+    }
+}
+
+struct BuildError: Error, CustomStringConvertible, ExitStatusProviding {
+    let status: ExitStatus
+    let message: String
+    var description: String { message }
+    var exitStatus: ExitStatus { status }
+}

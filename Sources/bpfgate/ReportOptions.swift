@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Gate
+import Reports
+import Results
+
+/// Where a comparison's reports go (shared by `check` and `compare`).
+struct ReportOptions: ParsableArguments {
+    @Option(help: "Write the report as Markdown (e.g. $GITHUB_STEP_SUMMARY).")
+    var markdown: String?
+
+    @Option(help: "Write the report as JUnit XML.")
+    var junit: String?
+
+    @Option(name: .customLong("verdict"), help: "Write the JSON verdict file.")
+    var verdict: String?
+
+    @Flag(help: "Report regressions but exit 0.")
+    var warnOnly = false
+
+    func validate() throws {
+        for path in [markdown, junit, verdict].compactMap({ $0 }) { try requireWritableDirectory(of: path) }
+    }
+
+    /// Prints the terminal table on stdout, writes the requested files, and exits with the report's status.
+    func deliver(_ report: GateReport) throws -> Never {
+        print(report.terminal(), terminator: "")
+        try Lifecycle.commit {
+            if let markdown { try AtomicFile.write(Data(report.markdown().utf8), to: markdown) }
+            if let junit { try AtomicFile.write(Data(report.junit().utf8), to: junit) }
+            if let verdict { try AtomicFile.write(try StableJSON.encode(report), to: verdict) }
+        }
+        let status = report.exitStatus(warnOnly: warnOnly)
+        if warnOnly && !report.regressions.isEmpty { note("bpfgate: warning: \(report.regressions.count) regression(s) (--warn-only: passing)") }
+        throw Lifecycle.Exit(status: status)
+    }
+}
+
+/// A path whose directory must exist and be writable (checked before any run).
+func requireWritableDirectory(of path: String) throws {
+    let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    var isDir: ObjCBool = false
+    if !FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) || !isDir.boolValue || access(dir, W_OK) != 0 {
+        throw ValidationError("cannot write '\(path)': its directory does not exist or is not writable")
+    }
+}
+
+/// Today's date in UTC, YYYY-MM-DD (for waivers).
+func todayUTC() -> String {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "UTC")
+    f.dateFormat = "yyyy-MM-dd"
+    return f.string(from: Date())
+}
