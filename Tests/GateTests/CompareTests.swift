@@ -1,0 +1,194 @@
+import Foundation
+import Gate
+import Results
+import Statistics
+import Testing
+
+@Suite struct CompareTests {
+    static let today = "2026-11-22"
+
+    static func finding(_ report: GateReport, _ name: String, _ measure: String = "latency") -> Finding? {
+        report.findings.first { $0.benchmark == name && $0.measure == measure }
+    }
+
+    @Test func sameNumbers_areUnchangedAndPass() throws {
+        let report = Gate.compare(baseline: Build.baseline(), head: Build.run(id: 9, value: 200, reference: 100), config: GateConfig(), today: Self.today)
+        let f = try #require(Self.finding(report, "b/x"))
+        #expect(f.verdict == .unchanged)
+        #expect(f.normalized)
+        #expect(report.exitStatus(warnOnly: false) == .ok)
+        #expect(Self.finding(report, "b/mem", "memlock-bytes")?.verdict == .unchanged)
+    }
+
+    @Test func twentyPercentSlower_isARegressionWithExit2() throws {
+        let report = Gate.compare(baseline: Build.baseline(), head: Build.run(id: 9, value: 240, reference: 100), config: GateConfig(), today: Self.today)
+        let f = try #require(Self.finding(report, "b/x"))
+        #expect(f.verdict == .regression, "\(f)")
+        #expect(abs(f.change! - 0.2) < 0.02)
+        #expect(f.adjustedP! < 0.05)
+        #expect(f.minimumDetectableEffect! >= 0.05)
+        #expect(report.exitStatus(warnOnly: false) == .regression)
+        #expect(report.exitStatus(warnOnly: true) == .ok)
+    }
+
+    @Test func machineSpeedCancels_throughTheReference() throws {
+        // Everything 35 % slower, the reference too: raw +35 %, normalized ~0.
+        let report = Gate.compare(baseline: Build.baseline(), head: Build.run(id: 9, value: 270, reference: 135), config: GateConfig(), today: Self.today)
+        let f = try #require(Self.finding(report, "b/x"))
+        #expect(f.verdict == .unchanged)
+        #expect(f.rawChange! > 0.3)
+        #expect(abs(f.change!) < 0.02)
+        let ref = try #require(Self.finding(report, "b/ref"))
+        #expect(ref.verdict == .unchanged && ref.note.contains("not gated"))
+    }
+
+    @Test func withoutNormalization_theSameRunRegressesOrNeedsMore() throws {
+        var config = GateConfig()
+        config.normalize = false
+        let report = Gate.compare(baseline: Build.baseline(), head: Build.run(id: 9, value: 400, reference: 200), config: config, today: Self.today)
+        let f = try #require(Self.finding(report, "b/x"))
+        #expect(!f.normalized)
+        #expect(f.verdict == .regression)
+    }
+
+    @Test func fasterBeyondTheMinimumEffect_isAnImprovement() throws {
+        let report = Gate.compare(baseline: Build.baseline(), head: Build.run(id: 9, value: 150, reference: 100), config: GateConfig(), today: Self.today)
+        #expect(Self.finding(report, "b/x")?.verdict == .improvement)
+        #expect(report.exitStatus(warnOnly: false) == .ok)
+    }
+
+    @Test func significantButBelowTheMinimumEffect_isUnchanged() throws {
+        var config = GateConfig()
+        config.minEffect = 0.5
+        let report = Gate.compare(baseline: Build.baseline(), head: Build.run(id: 9, value: 240, reference: 100), config: config, today: Self.today)
+        let f = try #require(Self.finding(report, "b/x"))
+        #expect(f.verdict == .unchanged)
+        #expect(f.minimumDetectableEffect == 0.5)
+    }
+
+    @Test func tooFewBaselineRuns_needData() throws {
+        let report = Gate.compare(baseline: Array(Build.baseline().prefix(2)), head: Build.run(id: 9, value: 400), config: GateConfig(), today: Self.today)
+        let f = try #require(Self.finding(report, "b/x"))
+        #expect(f.verdict == .needsData)
+        #expect(f.note.contains("needs >= 3 baseline runs, has 2"))
+        #expect(report.exitStatus(warnOnly: false) == .ok)
+    }
+
+    @Test func aNoisyRun_isNotJudged() throws {
+        let report = Gate.compare(baseline: Build.baseline(), head: Build.run(id: 9, value: 400, spread: 0.9), config: GateConfig(), today: Self.today)
+        let f = try #require(Self.finding(report, "b/x"))
+        #expect(f.verdict == .needsData)
+        #expect(f.note.contains("too noisy"))
+    }
+
+    @Test func newAndGoneBenchmarks_haveTheirOwnVerdicts() throws {
+        let extra = BenchmarkResult(name: "b/new", suite: "s", measures: [Measure.latency.result([1, 2, 3])])
+        let report = Gate.compare(baseline: Build.baseline().map { r in var r = r; r.benchmarks.append(BenchmarkResult(name: "b/old", suite: "s", measures: [Measure.latency.result([5, 5])])); return r },
+                                  head: Build.run(id: 9, value: 200, extra: [extra]), config: GateConfig(), today: Self.today)
+        #expect(Self.finding(report, "b/new")?.verdict == .new)
+        #expect(Self.finding(report, "b/old")?.verdict == .gone)
+    }
+
+    @Test func aFailedHead_exits3AndCarriesTheReason() throws {
+        var head = Build.run(id: 9, value: 200)
+        head.benchmarks[0].measures[0] = .without(.latency, .failed("verifier: R1 invalid mem access"))
+        let report = Gate.compare(baseline: Build.baseline(), head: head, config: GateConfig(), today: Self.today)
+        let f = try #require(Self.finding(report, "b/x"))
+        #expect(f.verdict == .failed && f.note.contains("invalid mem access"))
+        #expect(report.exitStatus(warnOnly: true) == .benchmarkFailed)
+    }
+
+    @Test func waivers_holdUntilTheyExpire() throws {
+        var config = GateConfig()
+        config.waivers = [Waiver(benchmark: "b/x", measure: "latency", reason: "known cost of the new feature", expires: "2026-12-31")]
+        let head = Build.run(id: 9, value: 240)
+        let report = Gate.compare(baseline: Build.baseline(), head: head, config: config, today: Self.today)
+        #expect(Self.finding(report, "b/x")?.verdict == .waived)
+        #expect(report.exitStatus(warnOnly: false) == .ok)
+        let later = Gate.compare(baseline: Build.baseline(), head: head, config: config, today: "2027-01-01")
+        #expect(Self.finding(later, "b/x")?.verdict == .regression)
+    }
+
+    @Test func deterministicMeasures_compareExactlyWithTolerance() throws {
+        let grown = Build.run(id: 9, value: 200, memlock: 8200)
+        #expect(Self.finding(Gate.compare(baseline: Build.baseline(), head: grown, config: GateConfig(), today: Self.today), "b/mem", "memlock-bytes")?.verdict == .regression)
+        var config = GateConfig()
+        config.rules = [Rule(benchmark: "^b/mem$", measure: "memlock-bytes", tolerance: 0.01)]
+        #expect(Self.finding(Gate.compare(baseline: Build.baseline(), head: grown, config: config, today: Self.today), "b/mem", "memlock-bytes")?.verdict == .unchanged)
+        var otherKernel = Build.testbed
+        otherKernel.kernelRelease = "6.19.0"
+        let moved = Build.run(id: 9, value: 200, memlock: 9000, testbed: otherKernel)
+        #expect(Self.finding(Gate.compare(baseline: Build.baseline(), head: moved, config: GateConfig(), today: Self.today), "b/mem", "memlock-bytes")?.verdict == .notComparable)
+    }
+
+    @Test(arguments: ThresholdTest.allCases)
+    func bencherModels_agreeWithTheirLimits(test: ThresholdTest) throws {
+        var config = GateConfig()
+        let boundary: Double = [.zScore, .tTest, .logNormal].contains(test) ? 0.99 : test == .staticValue ? 2.1 : test == .percentage ? 0.1 : 3
+        config.model = ModelSpec(test: test, lowerBoundary: nil, upperBoundary: boundary)
+        let base = Build.baseline()
+        let values = base.map { r in Descriptive.median(r.benchmarks[0].measures[0].samples)! / Descriptive.median(r.benchmarks[1].measures[0].samples)! }
+        let limits = try #require(ThresholdModels.limits(test, history: values, lowerBoundary: nil, upperBoundary: boundary))
+        for value in [200.0, 300.0] {
+            let report = Gate.compare(baseline: base, head: Build.run(id: 9, value: value), config: config, today: Self.today)
+            let f = try #require(Self.finding(report, "b/x"))
+            let headRatio = Descriptive.median(Build.run(id: 9, value: value).benchmarks[0].measures[0].samples)!
+                / Descriptive.median(Build.run(id: 9, value: value).benchmarks[1].measures[0].samples)!
+            let expected: Verdict = ThresholdModels.alert(value: headRatio, limits: limits) == .aboveUpper ? .regression : .unchanged
+            #expect(f.verdict == expected, "\(test) at \(value): \(f)")
+            #expect(f.note.contains("Bencher \(test.rawValue)"))
+        }
+    }
+
+    @Test func holm_controlsManyMetrics() throws {
+        // 40 metrics, each 2.5 % off in a noisy baseline: individually some would pass alpha, corrected none.
+        var head = Build.run(id: 9, value: 205)
+        var base = Build.baseline()
+        for i in 0 ..< 40 {
+            let name = "b/m\(i)"
+            head.benchmarks.append(BenchmarkResult(name: name, suite: "s", measures: [Measure.latency.result(Build.samples(102.5, seed: UInt64(i)))]))
+            for r in base.indices {
+                base[r].benchmarks.append(BenchmarkResult(name: name, suite: "s",
+                                                         measures: [Measure.latency.result(Build.samples(100 * (1 + 0.01 * Double(r - 2)), seed: UInt64(i * 7 + r)))]))
+            }
+        }
+        let report = Gate.compare(baseline: base, head: head, config: GateConfig(), today: Self.today)
+        #expect(report.regressions.isEmpty)
+        let tested = report.findings.filter { $0.adjustedP != nil }
+        #expect(tested.count == 41)
+        #expect(tested.allSatisfy { $0.adjustedP! >= $0.pValue! })
+    }
+}
+
+@Suite struct CompareABTests {
+    static func pair(_ base: [Double], _ head: [Double]) -> Gate.PairedSamples {
+        Gate.PairedSamples(benchmark: "xdp/demo", base: Measure.latency.result(base), head: Measure.latency.result(head))
+    }
+
+    @Test func tenPercentSlowerInEveryPair_isARegression() throws {
+        let base = Build.samples(20, spread: 0.1, count: 30, seed: 3)
+        let head = base.enumerated().map { $1 * 1.1 * (1 + 0.005 * Double($0 % 3 - 1)) }
+        let report = Gate.compareAB([Self.pair(base, head)], testbed: "tb", headRun: "h", config: GateConfig())
+        let f = try #require(report.findings.first)
+        #expect(f.verdict == .regression, "\(f)")
+        #expect(f.ratioLower! > 1.01)
+        #expect(report.exitStatus(warnOnly: false) == .regression)
+    }
+
+    @Test func identicalSides_areUnchanged() throws {
+        let base = Build.samples(20, spread: 0.1, count: 30, seed: 3)
+        let head = base.enumerated().map { $1 * (1 + 0.004 * Double($0 % 5 - 2)) }
+        let f = try #require(Gate.compareAB([Self.pair(base, head)], testbed: "tb", headRun: "h", config: GateConfig()).findings.first)
+        #expect(f.verdict == .unchanged)
+        #expect(f.ratioLower! <= 1 && f.ratioUpper! >= 1)
+    }
+
+    @Test func fewPairs_needData_andAFailedSide_fails() throws {
+        let f = try #require(Gate.compareAB([Self.pair([1, 2, 3], [1, 2, 3])], testbed: "tb", headRun: "h", config: GateConfig()).findings.first)
+        #expect(f.verdict == .needsData && f.note.contains("needs >= 6 pairs"))
+        let failed = Gate.PairedSamples(benchmark: "xdp/demo", base: Measure.latency.result([1, 2]), head: .without(.latency, .failed("load: EACCES")))
+        let report = Gate.compareAB([failed], testbed: "tb", headRun: "h", config: GateConfig())
+        #expect(report.findings.first?.verdict == .failed)
+        #expect(report.exitStatus(warnOnly: false) == .benchmarkFailed)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Gate
+import Results
+import Statistics
+import Testing
+
+@Suite struct ConfigTests {
+    static func parse(_ json: String) throws -> GateConfig { try GateConfig.parse(Data(json.utf8), path: "bpfgate.json") }
+
+    @Test func fullConfig_isRead() throws {
+        let c = try Self.parse("""
+        {"gate": {"minEffect": 0.1, "abMinEffect": 0.02, "alpha": 0.01, "correction": "bh", "normalize": false,
+                  "minBaselineRuns": 4, "baselineRuns": 6, "history": 100, "maxSpread": 0.3,
+                  "model": {"test": "t_test", "upperBoundary": 0.99}},
+         "rules": [{"benchmark": "^xdp/", "measure": "latency", "minEffect": 0.03},
+                   {"benchmark": "/full$", "tolerance": 0.01, "model": {"test": "percentage", "upperBoundary": 0.1, "maxSampleSize": 10}}],
+         "waivers": [{"benchmark": "b/x", "measure": "latency", "reason": "new feature", "expires": "2027-01-31"}],
+         "profiles": {"gate": {"samples": 40}, "mine": {"suites": ["xdp-demo"], "sizes": [64, 128], "repeat": 1000}}}
+        """)
+        #expect(c.minEffect == 0.1 && c.abMinEffect == 0.02 && c.alpha == 0.01 && c.correction == .bh && !c.normalize)
+        #expect(c.minBaselineRuns == 4 && c.baselineRuns == 6 && c.history == 100 && c.maxSpread == 0.3)
+        #expect(c.model == ModelSpec(test: .tTest, lowerBoundary: nil, upperBoundary: 0.99))
+        #expect(c.rule(for: "xdp/demo", measure: "latency").minEffect == 0.03)
+        #expect(c.rule(for: "user/map/hash/1024/full", measure: "memlock-bytes").tolerance == 0.01)
+        #expect(c.rule(for: "user/map/hash/1024/full", measure: "memlock-bytes").model?.maxSampleSize == 10)
+        #expect(c.waiver(for: "b/x", measure: "latency", on: "2027-01-31")?.reason == "new feature")
+        #expect(c.waiver(for: "b/x", measure: "latency", on: "2027-02-01") == nil)
+        #expect(c.profiles["gate"]?.samples == 40 && c.profiles["gate"]?.suites == ["user-maps", "xdp-demo"])
+        #expect(c.profiles["mine"]?.sizes == [64, 128] && c.profiles["mine"]?.repeatCount == 1000)
+    }
+
+    @Test(arguments: [
+        (#"{"gate": {"minEfect": 0.1}}"#, "gate.minEfect: unknown key (allowed here: minEffect"),
+        (#"{"gates": {}}"#, "gates: unknown key"),
+        (#"{"gate": {"alpha": 0.9}}"#, "gate.alpha: 0.9 is out of range; allowed 1e-06...0.5"),
+        (#"{"gate": {"alpha": true}}"#, "gate.alpha: must be a number"),
+        (#"{"gate": {"history": 5000}}"#, "gate.history: 5000.0 is out of range; allowed 1...1000"),
+        (#"{"gate": {"history": 2.5}}"#, "gate.history: must be a whole number"),
+        (#"{"gate": {"model": {"test": "t_test", "upperBoundary": 1.2}}}"#, "gate.model.upperBoundary: 1.2 is out of range for t_test"),
+        (#"{"gate": {"model": {"test": "ttest", "upperBoundary": 0.9}}}"#, "gate.model.test: must be one of static, percentage"),
+        (#"{"gate": {"correction": "bonferroni"}}"#, "gate.correction: 'bonferroni' is not one of holm, bh, none"),
+        (#"{"rules": [{"benchmark": "("}]}"#, "rules[0].benchmark: '(' is not a valid regular expression"),
+        (#"{"waivers": [{"benchmark": "a", "measure": "latency", "reason": "r", "expires": "soon"}]}"#, "waivers[0].expires: 'soon' is not YYYY-MM-DD"),
+        (#"{"waivers": [{"benchmark": "a", "measure": "latency", "reason": "", "expires": "2027-01-01"}]}"#, "waivers[0]: needs benchmark"),
+        (#"{"profiles": {"gate": {"sizes": [1]}}}"#, "profiles.gate.sizes: must be a non-empty list"),
+        (#"[1]"#, ": must be an object"),
+        (#"{"gate": "#, "not valid JSON"),
+    ])
+    func badConfig_isExit65NamingTheKey(json: String, expected: String) {
+        #expect {
+            _ = try Self.parse(json)
+        } throws: { error in
+            guard let e = error as? BadInputError else { return false }
+            return e.exitStatus == .badInput && e.description.contains(expected)
+        }
+    }
+}
+
+@Suite struct BaselineStoreTests {
+    static func store() throws -> (BaselineStore, URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-store-\(UUID())")
+        return (BaselineStore(root: dir.path), dir)
+    }
+
+    @Test func saveAndRead_keepOrderKindAndReason() throws {
+        let (store, dir) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        for (i, run) in Build.baseline().enumerated() {
+            try store.save(run, kind: i == 3 ? .accept : .save, reason: i == 3 ? "faster hash" : nil, history: 64,
+                           currentTestbed: Build.testbed, force: false, now: t0.addingTimeInterval(Double(i)))
+        }
+        let all = try store.history(testbed: "tb")
+        #expect(all.map(\.results.run.id) == Build.baseline().map(\.run.id))
+        #expect(all[3].kind == .accept && all[3].reason == "faster hash")
+        #expect(try store.baseline(testbed: "tb").count == 2)  // from the accept on
+        #expect(store.testbeds().map(\.name) == ["tb"])
+        #expect(try RunLoader.load(dir.appendingPathComponent("tb").path).count == 2)
+        #expect(try RunLoader.load(all[0].file!).map(\.run.id) == [all[0].results.run.id])
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: store.directory(testbed: "tb")).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func history_isBounded() throws {
+        let (store, dir) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (i, run) in Build.baseline().enumerated() {
+            try store.save(run, kind: .save, reason: nil, history: 3, currentTestbed: Build.testbed, force: false,
+                           now: Date(timeIntervalSince1970: 1_800_000_000 + Double(i)))
+        }
+        #expect(try store.history(testbed: "tb").map(\.results.run.id) == Build.baseline().suffix(3).map(\.run.id))
+    }
+
+    @Test func anotherTestbed_needsForce() throws {
+        let (store, dir) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var other = Build.testbed
+        other.cpuModel = "another cpu"
+        #expect(throws: BaselineError.self) {
+            try store.save(Build.run(id: 1, value: 1), kind: .save, reason: nil, history: 64, currentTestbed: other, force: false)
+        }
+        try store.save(Build.run(id: 1, value: 1), kind: .save, reason: nil, history: 64, currentTestbed: other, force: true)
+        #expect(try store.history(testbed: "tb").count == 1)
+    }
+
+    @Test func delete_oneOrAll_andMalformedFilesAreBadInput() throws {
+        let (store, dir) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (i, run) in Build.baseline().enumerated() {
+            try store.save(run, kind: .save, reason: nil, history: 64, currentTestbed: Build.testbed, force: false,
+                           now: Date(timeIntervalSince1970: 1_800_000_000 + Double(i)))
+        }
+        #expect(try store.delete(testbed: "tb", runID: "00000000-0000-4000-8000-000000000002") == 1)
+        #expect(throws: BaselineError.self) { try store.delete(testbed: "tb", runID: "nope") }
+        try Data("{\"kind\": \"save\"}".utf8).write(to: URL(fileURLWithPath: store.directory(testbed: "tb") + "/zz.json"))
+        #expect { try store.history(testbed: "tb") } throws: { ($0 as? BadInputError)?.description.contains("zz.json") == true }
+        try FileManager.default.removeItem(atPath: store.directory(testbed: "tb") + "/zz.json")
+        #expect(try store.delete(testbed: "tb", runID: nil) == 4)
+    }
+}
