@@ -1,0 +1,114 @@
+import Foundation
+import Results
+import Testing
+
+/// The gate's commands end to end, on the built binary. Verdicts on real (noisy) runs are asserted only where
+/// the effect is far beyond the noise; the exact verdict logic is tested in GateTests on fixed data.
+@Suite(.serialized, .enabled(if: privilegedTestsEnabled, "needs root to run benchmarks; in CI these never skip"))
+struct GateCLITests {
+    static let small = ["--profile", "quick", "--samples", "5", "--warmup", "1"]
+
+    /// A work directory with a configuration recording 3 baseline runs.
+    static func workspace() throws -> (dir: URL, config: String, baselines: String) {
+        let dir = try temporaryDirectory()
+        let config = dir.appendingPathComponent("bpfgate.json").path
+        try Data(#"{"gate": {"baselineRuns": 3}}"#.utf8).write(to: URL(fileURLWithPath: config))
+        return (dir, config, dir.appendingPathComponent("baselines").path)
+    }
+
+    @Test func check_withoutBaseline_requireBaselineExits4_elseRecordsOneAndPasses() throws {
+        let (dir, config, baselines) = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let required = try Invocation.run(["check", "--config", config, "--baselines", baselines, "--require-baseline"] + Self.small)
+        #expect(required.status == 4, "\(required.stderr)")
+        #expect(required.stderr.split(separator: "\n").last?.hasPrefix("bpfgate: error: no baseline for testbed") == true)
+
+        let first = try Invocation.run(["check", "--config", config, "--baselines", baselines] + Self.small)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("NO BASELINE"))
+        let testbeds = try FileManager.default.contentsOfDirectory(atPath: baselines)
+        #expect(testbeds.count == 1)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: "\(baselines)/\(testbeds[0])/runs")
+        #expect(runs.count == 3)
+
+        // Now there is one: a real comparison, with every report written.
+        let verdict = dir.appendingPathComponent("verdict.json").path, junit = dir.appendingPathComponent("j.xml").path
+        let md = dir.appendingPathComponent("summary.md").path
+        let second = try Invocation.run(["check", "--config", config, "--baselines", baselines, "--verdict", verdict, "--junit", junit,
+                                         "--markdown", md] + Self.small)
+        #expect([0, 2].contains(second.status), "\(second.stderr)")
+        #expect(second.stdout.contains("against 3 baseline run(s)"))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: verdict))) as? [String: Any])
+        #expect(report["mode"] as? String == "baseline")
+        #expect((report["findings"] as? [Any])?.count ?? 0 >= 6)
+        #expect(try String(contentsOfFile: md, encoding: .utf8).hasPrefix("## bpfgate: "))
+        #expect(try String(contentsOfFile: junit, encoding: .utf8).contains("<testsuites name=\"bpfgate\""))
+    }
+
+    @Test func compare_findsAnInjectedRegression_andReadsBaselineDirectories() throws {
+        let (dir, config, baselines) = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let save = try Invocation.run(["baseline", "save", "--config", config, "--baselines", baselines, "--runs", "3"] + Self.small)
+        #expect(save.status == 0, "\(save.stderr)")
+        let list = try Invocation.run(["baseline", "list", "--baselines", baselines])
+        #expect(list.stdout.contains("3 run(s)  (this machine)"))
+        let testbed = String(list.stdout.split(separator: " ")[0])
+        let show = try Invocation.run(["baseline", "show", "--baselines", baselines, "--testbed", testbed])
+        #expect(show.stdout.contains("testbed \(testbed): 3 run(s), the baseline is the last 3"))
+
+        // A candidate whose hash update is 60 % slower than its reference says: a regression, exit 2.
+        let candidate = dir.appendingPathComponent("head.json").path
+        let run = try Invocation.run(["run", "--quiet", "--results", candidate] + Self.small)
+        #expect(run.status == 0, "\(run.stderr)")
+        var results = try ResultsCodec.read(path: candidate)
+        let i = try #require(results.benchmarks.firstIndex { $0.name == "user/map/hash/1024/update" })
+        results.benchmarks[i].measures[0].samples = results.benchmarks[i].measures[0].samples.map { $0 * 1.6 }
+        try ResultsCodec.encode(results).write(to: URL(fileURLWithPath: candidate))
+        let r = try Invocation.run(["compare", "--config", config, "\(baselines)/\(testbed)", candidate])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").contains { $0.hasPrefix("+ ") && $0.contains("user/map/hash/1024/update") })
+        let warn = try Invocation.run(["compare", "--config", config, "--warn-only", "\(baselines)/\(testbed)", candidate])
+        #expect(warn.status == 0 && warn.stderr.contains("--warn-only"))
+
+        // Accepting it starts a new baseline made of the accepted run.
+        let accept = try Invocation.run(["baseline", "accept", "--baselines", baselines, "--reason", "the new hash is worth it",
+                                         "--results", candidate])
+        #expect(accept.status == 0, "\(accept.stderr)")
+        let after = try Invocation.run(["baseline", "show", "--baselines", baselines, "--testbed", testbed])
+        #expect(after.stdout.contains("4 run(s), the baseline is the last 1") && after.stdout.contains("reason: the new hash is worth it"))
+        let del = try Invocation.run(["baseline", "delete", "--baselines", baselines, "--testbed", testbed, "--all"])
+        #expect(del.status == 0 && del.stderr.contains("deleted 4 run(s)"))
+    }
+
+    @Test func compare_badInput_exits65WithOneLine() throws {
+        let (dir, config, _) = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let junk = dir.appendingPathComponent("junk.json").path
+        try Data("{\"schemaVersion\": 1}".utf8).write(to: URL(fileURLWithPath: junk))
+        for args in [["compare", junk, junk], ["compare", "/nonexistent", junk], ["compare", "--config", junk, junk, junk]] {
+            let r = try Invocation.run(args)
+            #expect(r.status == 65, "\(args): \(r.stderr)")
+            #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("bpfgate: error: "), "\(r.stderr)")
+        }
+        let badConfig = dir.appendingPathComponent("bad.json").path
+        try Data(#"{"gate": {"alpha": 2}}"#.utf8).write(to: URL(fileURLWithPath: badConfig))
+        let r = try Invocation.run(["run", "--config", badConfig, "--quiet"])
+        #expect(r.status == 65 && r.stderr.contains("gate.alpha: 2.0 is out of range"), "\(r.stderr)")
+    }
+
+    /// The demo's slow version as head must be caught (exit 2); the fast one against itself must pass (exit 0).
+    @Test func ab_slowHeadRegresses_fastAgainstFastPasses() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fast = dir.appendingPathComponent("fast"), slow = dir.appendingPathComponent("slow")
+        let export = try Invocation.run(["objects", "export", fast.path])
+        #expect(export.status == 0, "\(export.stderr)")
+        try FileManager.default.createDirectory(at: slow, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: fast.appendingPathComponent("xdp_demo_slow.bpf.o"), to: slow.appendingPathComponent("xdp_demo.bpf.o"))
+        let regressed = try Invocation.run(["check", "--base-objects", fast.path, "--head-objects", slow.path])
+        #expect(regressed.status == 2, "\(regressed.stdout)\(regressed.stderr)")
+        #expect(regressed.stdout.contains("A/B: 1 regression"))
+        let same = try Invocation.run(["check", "--base-objects", fast.path])
+        #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+    }
+}
