@@ -101,7 +101,12 @@ public enum Gate {
     /// Timing measures: the head run's median (divided by its reference's median when normalizing) against
     /// the baseline runs' values, by a prediction interval (Student t, n-1 df) or the configured Bencher
     /// model; a regression needs the corrected p below alpha and a change beyond the minimum effect.
-    public static func compare(baseline: [ResultsFile], head: ResultsFile, config: GateConfig, today: String) -> GateReport {
+    ///
+    /// `planned`: the benchmarks the head run was asked for (a profile or filter may select a subset); a
+    /// baseline benchmark missing from the head is `gone` only if it was planned. nil: every benchmark of the
+    /// head's suites counts as planned.
+    public static func compare(baseline: [ResultsFile], head: ResultsFile, config: GateConfig, today: String,
+                               planned: Set<String>? = nil) -> GateReport {
         var findings: [Finding] = []
         var tested: [(index: Int, p: Double)] = []
         let headBenchmarks = Dictionary(head.benchmarks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -131,7 +136,7 @@ public enum Gate {
 
             guard let hm = headMeasure else {
                 let suite = baseRuns.last?.1.suite ?? ""
-                if head.run.suites.contains(suite) && !okBase.isEmpty {
+                if (planned?.contains(name) ?? head.run.suites.contains(suite)) && !okBase.isEmpty {
                     f.verdict = .gone
                     f.note = "in the baseline, not in this run"
                     findings.append(f)

@@ -105,11 +105,12 @@ public struct GateConfig: Equatable, Sendable {
     public init() {}
 
     public static let defaultProfiles: [String: Profile] = [
-        "gate": Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 30, warmup: 2, batch: nil, sizes: [1024], repeatCount: nil),
+        // 60 samples x 300k test runs: in A/B, 60 ABBA pairs find a 3 % change of the demo (~15 s here).
+        "gate": Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 60, warmup: 2, batch: nil, sizes: [1024], repeatCount: 300_000),
         "quick": Profile(suites: ["user-maps", "xdp-demo"], filter: "^user/map/(hash|array)/1024/(update|lookup|reference)$|^xdp/",
-                         samples: 10, warmup: 1, batch: nil, sizes: [1024], repeatCount: nil),
-        "study": Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 50, warmup: 3, batch: nil, sizes: [1024, 65536],
-                         repeatCount: nil),
+                         samples: 20, warmup: 1, batch: nil, sizes: [1024], repeatCount: 100_000),
+        "study": Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 100, warmup: 3, batch: nil, sizes: [1024, 65536],
+                         repeatCount: 300_000),
     ]
 
     /// The settings that apply to one benchmark x measure: the last matching rule wins per field.

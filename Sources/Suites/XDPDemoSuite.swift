@@ -11,6 +11,8 @@ public struct XDPDemoConfig: Sendable {
     public var repeatCount: UInt32 = 100000
     /// Packets in the fixed set (half to Fibonacci ports, half not).
     public var packets = 4
+    /// A/B: loads of each side, rotated through round by round (see `runAB`).
+    public var instances = 4
     /// Calibration only: loop iterations of extra work per packet in the head program (0: none).
     public var headExtraWork: UInt32 = 0
     public init() {}
@@ -58,6 +60,8 @@ public struct XDPDemoSuite {
         } catch let error as BPFError where !error.isPermissionDenied {
             return [BenchmarkResult(name: Self.benchmark, suite: Self.name, measures: [.without(.latency, .failed("\(error)"))])]
         }
+        let pin = CPUPin()
+        defer { pin.restore() }
         var demoSamples: [Double] = [], refSamples: [Double] = []
         for round in 0 ..< config.warmup + config.samples {
             // Alternate which goes first, so neither always runs on the other's warm caches.
@@ -88,28 +92,46 @@ public struct XDPDemoSuite {
         try Privileges.current().require(.loadPrograms)
         progress("xdp/demo A/B: \(config.samples) pairs, base \(base.origin), head \(head.origin)")
         let packets = Self.packets(count: config.packets)
-        func load(_ source: ObjectSource, extra: UInt32) throws -> Result<DemoProgram, Error> {
-            do { return .success(try DemoProgram(source: source, program: "xdp_fib", extraWork: extra)) } catch let e as BPFError where !e.isPermissionDenied {
+        // Each side is loaded `instances` times and the rounds rotate through them: where the JIT puts a
+        // program's code shifts its speed by a few percent (alignment), which one load per side would turn
+        // into a false difference.
+        func load(_ source: ObjectSource, extra: UInt32) throws -> Result<[DemoProgram], Error> {
+            do {
+                return .success(try (0 ..< config.instances).map { _ in try DemoProgram(source: source, program: "xdp_fib", extraWork: extra) })
+            } catch let e as BPFError where !e.isPermissionDenied {
                 return .failure(e)
             }
         }
         let baseProgram = try load(base, extra: 0)
         let headProgram = try load(head, extra: config.headExtraWork)
-        guard case let .success(b) = baseProgram, case let .success(h) = headProgram else {
-            func status(_ r: Result<DemoProgram, Error>) -> MeasureResult {
+        guard case let .success(bs) = baseProgram, case let .success(hs) = headProgram else {
+            func status(_ r: Result<[DemoProgram], Error>) -> MeasureResult {
                 if case let .failure(e) = r { return .without(.latency, .failed("\(e)")) }
                 return .without(.latency, .failed("not run: the other side failed to load"))
             }
             return (status(baseProgram), status(headProgram))
         }
+        // One CPU for both sides: a pair timed on two CPUs would compare the CPUs.
+        let pin = CPUPin()
+        defer { pin.restore() }
         var baseSamples: [Double] = [], headSamples: [Double] = []
         for round in 0 ..< config.warmup + config.samples {
-            let baseFirst = round % 2 == 0
-            let x = try (baseFirst ? b : h).time(packets, repeat: config.repeatCount)
-            let y = try (baseFirst ? h : b).time(packets, repeat: config.repeatCount)
+            // Interleaved per packet, the order alternating (ABBA), so the two sides of a pair are timed
+            // within ~20 ms of each other: this machine switches between speeds ~2x apart every few seconds.
+            var baseTotal = 0.0, headTotal = 0.0
+            let b = bs[round % bs.count], h = hs[round % hs.count]
+            for (i, packet) in packets.enumerated() {
+                if (round + i) % 2 == 0 {
+                    baseTotal += try b.time([packet], repeat: config.repeatCount)
+                    headTotal += try h.time([packet], repeat: config.repeatCount)
+                } else {
+                    headTotal += try h.time([packet], repeat: config.repeatCount)
+                    baseTotal += try b.time([packet], repeat: config.repeatCount)
+                }
+            }
             if round >= config.warmup {
-                baseSamples.append(baseFirst ? x : y)
-                headSamples.append(baseFirst ? y : x)
+                baseSamples.append(baseTotal / Double(packets.count))
+                headSamples.append(headTotal / Double(packets.count))
             }
         }
         return (Measure.latency.result(baseSamples), Measure.latency.result(headSamples))

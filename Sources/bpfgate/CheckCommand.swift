@@ -43,11 +43,16 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Also write the head run's results file here.")
     var results: String?
 
+    @Option(help: ArgumentHelp("A/B calibration: add this many steps of known extra work (0-64, well under 1 ns each) per packet to the head demo program.",
+                               visibility: .hidden))
+    var injectHeadWork: UInt32 = 0
+
     func validate() throws {
         if baseObjects != nil && ab != nil { throw ValidationError("give --base-objects or --ab, not both") }
         if headObjects != nil && baseObjects == nil && ab == nil { throw ValidationError("--head-objects needs --base-objects or --ab") }
         if quick && selection.profile != nil { throw ValidationError("give --quick or --profile, not both") }
         if let results { try requireWritableDirectory(of: results) }
+        if injectHeadWork > 64 { throw ValidationError("--inject-head-work must be 0...64") }
     }
 
     var profileName: String { selection.profile ?? (quick ? "quick" : "gate") }
@@ -72,7 +77,8 @@ struct CheckCommand: ParsableCommand {
         if head.benchmarks.contains(where: { b in b.measures.contains { if case .failed = $0.status { return true } else { return false } } }) {
             note("bpfgate: some benchmarks failed; see the report")
         }
-        try reports.deliver(Gate.compare(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC()))
+        let planned = Set(Catalog.plan(request).map(\.name))
+        try reports.deliver(Gate.compare(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned))
     }
 
     /// No baseline: this run and `baselineRuns - 1` more (each its own process) become one, loudly.
@@ -109,7 +115,9 @@ struct CheckCommand: ParsableCommand {
         let base = try ObjectSource.file(directory: baseDir!, name: XDPDemoSuite.objectName)
         let head = try headObjects.map { try ObjectSource.file(directory: $0, name: XDPDemoSuite.objectName) }
             ?? ObjectSource.embedded(XDPDemoSuite.objectName)!
-        let (b, h) = try XDPDemoSuite(config: request.xdpDemo).runAB(base: base, head: head) { note($0) }
+        var demo = request.xdpDemo
+        demo.headExtraWork = injectHeadWork
+        let (b, h) = try XDPDemoSuite(config: demo).runAB(base: base, head: head) { note($0) }
         let testbedName = Environment.testbed(name: testbed).name
         let report = Gate.compareAB([Gate.PairedSamples(benchmark: XDPDemoSuite.benchmark, base: b, head: h)],
                                     testbed: testbedName, headRun: head.origin, config: config)
