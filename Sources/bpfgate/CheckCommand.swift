@@ -40,6 +40,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "A/B: build the base objects from this git revision's bpf/ (needs clang at run time).")
     var ab: String?
 
+    @Option(help: "A/B: build the head objects from this revision's bpf/ ('.' for the working tree) instead of using the built-in ones.")
+    var abHead: String?
+
     @Option(help: "Also write the head run's results file here.")
     var results: String?
 
@@ -49,7 +52,10 @@ struct CheckCommand: ParsableCommand {
 
     func validate() throws {
         if baseObjects != nil && ab != nil { throw ValidationError("give --base-objects or --ab, not both") }
-        if headObjects != nil && baseObjects == nil && ab == nil { throw ValidationError("--head-objects needs --base-objects or --ab") }
+        if headObjects != nil && abHead != nil { throw ValidationError("give --head-objects or --ab-head, not both") }
+        if (headObjects != nil || abHead != nil) && baseObjects == nil && ab == nil {
+            throw ValidationError("--head-objects and --ab-head need --base-objects or --ab")
+        }
         if quick && selection.profile != nil { throw ValidationError("give --quick or --profile, not both") }
         if let results { try requireWritableDirectory(of: results) }
         if injectHeadWork > 64 { throw ValidationError("--inject-head-work must be 0...64") }
@@ -113,7 +119,9 @@ struct CheckCommand: ParsableCommand {
             baseDir = try ObjectBuilder.build(revision: ab) { note($0) }
         }
         let base = try ObjectSource.file(directory: baseDir!, name: XDPDemoSuite.objectName)
-        let head = try headObjects.map { try ObjectSource.file(directory: $0, name: XDPDemoSuite.objectName) }
+        var headDir = headObjects
+        if let abHead { headDir = try ObjectBuilder.build(revision: abHead) { note($0) } }
+        let head = try headDir.map { try ObjectSource.file(directory: $0, name: XDPDemoSuite.objectName) }
             ?? ObjectSource.embedded(XDPDemoSuite.objectName)!
         var demo = request.xdpDemo
         demo.headExtraWork = injectHeadWork

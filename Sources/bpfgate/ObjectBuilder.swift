@@ -2,27 +2,29 @@ import Foundation
 import Results
 import Suites
 
-/// Builds the BPF objects of another git revision for `check --ab REF`: a temporary `git worktree` of REF,
-/// each `bpf/*.bpf.c` compiled with the flags the build plugin uses (clang -g -O2 -Wall -Werror -target bpf
-/// -D__TARGET_ARCH_<arch> -I bpf -ffile-prefix-map), into a temporary directory. The worktree and the
-/// directory are removed on every exit path.
+/// Builds the BPF objects of another git revision for `check --ab REF` (and `--ab-head REF`): a temporary
+/// `git worktree` of REF, each `bpf/*.bpf.c` compiled with the flags the build plugin uses (clang -g -O2 -Wall
+/// -Werror -target bpf -D__TARGET_ARCH_<arch> -I bpf -ffile-prefix-map), into a temporary directory. REF `.`
+/// is the working tree as it is, uncommitted changes included (the pre-commit hook). The worktree and the
+/// directory are removed on every exit path; nothing git tracks is written.
 enum ObjectBuilder {
     static func build(revision: String, progress: (String) -> Void) throws -> String {
         guard let top = shell(["git", "rev-parse", "--show-toplevel"]).output, !top.isEmpty else {
             throw BuildError(status: .usage, message: "--ab needs to run inside the git repository of the BPF sources")
         }
-        guard shell(["git", "-C", top, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"]).status == 0 else {
+        guard revision == "." || shell(["git", "-C", top, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"]).status == 0 else {
             throw BuildError(status: .usage, message: "--ab '\(revision)' is not a commit of \(top)")
         }
         let clang = try findClang()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-ab-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        let tree = "\(work)/tree", out = "\(work)/objects"
+        let tree = revision == "." ? top : "\(work)/tree", out = "\(work)/objects"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         _ = try Cleanup.shared.change("remove the --ab worktree", {
+            if revision == "." { return }
             let r = shell(["git", "-C", top, "worktree", "add", "--detach", "--quiet", tree, revision])
             if r.status != 0 { throw BuildError(status: .benchmarkFailed, message: "git worktree add failed: \(r.error)") }
         }, undo: { _ in
-            _ = shell(["git", "-C", top, "worktree", "remove", "--force", tree])
+            if revision != "." { _ = shell(["git", "-C", top, "worktree", "remove", "--force", tree]) }
             try? FileManager.default.removeItem(atPath: work)
         })
         progress("--ab: building \(revision)'s bpf/ with \(clang)")
