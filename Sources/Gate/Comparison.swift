@@ -269,13 +269,10 @@ public enum Gate {
         }
 
         // Multiple comparisons across the run's tested metrics, then the verdicts.
-        let adjusted = adjust(tested.map(\.p), config.correction)
-        for (k, entry) in tested.enumerated() {
-            var f = findings[entry.index]
-            f.adjustedP = adjusted[k]
+        settle(&findings, tested, config: config) { f, significant in
             let minEffect = config.rule(for: f.benchmark, measure: f.measure).minEffect ?? config.minEffect
-            f.verdict = judge(change: f.change ?? 0, direction: f.direction, band: minEffect, significant: adjusted[k] < config.alpha)
-            findings[entry.index] = applyWaiver(f, config: config, today: today)
+            f.verdict = judge(change: f.change ?? 0, direction: f.direction, band: minEffect, significant: significant)
+            f = applyWaiver(f, config: config, today: today)
         }
         return GateReport(mode: .baseline, testbed: head.testbed.name, headRun: head.run.id, baseRuns: baseline.map(\.run.id),
                           findings: findings, geomeanRatio: geomean(findings))
@@ -335,18 +332,13 @@ public enum Gate {
             tested.append((findings.count, p))
             findings.append(f)
         }
-        let adjusted = adjust(tested.map(\.p), config.correction)
-        for (k, entry) in tested.enumerated() {
-            var f = findings[entry.index]
-            f.adjustedP = adjusted[k]
+        settle(&findings, tested, config: config) { f, significant in
             let band = config.rule(for: f.benchmark, measure: f.measure).minEffect ?? config.abMinEffect
-            let significant = adjusted[k] < config.alpha
             let lo = f.ratioLower! - 1, hi = f.ratioUpper! - 1
             // The whole interval beyond the band, on the worse or the better side.
             let worseBeyond = f.direction == .smallerIsBetter ? lo > band : hi < -band
             let betterBeyond = f.direction == .smallerIsBetter ? hi < -band : lo > band
             f.verdict = significant && worseBeyond ? .regression : significant && betterBeyond ? .improvement : .unchanged
-            findings[entry.index] = f
         }
         return GateReport(mode: .ab, testbed: testbed, headRun: headRun, baseRuns: [], findings: findings, geomeanRatio: geomean(findings))
     }
@@ -359,6 +351,17 @@ public enum Gate {
         if worse > band { return .regression }
         if worse < -band { return .improvement }
         return .unchanged
+    }
+
+    /// Corrects the tested findings' p-values for multiple comparisons, then lets `decide` set each verdict
+    /// (given whether the corrected p is below alpha).
+    static func settle(_ findings: inout [Finding], _ tested: [(index: Int, p: Double)], config: GateConfig,
+                       decide: (inout Finding, Bool) -> Void) {
+        let adjusted = adjust(tested.map(\.p), config.correction)
+        for (k, entry) in tested.enumerated() {
+            findings[entry.index].adjustedP = adjusted[k]
+            decide(&findings[entry.index], adjusted[k] < config.alpha)
+        }
     }
 
     static func adjust(_ p: [Double], _ correction: GateConfig.Correction) -> [Double] {
