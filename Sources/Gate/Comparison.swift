@@ -193,15 +193,16 @@ public enum Gate {
             var values = baseMedians
             var headValue = headSummary.median
             if normalize, let refName = headBenchmark?.reference,
-               let headRef = headBenchmarks[refName]?.measure(measure).flatMap({ Descriptive.median($0.samples) }), headRef > 0 {
+               let headRef = headBenchmarks[refName]?.measure(measure), headRef.status == .ok,
+               let headRatio = normalizedValue(hm, reference: headRef) {
                 let baseRatios = okBase.compactMap { run, b, m -> Double? in
                     guard let refName = b.reference, let ref = run.benchmarks.first(where: { $0.name == refName })?.measure(measure),
-                          ref.status == .ok, let r = Descriptive.median(ref.samples), r > 0, let v = Descriptive.median(m.samples) else { return nil }
-                    return v / r
+                          ref.status == .ok else { return nil }
+                    return normalizedValue(m, reference: ref)
                 }
                 if baseRatios.count == okBase.count {
                     values = baseRatios
-                    headValue = headSummary.median / headRef
+                    headValue = headRatio
                     f.normalized = true
                 } else {
                     f.note = "not normalized: a baseline run lacks the reference; "
@@ -344,6 +345,16 @@ public enum Gate {
     }
 
     // MARK: helpers
+
+    /// A run's value relative to its reference: the median of the per-round ratios when both have one sample
+    /// per round (a speed change within the run then cancels round by round), else the ratio of the medians.
+    static func normalizedValue(_ m: MeasureResult, reference: MeasureResult) -> Double? {
+        if m.samples.count == reference.samples.count, reference.samples.allSatisfy({ $0 > 0 }) {
+            return Descriptive.median(zip(m.samples, reference.samples).map { $0 / $1 })
+        }
+        guard let v = Descriptive.median(m.samples), let r = Descriptive.median(reference.samples), r > 0 else { return nil }
+        return v / r
+    }
 
     static func judge(change: Double, direction: Direction, band: Double, significant: Bool) -> Verdict {
         guard significant else { return .unchanged }
