@@ -105,8 +105,8 @@ public struct GateConfig: Equatable, Sendable {
     public init() {}
 
     public static let defaultProfiles: [String: Profile] = [
-        // 60 samples x 300k test runs: in A/B, 60 ABBA pairs find a 3 % change of the demo (~15 s here).
-        "gate": Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 60, warmup: 2, batch: nil, sizes: [1024], repeatCount: 300_000),
+        // 100 samples x 300k test runs: in A/B, 100 ABBA pairs resolve a ~2 % change of the demo (~20 s here).
+        "gate": Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 100, warmup: 2, batch: nil, sizes: [1024], repeatCount: 300_000),
         "quick": Profile(suites: ["user-maps", "xdp-demo"], filter: "^user/map/(hash|array)/1024/(update|lookup|reference)$|^xdp/",
                          samples: 20, warmup: 1, batch: nil, sizes: [1024], repeatCount: 100_000),
         "study": Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 100, warmup: 3, batch: nil, sizes: [1024, 65536],

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A/B figures: false alarms of A/A (the built-in demo objects against themselves) and detection of a known
 # +3 % cost (check's calibration knob --inject-head-work 2 adds ~3 % to the head demo program), RUNS times each,
-# with the gate profile's A/B (xdp/demo/fib-classifier, 60 ABBA pairs x 300k test runs). Run as root.
+# with the gate profile's A/B (xdp/demo/fib-classifier, 100 ABBA pairs x 300k test runs). Run as root.
 # Usage: ci/bench/ab-detection.sh [RUNS=20] [WORK=2]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stored-baseline figures: BASE runs recorded as a baseline, then RUNS fresh head runs, each its own process
-# (profile gate, suite user-maps: user/map/*/1024/*, 60 samples). Each head run is judged as it is (A/A) and
+# (profile gate, suite user-maps: user/map/*/1024/*, 100 samples). Each head run is judged as it is (A/A) and
 # with every timed benchmark's samples scaled by +5 %, +10 % and +25 % (an injected regression), by:
 # bpfgate's default (t prediction interval, Holm, 5 % minimum effect), Bencher's t_test (upper boundary 0.99,
 # max sample 64) and a plain 5 % percentage rule — each normalized by the reference and raw. Run as root.
