@@ -226,6 +226,12 @@ public enum Gate {
             let sd = Descriptive.standardDeviation(values) ?? 0
             f.change = headValue / mean - 1
             let minEffect = rule.minEffect ?? config.minEffect
+            if references.contains(name) {
+                f.verdict = .unchanged
+                f.note += "reference: not gated (its change is the machine's speed of the moment)"
+                findings.append(f)
+                continue
+            }
 
             if let model = rule.model ?? config.model {
                 let history = Array(values.suffix(model.maxSampleSize))
@@ -258,12 +264,6 @@ public enum Gate {
             f.pValue = p
             let tCrit = Distributions.studentTQuantile(1 - config.alpha / 2, df: Double(n - 1))
             f.minimumDetectableEffect = max(minEffect, tCrit * scale / mean)
-            if references.contains(name) {
-                f.verdict = .unchanged
-                f.note += "reference: not gated (its change is the machine's speed of the moment)"
-                findings.append(f)
-                continue
-            }
             f.note += "t prediction interval over \(n) runs"
             tested.append((findings.count, p))
             findings.append(f)
