@@ -140,7 +140,7 @@ import Testing
         }
     }
 
-    @Test func holm_controlsManyMetrics() throws {
+    @Test func corrections_controlManyMetrics() throws {
         // 40 metrics, each 2.5 % off in a noisy baseline: individually some would pass alpha, corrected none.
         var head = Build.run(id: 9, value: 205)
         var base = Build.baseline()
@@ -152,11 +152,15 @@ import Testing
                                                          measures: [Measure.latency.result(Build.samples(100 * (1 + 0.01 * Double(r - 2)), seed: UInt64(i * 7 + r)))]))
             }
         }
-        let report = Gate.compare(baseline: base, head: head, config: GateConfig(), today: Self.today)
-        #expect(report.regressions.isEmpty)
-        let tested = report.findings.filter { $0.adjustedP != nil }
-        #expect(tested.count == 41)
-        #expect(tested.allSatisfy { $0.adjustedP! >= $0.pValue! })
+        for correction in [GateConfig.Correction.holm, .bh] {
+            var config = GateConfig()
+            config.correction = correction
+            let report = Gate.compare(baseline: base, head: head, config: config, today: Self.today)
+            #expect(report.regressions.isEmpty)
+            let tested = report.findings.filter { $0.adjustedP != nil }
+            #expect(tested.count == 41)
+            #expect(tested.allSatisfy { $0.adjustedP! >= $0.pValue! })
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 # Stored-baseline figures: BASE runs recorded as a baseline, then RUNS fresh head runs, each its own process
 # (profile gate, suite user-maps: user/map/*/1024/*, 100 samples). Each head run is judged as it is (A/A) and
 # with every timed benchmark's samples scaled by +5 %, +10 % and +25 % (an injected regression), by:
-# bpfgate's default (t prediction interval, Holm, 5 % minimum effect), the same with Benjamini-Hochberg,
+# bpfgate's default (t prediction interval, Benjamini-Hochberg, 5 % minimum effect), the same with Holm,
 # Bencher's t_test (upper boundary 0.99,
 # max sample 64) and a plain 5 % percentage rule — each normalized by the reference and raw. Run as root.
 # Usage: ci/bench/stored-detection.sh [RUNS=20] [BASE=10]
@@ -22,8 +22,8 @@ import json, os, subprocess, sys
 bin, tmp, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 testbed = os.listdir(f"{tmp}/baselines")[0]
 configs = {
-    "bpfgate default": {"gate": {}},
-    "bpfgate with BH": {"gate": {"correction": "bh"}},
+    "bpfgate default (BH)": {"gate": {}},
+    "bpfgate with Holm": {"gate": {"correction": "holm"}},
     "Bencher t_test 0.99": {"gate": {"model": {"test": "t_test", "upperBoundary": 0.99, "maxSampleSize": 64}}},
     "percentage 5 %": {"gate": {"model": {"test": "percentage", "upperBoundary": 0.05}}},
 }
