@@ -55,3 +55,10 @@ public final class CPUPin {
         saved = nil
     }
 }
+
+/// The calling thread's file-descriptor table.
+public enum FileTable {
+    /// Gives the calling thread a private copy (unshare(CLONE_FILES)); false if the kernel refused.
+    @discardableResult
+    public static func unshare() -> Bool { bpfgate_unshare_files() == 0 }
+}

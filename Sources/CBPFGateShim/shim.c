@@ -224,3 +224,7 @@ void bpfgate_restore_affinity(void *saved) {
     sched_setaffinity(0, sizeof(cpu_set_t), (cpu_set_t *)saved);
     free(saved);
 }
+
+int bpfgate_unshare_files(void) {
+    return unshare(CLONE_FILES) ? -errno : 0;
+}

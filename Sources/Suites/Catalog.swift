@@ -54,18 +54,22 @@ public enum Catalog {
     }
 
     /// Runs the request and returns the results file.
-    public static func run(_ request: RunRequest, progress: (String) -> Void) throws -> ResultsFile {
+    public static func run(_ request: RunRequest, progress: @escaping (String) -> Void) throws -> ResultsFile {
         let started = Date()
         var benchmarks: [BenchmarkResult] = []
         var settings: [String: String] = [:]
         if request.suites.contains(UserMapSuite.name) {
-            benchmarks += try UserMapSuite(config: request.userMaps).run(include: request.includes, progress: progress)
+            let suite = UserMapSuite(config: request.userMaps)
+            let include = request.includes
+            benchmarks += try MeasuringThread.run { try suite.run(include: include, progress: progress) }
             settings.merge(request.userMaps.settings) { $1 }
         }
         var digests = Environment.objectDigests
         if request.suites.contains(XDPDemoSuite.name) {
             let source = try request.objectSource(XDPDemoSuite.objectName)
-            benchmarks += try XDPDemoSuite(config: request.xdpDemo).run(source: source, include: request.includes, progress: progress)
+            let suite = XDPDemoSuite(config: request.xdpDemo)
+            let include = request.includes
+            benchmarks += try MeasuringThread.run { try suite.run(source: source, include: include, progress: progress) }
             settings.merge(request.xdpDemo.settings) { $1 }
             if source.origin != "built-in" {
                 digests.removeAll { $0.name == source.name }

@@ -125,7 +125,7 @@ struct CheckCommand: ParsableCommand {
             ?? ObjectSource.embedded(XDPDemoSuite.objectName)!
         var demo = request.xdpDemo
         demo.headExtraWork = injectHeadWork
-        let (b, h) = try XDPDemoSuite(config: demo).runAB(base: base, head: head) { note($0) }
+        let (b, h) = try MeasuringThread.run { try XDPDemoSuite(config: demo).runAB(base: base, head: head) { note($0) } }
         let testbedName = Environment.testbed(name: testbed).name
         let report = Gate.compareAB([Gate.PairedSamples(benchmark: XDPDemoSuite.benchmark, base: b, head: h)],
                                     testbed: testbedName, headRun: head.origin, config: config)

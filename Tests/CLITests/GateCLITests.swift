@@ -56,13 +56,14 @@ struct GateCLITests {
         let show = try Invocation.run(["baseline", "show", "--baselines", baselines, "--testbed", testbed])
         #expect(show.stdout.contains("testbed \(testbed): 3 run(s), the baseline is the last 3"))
 
-        // A candidate whose hash update is 60 % slower than its reference says: a regression, exit 2.
+        // A candidate whose hash update is 3x slower than its reference says: a regression, exit 2 (3x, so
+        // that even 3 baseline runs, t with 2 df, leave no doubt).
         let candidate = dir.appendingPathComponent("head.json").path
         let run = try Invocation.run(["run", "--quiet", "--results", candidate] + Self.small)
         #expect(run.status == 0, "\(run.stderr)")
         var results = try ResultsCodec.read(path: candidate)
         let i = try #require(results.benchmarks.firstIndex { $0.name == "user/map/hash/1024/update" })
-        results.benchmarks[i].measures[0].samples = results.benchmarks[i].measures[0].samples.map { $0 * 1.6 }
+        results.benchmarks[i].measures[0].samples = results.benchmarks[i].measures[0].samples.map { $0 * 3 }
         try ResultsCodec.encode(results).write(to: URL(fileURLWithPath: candidate))
         let r = try Invocation.run(["compare", "--config", config, "\(baselines)/\(testbed)", candidate])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")

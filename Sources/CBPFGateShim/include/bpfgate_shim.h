@@ -66,3 +66,6 @@ int bpfgate_tc_detach(int ifindex, int egress, uint32_t handle, uint32_t priorit
 /// for bpfgate_restore_affinity, which restores and frees it.
 void *bpfgate_pin_to_current_cpu(int *cpu);
 void bpfgate_restore_affinity(void *saved);
+
+/// unshare(CLONE_FILES): give the calling thread a file-descriptor table of its own. 0 or -errno.
+int bpfgate_unshare_files(void);
