@@ -34,6 +34,7 @@ struct BaselineCommand: ParsableCommand {
 
         func validate() throws {
             if let runs, !(1 ... 1000).contains(runs) { throw ValidationError("--runs must be between 1 and 1000") }
+            try requireTestbedName(testbed)
         }
     }
 
@@ -101,6 +102,8 @@ struct BaselineCommand: ParsableCommand {
         @Option(help: "The testbed (default: this machine's).")
         var testbed: String?
 
+        func validate() throws { try requireTestbedName(testbed) }
+
         func run() throws {
             let name = testbed ?? Environment.testbed().name
             let runs = try store.store.history(testbed: name)
@@ -135,6 +138,7 @@ struct BaselineCommand: ParsableCommand {
 
         func validate() throws {
             if (runID == nil) == !all { throw ValidationError("give exactly one of --run ID and --all") }
+            try requireTestbedName(testbed)
         }
 
         func run() throws {

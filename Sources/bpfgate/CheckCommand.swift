@@ -58,6 +58,7 @@ struct CheckCommand: ParsableCommand {
         }
         if quick && selection.profile != nil { throw ValidationError("give --quick or --profile, not both") }
         if let results { try requireWritableDirectory(of: results) }
+        try requireTestbedName(testbed)
         if injectHeadWork > 64 { throw ValidationError("--inject-head-work must be 0...64") }
     }
 

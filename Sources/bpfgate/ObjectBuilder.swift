@@ -9,10 +9,11 @@ import Suites
 /// directory are removed on every exit path; nothing git tracks is written.
 enum ObjectBuilder {
     static func build(revision: String, progress: (String) -> Void) throws -> String {
-        guard let top = shell(["git", "rev-parse", "--show-toplevel"]).output, !top.isEmpty else {
+        let top = Shell.run(["git", "rev-parse", "--show-toplevel"]).output
+        guard !top.isEmpty else {
             throw BuildError(status: .usage, message: "--ab needs to run inside the git repository of the BPF sources")
         }
-        guard revision == "." || shell(["git", "-C", top, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"]).status == 0 else {
+        guard revision == "." || Shell.run(["git", "-C", top, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"]).status == 0 else {
             throw BuildError(status: .usage, message: "--ab '\(revision)' is not a commit of \(top)")
         }
         let clang = try findClang()
@@ -21,10 +22,10 @@ enum ObjectBuilder {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         _ = try Cleanup.shared.change("remove the --ab worktree", {
             if revision == "." { return }
-            let r = shell(["git", "-C", top, "worktree", "add", "--detach", "--quiet", tree, revision])
+            let r = Shell.run(["git", "-C", top, "worktree", "add", "--detach", "--quiet", tree, revision])
             if r.status != 0 { throw BuildError(status: .benchmarkFailed, message: "git worktree add failed: \(r.error)") }
         }, undo: { _ in
-            if revision != "." { _ = shell(["git", "-C", top, "worktree", "remove", "--force", tree]) }
+            if revision != "." { _ = Shell.run(["git", "-C", top, "worktree", "remove", "--force", tree]) }
             try? FileManager.default.removeItem(atPath: work)
         })
         progress("--ab: building \(revision)'s bpf/ with \(clang)")
@@ -37,7 +38,7 @@ enum ObjectBuilder {
         #endif
         for source in sources {
             let stem = String(source.dropLast(".bpf.c".count))
-            let r = shell([clang, "-g", "-O2", "-Wall", "-Werror", "-target", "bpf", "-D__TARGET_ARCH_\(arch)", "-I", "\(tree)/bpf",
+            let r = Shell.run([clang, "-g", "-O2", "-Wall", "-Werror", "-target", "bpf", "-D__TARGET_ARCH_\(arch)", "-I", "\(tree)/bpf",
                            "-ffile-prefix-map=\(tree)=.", "-c", "\(tree)/bpf/\(source)", "-o", "\(out)/\(stem).bpf.o"])
             if r.status != 0 {
                 let line = r.error.split(separator: "\n").first { $0.contains("error") }.map(String.init) ?? r.error
@@ -50,23 +51,10 @@ enum ObjectBuilder {
     /// $BPFGATE_CLANG, else clang on PATH, else the Swift toolchain's.
     static func findClang() throws -> String {
         if let c = ProcessInfo.processInfo.environment["BPFGATE_CLANG"] { return c }
-        if let c = shell(["sh", "-c", "command -v clang"]).output, !c.isEmpty { return c }
+        let onPath = Shell.run(["sh", "-c", "command -v clang"]).output
+        if !onPath.isEmpty { return onPath }
         if FileManager.default.isExecutableFile(atPath: "/opt/swift/usr/bin/clang") { return "/opt/swift/usr/bin/clang" }
         throw BuildError(status: .missingPrivilegeOrFeature, message: "--ab needs clang with the BPF target (set BPFGATE_CLANG or put clang on PATH)")
-    }
-
-    static func shell(_ argv: [String]) -> (status: Int32, output: String?, error: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { return (127, nil, "\(error)") }
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-                String(decoding: e, as: UTF8.self))
     }
 }
 

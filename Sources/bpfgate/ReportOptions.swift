@@ -45,6 +45,14 @@ func requireWritableDirectory(of path: String) throws {
     }
 }
 
+/// A `--testbed` name: it becomes a directory under baselines/, so only `[a-z0-9._-]`, never a path.
+func requireTestbedName(_ name: String?) throws {
+    guard let name else { return }
+    if Naming.problem(withBenchmark: name) != nil || name.contains("/") || name.hasPrefix(".") {
+        throw ValidationError("--testbed must be lower-case letters, digits, '.', '_' or '-' (not starting with '.')")
+    }
+}
+
 /// Today's date in UTC, YYYY-MM-DD (for waivers).
 func todayUTC() -> String {
     let f = DateFormatter()

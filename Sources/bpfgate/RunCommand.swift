@@ -141,9 +141,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         for path in [output, results].compactMap({ $0 }) { try requireWritableDirectory(of: path) }
-        if let testbed, Naming.problem(withBenchmark: testbed) != nil || testbed.contains("/") {
-            throw ValidationError("--testbed must be lower-case letters, digits, '.', '_' or '-'")
-        }
+        try requireTestbedName(testbed)
     }
 
     func run() throws {
