@@ -47,7 +47,8 @@ public struct Finding: Codable, Equatable, Sendable {
     public var adjustedP: Double?
     /// The smallest change (fraction) this comparison could have called a regression.
     public var minimumDetectableEffect: Double?
-    /// A/B: confidence interval of the head/base ratio.
+    /// Confidence interval of the head/base ratio (A/B: of the median ratio; stored: of the shift, from the
+    /// t prediction interval).
     public var ratioLower: Double?
     public var ratioUpper: Double?
     /// Baseline runs (stored mode) or pairs (A/B) behind the verdict.
@@ -100,7 +101,8 @@ public enum Gate {
     /// Judges `head` against the distribution of run summaries in `baseline` (runs, oldest first).
     /// Timing measures: the head run's median (divided by its reference's median when normalizing) against
     /// the baseline runs' values, by a prediction interval (Student t, n-1 df) or the configured Bencher
-    /// model; a regression needs the corrected p below alpha and a change beyond the minimum effect.
+    /// model; a regression needs the corrected p below alpha and an interval of the change that reaches the
+    /// minimum effect (a change shown to be smaller than it passes).
     ///
     /// `planned`: the benchmarks the head run was asked for (a profile or filter may select a subset); a
     /// baseline benchmark missing from the head is `gone` only if it was planned. nil: every benchmark of the
@@ -262,8 +264,14 @@ public enum Gate {
                 p = headValue == mean ? 1 : 0
             }
             f.pValue = p
-            let tCrit = Distributions.studentTQuantile(1 - config.alpha / 2, df: Double(n - 1))
-            f.minimumDetectableEffect = max(minEffect, tCrit * scale / mean)
+            // The (1 - alpha) interval of the shift: head - mean +- t * scale (the head is one draw, the mean
+            // has its own error). A regression must be significant and not shown smaller than the minimum
+            // effect (the interval reaches it), so a change of the minimum effect is caught with the power the
+            // spread allows, and a change the interval puts wholly below it passes.
+            let halfWidth = Distributions.studentTQuantile(1 - config.alpha / 2, df: Double(n - 1)) * scale / mean
+            f.ratioLower = 1 + f.change! - halfWidth
+            f.ratioUpper = 1 + f.change! + halfWidth
+            f.minimumDetectableEffect = max(halfWidth, minEffect - halfWidth)
             f.note += "t prediction interval over \(n) runs"
             tested.append((findings.count, p))
             findings.append(f)
@@ -272,7 +280,11 @@ public enum Gate {
         // Multiple comparisons across the run's tested metrics, then the verdicts.
         settle(&findings, tested, config: config) { f, significant in
             let minEffect = config.rule(for: f.benchmark, measure: f.measure).minEffect ?? config.minEffect
-            f.verdict = judge(change: f.change ?? 0, direction: f.direction, band: minEffect, significant: significant)
+            let lo = f.ratioLower! - 1, hi = f.ratioUpper! - 1, change = f.change!
+            // Significant, on the worse (better) side, and the interval reaches the minimum effect there.
+            let worse = f.direction == .smallerIsBetter ? change > 0 && hi >= minEffect : change < 0 && lo <= -minEffect
+            let better = f.direction == .smallerIsBetter ? change < 0 && lo <= -minEffect : change > 0 && hi >= minEffect
+            f.verdict = significant && worse ? .regression : significant && better ? .improvement : .unchanged
             f = applyWaiver(f, config: config, today: today)
         }
         return GateReport(mode: .baseline, testbed: head.testbed.name, headRun: head.run.id, baseRuns: baseline.map(\.run.id),

@@ -24,7 +24,15 @@ public enum MapKind: String, CaseIterable, Sendable {
         }
     }
 
-    public var flags: MapFlags { self == .hashNoPrealloc ? [.noPrealloc] : [] }
+    /// Hash maps get `BPF_F_ZERO_SEED`: the kernel otherwise seeds each map's hash at random, so the
+    /// bucket chains (and with them every hash operation's cost) differ from run to run: a between-run noise
+    /// no reference cancels. A fixed seed times one fixed layout in every run. Needs CAP_SYS_ADMIN; without
+    /// it (EPERM) the suite falls back to a random seed, as the run's settings say.
+    public var flags: MapFlags {
+        var f: MapFlags = self == .hashNoPrealloc ? [.noPrealloc] : []
+        if !mapType.isArray { f.insert(.zeroSeed) }
+        return f
+    }
     var isLRU: Bool { self == .lruHash || self == .lruPercpuHash }
 }
 
@@ -84,7 +92,8 @@ public struct UserMapConfig: Sendable {
         ["user-maps.samples": String(samples), "user-maps.warmup": String(warmup), "user-maps.batch": String(batch),
          "user-maps.sizes": sizes.map(String.init).joined(separator: ","),
          "user-maps.lru-fill-percent": String(lruFillPercent), "user-maps.seed": String(seed, radix: 16),
-         "user-maps.pinned": "each map's rounds run pinned to the CPU they start on"]
+         "user-maps.pinned": "each map's rounds run pinned to the CPU they start on",
+         "user-maps.hash-seed": "zero (BPF_F_ZERO_SEED) for hash maps, random without CAP_SYS_ADMIN"]
     }
 }
 
@@ -102,9 +111,19 @@ public struct UserMapSuite {
     public init(config: UserMapConfig) { self.config = config }
 
     /// Every group times, in its own rounds, a lookup of `batch` keys in a 1024-entry array: the reference
-    /// the gate divides the group's latencies by, so that the machine's speed of the moment cancels.
+    /// the gate divides the group's single-element latencies by, so that the machine's speed of the moment
+    /// cancels.
     public static let referenceLeaf = "reference"
+    /// The reference of the batch operations: one `bpf_map_lookup_batch` of `batch` elements of the same
+    /// array. A batch pays one syscall for many elements, so the machine's speed moves it differently from
+    /// single calls: divided by the single-call reference, batch ops kept a between-run CV of 3.4-7 %.
+    public static let batchReferenceLeaf = "reference-batch"
     static let referenceSize = 1024
+
+    /// The reference a benchmark of `op` is divided by.
+    static func referenceLeaf(for op: MapOperation) -> String {
+        op == .batchUpdate || op == .batchLookup ? batchReferenceLeaf : referenceLeaf
+    }
 
     static func benchmarkName(_ kind: MapKind, _ size: Int, _ leaf: String) -> String {
         "user/map/\(kind.rawValue)/\(size)/\(leaf)"
@@ -119,6 +138,7 @@ public struct UserMapSuite {
                 out.append((Self.benchmarkName(kind, size, "full"), .memlockBytes))
                 for op in MapOperation.allCases { out.append((Self.benchmarkName(kind, size, op.rawValue), .latency)) }
                 out.append((Self.benchmarkName(kind, size, Self.referenceLeaf), .latency))
+                out.append((Self.benchmarkName(kind, size, Self.batchReferenceLeaf), .latency))
             }
         }
         return out
@@ -154,8 +174,13 @@ public struct UserMapSuite {
 
         let map: BPFMap
         do {
-            map = try BPFMap.create(type: kind.mapType, name: "bpfgate_umap", keySize: 4, valueSize: 8,
-                                    maxEntries: size, flags: kind.flags)
+            do {
+                map = try BPFMap.create(type: kind.mapType, name: "bpfgate_umap", keySize: 4, valueSize: 8,
+                                        maxEntries: size, flags: kind.flags)
+            } catch let error as BPFError where error.isPermissionDenied && kind.flags.contains(.zeroSeed) {
+                map = try BPFMap.create(type: kind.mapType, name: "bpfgate_umap", keySize: 4, valueSize: 8,
+                                        maxEntries: size, flags: kind.flags.subtracting(.zeroSeed))
+            }
         } catch let error as BPFError where error.isPermissionDenied {
             throw error
         } catch let error as BPFError {
@@ -207,25 +232,34 @@ public struct UserMapSuite {
             if MapOperation.delete.notApplicableReason(for: kind) == nil { units.append([.delete, .insert]) }
         }
 
-        // The reference: array lookups in a map of its own, timed as one more unit of every round.
-        var reference: (bench: MapBench, order: [UInt32], samples: [Double])?
+        // The references: array lookups in a map of their own, single and batched, each timed as one more
+        // unit of every round (the batched one only when a batch operation is timed).
+        let wantsBatchReference = units.contains { $0.contains { Self.referenceLeaf(for: $0) == Self.batchReferenceLeaf } }
+        var reference: (bench: MapBench, order: [UInt32])?
+        var referenceSamples: [String: [Double]] = [:]
+        var referenceFailures: [String: String] = [:]
         if !units.isEmpty {
             do {
                 let map = try BPFMap.create(type: .array, name: "bpfgate_uref", keySize: 4, valueSize: 8,
                                             maxEntries: Self.referenceSize)
                 let refBench = MapBench(map: map, batch: config.batch)
                 var refGenerator = SeededGenerator(seed: config.seed)
-                reference = (refBench, refGenerator.permuted(try refBench.fill(count: Self.referenceSize, checkPresence: false)), [])
+                reference = (refBench, refGenerator.permuted(try refBench.fill(count: Self.referenceSize, checkPresence: false)))
+                referenceSamples[Self.referenceLeaf] = []
+                if wantsBatchReference { referenceSamples[Self.batchReferenceLeaf] = [] }
             } catch {
-                out.append(result(Self.referenceLeaf, .without(.latency, .failed("reference map: \(error)"))))
+                referenceFailures[Self.referenceLeaf] = "reference map: \(error)"
+                if wantsBatchReference { referenceFailures[Self.batchReferenceLeaf] = "reference map: \(error)" }
             }
         }
         defer { reference?.bench.deallocate() }
+        let referenceUnits: [(leaf: String, op: MapOperation)] = [(Self.referenceLeaf, .lookup), (Self.batchReferenceLeaf, .batchLookup)]
+            .filter { referenceSamples[$0.0] != nil }
 
         // One CPU for the whole group: no migration mid-sample, and an LRU map's per-CPU free lists stay put.
         let pin = CPUPin()
         defer { pin.restore() }
-        let slots = units.count + (reference == nil ? 0 : 1)
+        let slots = units.count + referenceUnits.count
         for round in 0 ..< (config.warmup + config.samples) {
             bench.prepareRound(keys: order, round: round, missOffset: UInt32(size))
             reference?.bench.prepareRound(keys: reference!.order, round: round, missOffset: UInt32(Self.referenceSize))
@@ -233,8 +267,13 @@ public struct UserMapSuite {
             // before it warmed.
             for slot in 0 ..< slots {
                 let u = (slot + round) % slots
-                if u == units.count, let r = reference {
-                    if case let .success(ns) = r.bench.time(.lookup), round >= config.warmup { reference!.samples.append(ns) }
+                if u >= units.count, let r = reference {
+                    let (leaf, op) = referenceUnits[u - units.count]
+                    guard referenceFailures[leaf] == nil else { continue }
+                    switch r.bench.time(op) {
+                    case let .success(ns): if round >= config.warmup { referenceSamples[leaf]!.append(ns) }
+                    case let .failure(status): referenceFailures[leaf] = status.status.reason ?? status.status.label
+                    }
                     continue
                 }
                 for op in units[u] {
@@ -253,21 +292,23 @@ public struct UserMapSuite {
             }
         }
 
-        let referenceName = Self.benchmarkName(kind, size, Self.referenceLeaf)
-        let hasReference = (reference?.samples.count ?? 0) == config.samples
+        func hasReference(_ leaf: String) -> Bool {
+            referenceFailures[leaf] == nil && referenceSamples[leaf]?.count == config.samples
+        }
         for op in MapOperation.allCases where selected.contains(op.rawValue) {
             switch outcomes[op] {
             case let .samples(s)?:
                 var r = result(op.rawValue, Measure.latency.result(s))
-                r.reference = hasReference ? referenceName : nil
+                let leaf = Self.referenceLeaf(for: op)
+                r.reference = hasReference(leaf) ? Self.benchmarkName(kind, size, leaf) : nil
                 out.append(r)
             case let .status(st)?: out.append(result(op.rawValue, .without(.latency, st)))
             case nil: break
             }
         }
-        if let r = reference {
-            out.append(result(Self.referenceLeaf, hasReference ? Measure.latency.result(r.samples)
-                : .without(.latency, .failed("the reference lookups failed"))))
+        for leaf in [Self.referenceLeaf, Self.batchReferenceLeaf] where referenceSamples[leaf] != nil || referenceFailures[leaf] != nil {
+            out.append(result(leaf, hasReference(leaf) ? Measure.latency.result(referenceSamples[leaf]!)
+                : .without(.latency, .failed("the reference lookups failed: \(referenceFailures[leaf] ?? "too few samples")"))))
         }
         return out
     }

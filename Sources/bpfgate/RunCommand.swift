@@ -12,8 +12,8 @@ struct ConfigOptions: ParsableArguments {
 
     /// The configuration; a malformed file exits 65 naming the key.
     func load() throws -> GateConfig {
-        if let config { return try GateConfig.load(path: config) }
-        if FileManager.default.fileExists(atPath: "bpfgate.json") { return try GateConfig.load(path: "bpfgate.json") }
+        if let config { return try GateConfig.load(path: config, suites: Catalog.suiteNames) }
+        if FileManager.default.fileExists(atPath: "bpfgate.json") { return try GateConfig.load(path: "bpfgate.json", suites: Catalog.suiteNames) }
         return GateConfig()
     }
 }
@@ -82,13 +82,12 @@ struct SelectionOptions: ParsableArguments {
             throw ValidationError("the profile names an unknown suite '\(s)'; known: \(Catalog.suiteNames.joined(separator: ", "))")
         }
         var request = RunRequest(suites: suiteList, filter: try (filter ?? profile.filter).map { try Regex($0) })
-        let samples = self.samples ?? profile.samples ?? request.userMaps.samples
         let warmup = self.warmup ?? profile.warmup ?? request.userMaps.warmup
-        if samples < 2 { throw ValidationError("--samples must be at least 2") }
+        if let samples, samples < 2 { throw ValidationError("--samples must be at least 2") }
         if warmup < 0 { throw ValidationError("--warmup must be 0 or more") }
-        request.userMaps.samples = samples
+        request.userMaps.samples = samples ?? profile.samples(for: UserMapSuite.name) ?? request.userMaps.samples
         request.userMaps.warmup = warmup
-        request.xdpDemo.samples = samples
+        request.xdpDemo.samples = samples ?? profile.samples(for: XDPDemoSuite.name) ?? request.xdpDemo.samples
         request.xdpDemo.warmup = warmup
         if let r = profile.repeatCount { request.xdpDemo.repeatCount = UInt32(r) }
         request.userMaps.sizes = sizes.flatMap(Self.parse(sizes:)) ?? profile.sizes ?? request.userMaps.sizes

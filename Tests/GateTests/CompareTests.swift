@@ -26,7 +26,9 @@ import Testing
         #expect(f.verdict == .regression, "\(f)")
         #expect(abs(f.change! - 0.2) < 0.02)
         #expect(f.adjustedP! < 0.05)
-        #expect(f.minimumDetectableEffect! >= 0.05)
+        let halfWidth = f.ratioUpper! - 1 - f.change!
+        #expect(halfWidth > 0 && abs(f.ratioLower! - 1 - (f.change! - halfWidth)) < 1e-12)
+        #expect(abs(f.minimumDetectableEffect! - max(halfWidth, 0.05 - halfWidth)) < 1e-12)
         #expect(report.exitStatus(warnOnly: false) == .regression)
         #expect(report.exitStatus(warnOnly: true) == .ok)
     }
@@ -57,13 +59,34 @@ import Testing
         #expect(report.exitStatus(warnOnly: false) == .ok)
     }
 
-    @Test func significantButBelowTheMinimumEffect_isUnchanged() throws {
+    @Test func significantButShownBelowTheMinimumEffect_isUnchanged() throws {
         var config = GateConfig()
         config.minEffect = 0.5
         let report = Gate.compare(baseline: Build.baseline(), head: Build.run(id: 9, value: 240, reference: 100), config: config, today: Self.today)
         let f = try #require(Self.finding(report, "b/x"))
+        #expect(f.adjustedP! < 0.05)
+        #expect(f.ratioUpper! - 1 < 0.5)
         #expect(f.verdict == .unchanged)
-        #expect(f.minimumDetectableEffect == 0.5)
+        // The point estimate must reach the minimum effect less the interval's half width.
+        let halfWidth = f.ratioUpper! - 1 - f.change!
+        #expect(abs(f.minimumDetectableEffect! - (0.5 - halfWidth)) < 1e-12)
+    }
+
+    @Test func aChangeJustBelowTheMinimumEffect_whoseIntervalReachesIt_isARegression() throws {
+        // Baseline x/ref wobbles ~0.8 %: the 95 % interval of the shift is about +-2.4 %. +4 % is
+        // significant and not shown smaller than 5 %: a regression of the size the gate is for.
+        let report = Gate.compare(baseline: Build.baseline(), head: Build.run(id: 9, value: 208, reference: 100), config: GateConfig(), today: Self.today)
+        let f = try #require(Self.finding(report, "b/x"))
+        #expect(f.change! > 0.03 && f.change! < 0.05, "\(f)")
+        #expect(f.ratioUpper! - 1 >= 0.05)
+        #expect(f.verdict == .regression, "\(f)")
+        // +3 % with a 10 % minimum effect: significant, but the interval ends below 10 %.
+        var config = GateConfig()
+        config.minEffect = 0.1
+        let small = try #require(Self.finding(Gate.compare(baseline: Build.baseline(), head: Build.run(id: 9, value: 206, reference: 100),
+                                                             config: config, today: Self.today), "b/x"))
+        #expect(small.adjustedP! < 0.05 && small.ratioUpper! - 1 < 0.1, "\(small)")
+        #expect(small.verdict == .unchanged)
     }
 
     @Test func tooFewBaselineRuns_needData() throws {

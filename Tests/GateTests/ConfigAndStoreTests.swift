@@ -29,6 +29,29 @@ import Testing
         #expect(c.profiles["mine"]?.sizes == [64, 128] && c.profiles["mine"]?.repeatCount == 1000)
     }
 
+    @Test func samples_perSuite() throws {
+        let suites = ["user-maps", "xdp-demo"]
+        // Built in: the gate profile times user maps over more rounds than the demo.
+        #expect(GateConfig().profiles["gate"]?.samples(for: "user-maps") == 300)
+        #expect(GateConfig().profiles["gate"]?.samples(for: "xdp-demo") == 100)
+        let c = try GateConfig.parse(Data(#"{"profiles": {"gate": {"samples": {"xdp-demo": 7}}, "q": {"samples": 9}}}"#.utf8),
+                                     path: "bpfgate.json", suites: suites)
+        #expect(c.profiles["gate"]?.samples(for: "xdp-demo") == 7)
+        #expect(c.profiles["gate"]?.samples(for: "user-maps") == 300)
+        #expect(c.profiles["q"]?.samples(for: "user-maps") == 9 && c.profiles["q"]?.samples(for: "xdp-demo") == 9)
+        // One count for all replaces the built-in per-suite counts.
+        let one = try GateConfig.parse(Data(#"{"profiles": {"gate": {"samples": 50}}}"#.utf8), path: "bpfgate.json", suites: suites)
+        #expect(one.profiles["gate"]?.samples(for: "user-maps") == 50)
+        for (json, expected) in [(#"{"profiles": {"gate": {"samples": {"user-map": 5}}}}"#, "profiles.gate.samples.user-map: unknown key"),
+                                 (#"{"profiles": {"gate": {"samples": {"xdp-demo": 1}}}}"#, "profiles.gate.samples.xdp-demo: 1.0 is out of range")] {
+            #expect {
+                _ = try GateConfig.parse(Data(json.utf8), path: "bpfgate.json", suites: suites)
+            } throws: { error in
+                (error as? BadInputError)?.description.contains(expected) == true
+            }
+        }
+    }
+
     @Test(arguments: [
         (#"{"gate": {"minEfect": 0.1}}"#, "gate.minEfect: unknown key (allowed here: minEffect"),
         (#"{"gates": {}}"#, "gates: unknown key"),
