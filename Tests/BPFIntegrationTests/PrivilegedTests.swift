@@ -233,13 +233,15 @@ extension PrivilegedTests {
                 let suite = UserMapSuite(config: Self.smallConfig())
                 let results = try suite.run()
                 #expect(results.map(\.name) .sorted() == suite.plan().map(\.name).sorted())
-                #expect(results.count == MapKind.allCases.count * 2 * (3 + MapOperation.allCases.count))
+                // Per group: empty, full, the two references and every operation.
+                #expect(results.count == MapKind.allCases.count * 2 * (4 + MapOperation.allCases.count))
                 for b in results {
                     let m = try #require(b.measures.first)
                     let parts = b.name.split(separator: "/")
                     let kind = try #require(MapKind(rawValue: String(parts[2])))
-                    if MapOperation(rawValue: String(parts[4])) != nil && m.status == .ok {
-                        #expect(b.reference == "user/map/\(parts[2])/\(parts[3])/reference", "\(b.name)")
+                    if let op = MapOperation(rawValue: String(parts[4])), m.status == .ok {
+                        let leaf = op == .batchUpdate || op == .batchLookup ? "reference-batch" : "reference"
+                        #expect(b.reference == "user/map/\(parts[2])/\(parts[3])/\(leaf)", "\(b.name)")
                     }
                     if let op = MapOperation(rawValue: String(parts[4])), let reason = op.notApplicableReason(for: kind) {
                         #expect(m.status == .notApplicable(reason), "\(b.name)")

@@ -69,7 +69,7 @@ func temporaryDirectory() throws -> URL {
         #expect(r.status == 0)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: String]])
         let names = rows.compactMap { $0["benchmark"] }
-        #expect(names.count == 7 * 2 * 10)
+        #expect(names.count == 7 * 2 * 11)  // per type x size: empty, full, 7 operations, 2 references
         #expect(Set(names).count == names.count)
         #expect(names.allSatisfy { Naming.problem(withBenchmark: $0) == nil })
         #expect(names.contains("user/map/hash-noprealloc/65536/batch-lookup"))
