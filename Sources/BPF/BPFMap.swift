@@ -204,6 +204,14 @@ public final class BPFMap {
 
     // MARK: kernel accounting
 
+    /// The kernel's id of the map.
+    public func id() throws -> UInt32 {
+        var id: UInt32 = 0
+        let err = bpfgate_map_id(fd, &id)
+        if err != 0 { throw BPFError.call("bpf_obj_get_info_by_fd(map)", errno: -err) }
+        return id
+    }
+
     /// The map's memlock bytes as the kernel accounts them (`memlock:` in /proc/self/fdinfo/<fd>).
     public func memlockBytes() throws -> Int {
         let path = "/proc/self/fdinfo/\(fd)"

@@ -65,6 +65,19 @@ public struct BPFProgram {
         return BPFLink(handle: raw, object: object, name: name)
     }
 
+    /// The ids of the maps the loaded program uses (`bpf_prog_info.map_ids`).
+    public func mapIDs() throws -> [UInt32] {
+        var ids = [UInt32](repeating: 0, count: 64)
+        let n = bpfgate_prog_map_ids(fd, &ids, UInt32(ids.count))
+        if n < 0 { throw BPFError.call("bpf_obj_get_info_by_fd(\(name)): map ids", errno: -n) }
+        if Int(n) > ids.count {
+            ids = [UInt32](repeating: 0, count: Int(n))
+            let again = bpfgate_prog_map_ids(fd, &ids, UInt32(ids.count))
+            if again < 0 { throw BPFError.call("bpf_obj_get_info_by_fd(\(name)): map ids", errno: -again) }
+        }
+        return Array(ids.prefix(Int(n)))
+    }
+
     /// Kernel-side facts about the loaded program (`bpf_obj_get_info_by_fd`).
     public func info() throws -> ProgramInfo {
         try ProgramInfo(fd: fd, name: name)

@@ -228,3 +228,60 @@ void bpfgate_restore_affinity(void *saved) {
 int bpfgate_unshare_files(void) {
     return unshare(CLONE_FILES) ? -errno : 0;
 }
+
+// ---- traffic ------------------------------------------------------------------------------------
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t bpfgate_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t bpfgate_atomic_load_u64(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+void bpfgate_atomic_store_int(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+
+uint64_t bpfgate_traffic_run(int kind, const int *stop, uint64_t *count, uint64_t deadline_ns, uint64_t max_events) {
+    uint64_t n = 0, x = 0;
+    while (!__atomic_load_n(stop, __ATOMIC_ACQUIRE) && n < max_events && bpfgate_monotonic_ns() < deadline_ns) {
+        for (int i = 0; i < 64; i++) {
+            switch (kind) {
+            case BPFGATE_TRAFFIC_GETPPID: syscall(SYS_getppid); break;
+            case BPFGATE_TRAFFIC_GETPGID: syscall(SYS_getpgid, 0); break;
+            case BPFGATE_TRAFFIC_OPENAT: {
+                int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
+                if (fd >= 0) close(fd);
+                break;
+            }
+            default: x = bpfgate_uprobe_target(x); break;
+            }
+        }
+        n += 64;
+        __atomic_store_n(count, n, __ATOMIC_RELEASE);
+    }
+    __asm__ volatile("" : : "r"(x));
+    return n;
+}
+
+// ---- map ids --------------------------------------------------------------------------------------
+int bpfgate_prog_map_ids(int prog_fd, uint32_t *ids, uint32_t cap) {
+    struct bpf_prog_info info;
+    uint32_t len = sizeof info;
+    memset(&info, 0, sizeof info);
+    info.nr_map_ids = cap;
+    info.map_ids = (uint64_t)(uintptr_t)ids;
+    int err = bpf_obj_get_info_by_fd(prog_fd, &info, &len);
+    return err ? err : (int)info.nr_map_ids;
+}
+
+int bpfgate_map_id(int map_fd, uint32_t *id) {
+    struct bpf_map_info info;
+    uint32_t len = sizeof info;
+    memset(&info, 0, sizeof info);
+    int err = bpf_obj_get_info_by_fd(map_fd, &info, &len);
+    if (!err) *id = info.id;
+    return err;
+}

@@ -247,6 +247,19 @@ public struct Measure: Equatable, Sendable {
     /// Bytes the kernel charges to memlock for a map.
     public static let memlockBytes = Measure(slug: "memlock-bytes", unit: "bytes", direction: .smallerIsBetter)
 
+    /// Events per second of a workload (macro suite: with the program attached).
+    public static let throughput = Measure(slug: "throughput", unit: "events/s", direction: .biggerIsBetter)
+    /// Time a program adds to each event of its workload: 1/rate_with - 1/rate_without.
+    public static let overheadNanoseconds = Measure(slug: "overhead-ns", unit: "ns", direction: .smallerIsBetter)
+    /// How much slower the workload runs with the program: rate_without/rate_with - 1, in percent.
+    public static let overheadPercent = Measure(slug: "overhead-percent", unit: "%", direction: .smallerIsBetter)
+    /// Instructions the verifier processed (`bpf_prog_info.verified_insns`; its limit is 1M).
+    public static let verifiedInstructions = Measure(slug: "verified-insns", unit: "instructions", direction: .smallerIsBetter)
+    /// Wall time of `bpf_object__load` for the object with this one program (load + verify + JIT).
+    public static let loadNanoseconds = Measure(slug: "load-ns", unit: "ns", direction: .smallerIsBetter)
+    /// Size of the JIT-compiled program (`bpf_prog_info.jited_prog_len`).
+    public static let jitedBytes = Measure(slug: "jited-bytes", unit: "bytes", direction: .smallerIsBetter)
+
     /// A result with samples.
     public func result(_ samples: [Double], flags: [String] = []) -> MeasureResult {
         MeasureResult(measure: slug, unit: unit, direction: direction, samples: samples, status: .ok, flags: flags)

@@ -9,6 +9,7 @@ public struct RunRequest {
     public var filter: Regex<AnyRegexOutput>?
     public var userMaps = UserMapConfig()
     public var xdpDemo = XDPDemoConfig()
+    public var macro = MacroConfig()
     /// Where the object-dependent suites take their objects from; nil: built in.
     public var objectDirectory: String?
     public var testbedName: String?
@@ -35,7 +36,7 @@ public struct RunRequest {
 
 /// The suites bpfgate knows, and the one place that runs them into a results file.
 public enum Catalog {
-    public static let suiteNames = [UserMapSuite.name, XDPDemoSuite.name]
+    public static let suiteNames = [UserMapSuite.name, XDPDemoSuite.name, MacroSuite.name]
 
     /// Every benchmark x measure the request selects, without running anything.
     public static func plan(_ request: RunRequest) -> [(suite: String, name: String, measure: Measure)] {
@@ -48,6 +49,11 @@ public enum Catalog {
         if request.suites.contains(XDPDemoSuite.name) {
             for p in XDPDemoSuite(config: request.xdpDemo).plan() where request.includes(p.name) {
                 out.append((XDPDemoSuite.name, p.name, p.measure))
+            }
+        }
+        if request.suites.contains(MacroSuite.name) {
+            for p in MacroSuite(config: request.macro).plan() where request.includes(p.name) {
+                out.append((MacroSuite.name, p.name, p.measure))
             }
         }
         return out
@@ -76,6 +82,13 @@ public enum Catalog {
                 digests.append(ObjectDigest(name: source.name, sha256: source.sha256))
                 settings["objects"] = request.objectDirectory
             }
+        }
+        if request.suites.contains(MacroSuite.name) {
+            let suite = MacroSuite(config: request.macro)
+            let include = request.includes
+            // Not on the measuring thread: the traffic threads share the process's fd table anyway.
+            benchmarks += try suite.run(include: include, progress: progress)
+            settings.merge(request.macro.settings) { $1 }
         }
         let finished = Date()
         let run = RunMetadata(

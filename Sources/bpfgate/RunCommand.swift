@@ -88,6 +88,7 @@ struct SelectionOptions: ParsableArguments {
         request.userMaps.samples = samples ?? profile.samples(for: UserMapSuite.name) ?? request.userMaps.samples
         request.userMaps.warmup = warmup
         request.xdpDemo.samples = samples ?? profile.samples(for: XDPDemoSuite.name) ?? request.xdpDemo.samples
+        request.macro.samples = samples ?? profile.samples(for: MacroSuite.name) ?? request.macro.samples
         request.xdpDemo.warmup = warmup
         if let r = profile.repeatCount { request.xdpDemo.repeatCount = UInt32(r) }
         request.userMaps.sizes = sizes.flatMap(Self.parse(sizes:)) ?? profile.sizes ?? request.userMaps.sizes

@@ -69,3 +69,22 @@ void bpfgate_restore_affinity(void *saved);
 
 /// unshare(CLONE_FILES): give the calling thread a file-descriptor table of its own. 0 or -errno.
 int bpfgate_unshare_files(void);
+
+/// Traffic generators' hot loops (C, so the stop flag and the counter are real atomics and nothing else
+/// runs between events). Each loop makes events of `kind` until *stop is set or CLOCK_MONOTONIC passes
+/// deadline_ns or max_events are made, storing its running count in *count every 64 events; returns it.
+enum bpfgate_traffic_kind {
+    BPFGATE_TRAFFIC_GETPPID = 0,  /* syscall(SYS_getppid) */
+    BPFGATE_TRAFFIC_GETPGID = 1,  /* syscall(SYS_getpgid, 0) */
+    BPFGATE_TRAFFIC_OPENAT = 2,   /* openat(/dev/null) + close */
+    BPFGATE_TRAFFIC_UPROBE = 3,   /* bpfgate_uprobe_target() */
+};
+uint64_t bpfgate_traffic_run(int kind, const int *stop, uint64_t *count, uint64_t deadline_ns, uint64_t max_events);
+uint64_t bpfgate_atomic_load_u64(const uint64_t *p);
+void bpfgate_atomic_store_int(int *p, int v);
+uint64_t bpfgate_monotonic_ns(void);
+
+/// The ids of the maps a loaded program uses (up to cap); returns how many it uses, or -errno.
+int bpfgate_prog_map_ids(int prog_fd, uint32_t *ids, uint32_t cap);
+/// The id of the map behind map_fd; 0 or -errno.
+int bpfgate_map_id(int map_fd, uint32_t *id);

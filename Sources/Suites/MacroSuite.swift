@@ -1,0 +1,247 @@
+import BPF
+import BPFObjects
+import Foundation
+import Results
+
+/// Settings of the macro suite.
+public struct MacroConfig: Sendable {
+    /// Latency windows (bpf_stats on) and overhead window pairs (bpf_stats off) per benchmark.
+    public var samples = 20
+    /// Length of one window.
+    public var windowMilliseconds = 40
+    /// Traffic generator threads.
+    public var threads = 1
+    /// Loads timed per program (load-ns samples); the last load is the one measured under traffic.
+    public var loads = 3
+
+    public init() {}
+
+    public var settings: [String: String] {
+        ["macro.samples": String(samples), "macro.window-ms": String(windowMilliseconds), "macro.threads": String(threads),
+         "macro.loads": String(loads),
+         "macro.latency": "delta run_time_ns / delta run_cnt per window, bpf_stats on (bpf_enable_stats, fd-scoped)",
+         "macro.overhead": "workload rate with and without the program in ABBA windows, bpf_stats off"]
+    }
+}
+
+/// A program of the macro suite on one hook, driven by one kind of traffic.
+public struct MacroCase: Sendable {
+    /// Benchmark name segment of the program, e.g. `count`, `map-heavy`.
+    public let program: String
+    /// Benchmark name segment of the hook, e.g. `tracepoint`, `tp-btf`.
+    public let hook: String
+    /// Embedded object and the C function in it.
+    public let object: String
+    public let function: String
+    /// The hook as `Doctor.attach` names it.
+    let attachKind: String
+    public let traffic: TrafficKind
+
+    public var name: String { "macro/\(program)/\(hook)" }
+}
+
+/// Real programs attached to real hooks under traffic bpfgate makes itself, measured by the kernel's own
+/// accounting (bpf_stats), with the cost they add to the workload and what they cost to load and keep.
+///
+/// Per benchmark: load the program `loads` times (load-ns; verified instructions, jited bytes and the
+/// memlock of its maps from the last load), attach it, start the traffic, then `samples` windows with
+/// bpf_stats on (latency = delta run_time_ns / delta run_cnt), then `samples` ABBA pairs of windows with
+/// bpf_stats off, the program attached in one and detached in the other (overhead per event
+/// 1/rate_with - 1/rate_without, overhead %, throughput = rate with the program).
+public struct MacroSuite {
+    public static let name = "macro"
+    public let config: MacroConfig
+
+    public init(config: MacroConfig) { self.config = config }
+
+    /// Hooks whose families this machine may lack (kprobes without kprobe events, fentry without ftrace):
+    /// reported unsupported with the kernel's answer. Any other hook failing is a failed benchmark.
+    static let mayBeUnsupported: Set<String> = ["kprobe", "kretprobe", "fentry", "fexit"]
+
+    /// Every program x hook, in run order.
+    public static let cases: [MacroCase] = {
+        let hooks: [(slug: String, attach: String, function: String, traffic: TrafficKind)] = [
+            ("tracepoint", "tracepoint", "probe_tracepoint", .getppid),
+            ("raw-tracepoint", "raw_tracepoint", "probe_raw_tp", .getppid),
+            ("tp-btf", "tp_btf", "probe_tp_btf", .getppid),
+            ("kprobe", "kprobe", "probe_kprobe", .openat),
+            ("kretprobe", "kretprobe", "probe_kretprobe", .openat),
+            ("fentry", "fentry", "probe_fentry", .openat),
+            ("fexit", "fexit", "probe_fexit", .openat),
+            ("uprobe", "uprobe", "probe_uprobe", .uprobe),
+            ("uretprobe", "uretprobe", "probe_uretprobe", .uprobe),
+        ]
+        var out = hooks.map {
+            MacroCase(program: "count", hook: $0.slug, object: "probes", function: $0.function, attachKind: $0.attach, traffic: $0.traffic)
+        }
+        for function in ["map_heavy", "get_current_comm", "probe_read_kernel_str", "get_stackid"] {
+            out.append(MacroCase(program: function.replacingOccurrences(of: "_", with: "-"), hook: "tracepoint", object: "macro",
+                                 function: function, attachKind: "tracepoint", traffic: .getppid))
+        }
+        return out
+    }()
+
+    public static let measures: [Measure] = [
+        .latency, .throughput, .overheadNanoseconds, .overheadPercent, .verifiedInstructions, .loadNanoseconds, .jitedBytes,
+        .memlockBytes,
+    ]
+
+    public func plan() -> [(name: String, measure: Measure)] {
+        Self.cases.flatMap { c in Self.measures.map { (c.name, $0) } }
+    }
+
+    public func run(include: (String) -> Bool = { _ in true }, progress: (String) -> Void = { _ in }) throws -> [BenchmarkResult] {
+        try Privileges.current().require(.enableStats)
+        let selected = Self.cases.filter { include($0.name) }
+        var out: [BenchmarkResult] = []
+        for (i, c) in selected.enumerated() {
+            progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(c.traffic.rawValue) traffic")
+            out.append(try runCase(c))
+        }
+        return out
+    }
+
+    func runCase(_ c: MacroCase) throws -> BenchmarkResult {
+        func all(_ status: Status) -> BenchmarkResult {
+            BenchmarkResult(name: c.name, suite: Self.name, measures: Self.measures.map { .without($0, status) })
+        }
+        /// A missing privilege stops the suite (exit 5); a hook family this machine may lack is
+        /// unsupported; anything else is a failed benchmark, with the verifier's last lines.
+        func status(for error: Error, _ stage: String) throws -> Status {
+            if case .missingPrivilege? = error as? BPFError { throw error }
+            if Self.mayBeUnsupported.contains(c.attachKind), let code = (error as? BPFError)?.errno,
+               Errno.meansUnsupported(code) || code == EPERM {
+                return .unsupported("\(stage): \(error)")
+            }
+            if case let .load(_, _, log)? = error as? BPFError {
+                let tail = BPFError.logTail(log, lines: 3)
+                return .failed("\(stage): \(error)" + (tail.isEmpty ? "" : "; verifier: \(tail)"))
+            }
+            return .failed("\(stage): \(error)")
+        }
+        guard let embedded = EmbeddedBPFObject.all.first(where: { $0.name == c.object }) else {
+            return all(.failed("this bpfgate carries no object '\(c.object)'"))
+        }
+
+        // Load (timed), then keep the last load.
+        var loadTimes: [Double] = []
+        var object: BPFObject?
+        for _ in 0 ..< max(1, config.loads) {
+            object?.close()
+            let o = try BPFObject(bytes: embedded.bytes, name: c.object)
+            for p in o.programs { try p.setAutoload(p.name == c.function) }
+            let t0 = monotonicNanoseconds()
+            do { try o.load() } catch {
+                o.close()
+                return all(try status(for: error, "load"))
+            }
+            loadTimes.append(Double(monotonicNanoseconds() - t0))
+            object = o
+        }
+        guard let object else { return all(.failed("no load")) }
+        defer { object.close() }
+        let program = try object.program(named: c.function)
+        if object.mapNames.contains("probe_cfg") {
+            try object.map(named: "probe_cfg").update(UInt32(0), (UInt32(getpid()), UInt32(0)))
+        }
+        // tracefs for the whole benchmark (attach and detach alternate below), unmounted after if we mounted it.
+        if c.attachKind == "tracepoint" && !TraceFS.isMounted {
+            let token = try Cleanup.shared.change("unmount tracefs", { try TraceFS.mount() }, undo: { TraceFS.unmount() }).token
+            defer { Cleanup.shared.run(token) }
+            return try measure(c, object: object, program: program, loadTimes: loadTimes, status: status)
+        }
+        return try measure(c, object: object, program: program, loadTimes: loadTimes, status: status)
+    }
+
+    private func measure(_ c: MacroCase, object: BPFObject, program: BPFProgram, loadTimes: [Double],
+                         status: (Error, String) throws -> Status) throws -> BenchmarkResult {
+        func all(_ status: Status) -> BenchmarkResult {
+            BenchmarkResult(name: c.name, suite: Self.name, measures: Self.measures.map { .without($0, status) })
+        }
+        // What loading cost: known once loaded, whether or not the hook attaches here.
+        let info = try program.info()
+        let used = Set(try program.mapIDs())
+        let memlock = try object.mapNames.map { try object.map(named: $0) }.filter { used.contains(try $0.id()) }
+            .reduce(0) { $0 + (try $1.memlockBytes()) }
+        let loadCost: [MeasureResult] = [
+            Measure.verifiedInstructions.result([Double(info.verifiedInstructions)]),
+            Measure.loadNanoseconds.result(loadTimes),
+            Measure.jitedBytes.result([Double(info.jitedBytes)]),
+            Measure.memlockBytes.result([Double(memlock)]),
+        ]
+        func runtime(_ status: Status) -> BenchmarkResult {
+            BenchmarkResult(name: c.name, suite: Self.name,
+                            measures: [Measure.latency, .throughput, .overheadNanoseconds, .overheadPercent].map { .without($0, status) } + loadCost)
+        }
+
+        // Attach once to learn whether the hook works here at all.
+        var detach: () throws -> Void
+        do { detach = try Doctor.attach(c.attachKind, program) } catch { return runtime(try status(error, "attach")) }
+
+        let window = UInt64(config.windowMilliseconds) * 1_000_000
+        let budget = Double(config.samples * 3 + 4) * Double(config.windowMilliseconds) / 1000 + 10
+        let traffic = TrafficGenerator(kind: c.traffic, threads: config.threads, maxSeconds: budget)
+        defer { traffic.stop() }
+
+        // Latency: bpf_stats on, the program attached.
+        var latency: [Double] = []
+        var latencyStatus: Status?
+        do {
+            let stats = try BPFStatsSession()
+            defer { stats.close() }
+            sleepNanoseconds(window / 4)  // let the traffic and the counters settle
+            var before = try program.info()
+            for _ in 0 ..< config.samples {
+                sleepNanoseconds(window)
+                let after = try program.info()
+                let runs = after.runCount &- before.runCount
+                if runs > 0 { latency.append(Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs)) }
+                before = after
+            }
+            if latency.count < config.samples {
+                latencyStatus = .failed("attached, but \(config.samples - latency.count) of \(config.samples) windows saw no run of the program")
+            }
+        }
+
+        // Overhead: bpf_stats off; ABBA pairs of windows with and without the program.
+        var withRates: [Double] = [], withoutRates: [Double] = []
+        var attached = true
+        func rate() -> Double {
+            let (e0, t0) = (traffic.events, monotonicNanoseconds())
+            sleepNanoseconds(window)
+            let (e1, t1) = (traffic.events, monotonicNanoseconds())
+            return Double(e1 &- e0) / (Double(t1 &- t0) / 1e9)
+        }
+        do {
+            for pair in 0 ..< config.samples {
+                for withProgram in (pair % 2 == 0 ? [true, false] : [false, true]) {
+                    if withProgram != attached {
+                        if withProgram { detach = try Doctor.attach(c.attachKind, program) } else { try detach() }
+                        attached = withProgram
+                    }
+                    if withProgram { withRates.append(rate()) } else { withoutRates.append(rate()) }
+                }
+            }
+        } catch {
+            if attached { try? detach() }
+            return runtime(try status(error, "re-attach"))
+        }
+        if attached { try detach() }
+        traffic.stop()
+
+        let overheadNs = zip(withRates, withoutRates).map { 1e9 / $0 - 1e9 / $1 }
+        let overheadPercent = zip(withRates, withoutRates).map { ($1 / $0 - 1) * 100 }
+        var measures: [MeasureResult] = [
+            latencyStatus.map { .without(.latency, $0) } ?? Measure.latency.result(latency),
+            Measure.throughput.result(withRates),
+            Measure.overheadNanoseconds.result(overheadNs),
+            Measure.overheadPercent.result(overheadPercent),
+        ] + loadCost
+        if withRates.contains(0) {
+            measures[1] = .without(.throughput, .failed("the \(c.traffic.rawValue) traffic made no event in a window"))
+            measures[2] = .without(.overheadNanoseconds, .failed("no traffic in a window"))
+            measures[3] = .without(.overheadPercent, .failed("no traffic in a window"))
+        }
+        return BenchmarkResult(name: c.name, suite: Self.name, measures: measures)
+    }
+}

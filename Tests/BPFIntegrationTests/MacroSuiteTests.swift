@@ -1,0 +1,94 @@
+import BPF
+import Foundation
+import Results
+import Statistics
+import Suites
+import Testing
+
+extension PrivilegedTests {
+    @Suite struct MacroSuiteTests {
+        static func small() -> MacroConfig {
+            var c = MacroConfig()
+            c.samples = 4
+            c.windowMilliseconds = 20
+            c.loads = 2
+            return c
+        }
+
+        static func bpfStatsSysctl() -> String {
+            (try? String(contentsOfFile: "/proc/sys/kernel/bpf_stats_enabled", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unreadable"
+        }
+
+        /// Every hook outside the kprobe and fentry families measures: latency from bpf_stats, throughput,
+        /// overhead, and the load cost; the kprobe/fentry families are measured or unsupported with the
+        /// kernel's answer, never a pass or a zero. Kernel state (programs, maps, tracefs mount, bpf_stats)
+        /// is as before.
+        @Test func everyHook_measuresOrSaysWhyNot() throws {
+            let mountedBefore = TraceFS.isMounted
+            let statsBefore = Self.bpfStatsSysctl()
+            var results: [BenchmarkResult] = []
+            try expectKernelLeftAsFound {
+                results = try MacroSuite(config: Self.small()).run(include: { $0.hasPrefix("macro/count/") || $0 == "macro/map-heavy/tracepoint" })
+            }
+            #expect(TraceFS.isMounted == mountedBefore)
+            #expect(Self.bpfStatsSysctl() == statsBefore)
+            #expect(results.map(\.name).sorted() == (MacroSuite.cases.filter { $0.program == "count" }.map(\.name) + ["macro/map-heavy/tracepoint"]).sorted())
+            for b in results {
+                let hook = b.name.split(separator: "/")[2]
+                let byMeasure = Dictionary(uniqueKeysWithValues: b.measures.map { ($0.measure, $0) })
+                // The load cost is known whenever the program loads.
+                if let insns = byMeasure["verified-insns"], insns.status == .ok {
+                    #expect(insns.samples.count == 1 && insns.samples[0] > 0 && insns.samples[0] < 1_000_000, "\(b.name)")
+                    #expect(byMeasure["jited-bytes"]!.samples[0] > 0 && byMeasure["memlock-bytes"]!.samples[0] > 0, "\(b.name)")
+                    #expect(byMeasure["load-ns"]!.samples.count == 2 && byMeasure["load-ns"]!.samples.allSatisfy { $0 > 0 }, "\(b.name)")
+                }
+                let latency = try #require(byMeasure["latency"])
+                if ["kprobe", "kretprobe", "fentry", "fexit"].contains(hook) {
+                    if latency.status != .ok {
+                        guard case let .unsupported(why) = latency.status else {
+                            Issue.record("\(b.name): \(latency.status)"); continue
+                        }
+                        #expect(why.contains("ENOENT") || why.contains("EPERM") || why.contains("ESRCH") || why.contains("EOPNOTSUPP"), "\(why)")
+                        #expect(b.measures.allSatisfy { $0.status != .ok ? $0.samples.isEmpty : true })
+                        continue
+                    }
+                }
+                // Anything else must measure, in CI too.
+                #expect(latency.status == .ok, "\(b.name): \(latency.status)")
+                #expect(latency.samples.count == 4 && latency.samples.allSatisfy { $0 > 1 && $0 < 100_000 }, "\(b.name): \(latency.samples)")
+                let throughput = try #require(byMeasure["throughput"])
+                #expect(throughput.samples.count == 4 && throughput.samples.allSatisfy { $0 > 1000 }, "\(b.name)")
+                // Running a program on every event costs something: the median overhead is positive.
+                let overhead = try #require(byMeasure["overhead-ns"])
+                #expect(overhead.samples.count == 4, "\(b.name)")
+                #expect((Descriptive.median(overhead.samples) ?? 0) > 0, "\(b.name): \(overhead.samples)")
+            }
+            // The map-heavy program costs more per run than the empty counting program on the same hook.
+            func medianLatency(_ name: String) -> Double {
+                Descriptive.median(results.first { $0.name == name }!.measures.first { $0.measure == "latency" }!.samples) ?? .nan
+            }
+            #expect(medianLatency("macro/map-heavy/tracepoint") > medianLatency("macro/count/tracepoint"))
+        }
+
+        /// The traffic generator stops by itself at its deadline and counts what it made.
+        @Test func traffic_stopsByItself() throws {
+            let t0 = Date()
+            let traffic = TrafficGenerator(kind: .getppid, threads: 2, maxSeconds: 0.2)
+            usleep(50_000)
+            let early = traffic.events
+            usleep(400_000)
+            let late = traffic.events
+            usleep(100_000)
+            #expect(early > 0)
+            #expect(traffic.events == late, "still making events after its deadline")
+            traffic.stop()
+            #expect(Date().timeIntervalSince(t0) < 2)
+            let bounded = TrafficGenerator(kind: .uprobe, threads: 1, maxSeconds: 5, maxEvents: 6400)
+            usleep(200_000)
+            #expect(bounded.events == 6400)
+            bounded.stop()
+        }
+    }
+}
+

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Programs of the macro suite that do real work per event, each on the getppid() tracepoint and counting
+ * only bpfgate's own process (probe_cfg.target_tgid): the seeds' map-heavy program and helper-heavy ones.
+ * The empty counting programs per hook (the hook's own cost) are in probes.bpf.c. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "probes.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct probe_config);
+} probe_cfg SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 1024);
+    __type(key, __u32);
+    __type(value, __u64);
+} heavy_hash SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1024);
+    __type(key, __u32);
+    __type(value, __u64);
+} heavy_array SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+    __uint(max_entries, 1024);
+    __type(key, __u32);
+    __type(value, __u64);
+} heavy_percpu_hash SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1024);
+    __type(key, __u32);
+    __type(value, __u64);
+} heavy_percpu_array SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_STACK_TRACE);
+    __uint(max_entries, 1024);
+    __uint(key_size, sizeof(__u32));
+    __uint(value_size, 127 * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} sink SEC(".maps");
+
+static __always_inline int ours(void)
+{
+    __u32 zero = 0;
+    struct probe_config *cfg = bpf_map_lookup_elem(&probe_cfg, &zero);
+    return !cfg || !cfg->target_tgid || cfg->target_tgid == (bpf_get_current_pid_tgid() >> 32);
+}
+
+static __always_inline void keep(__u64 v)
+{
+    __u32 zero = 0;
+    __u64 *s = bpf_map_lookup_elem(&sink, &zero);
+    if (s)
+        *s += v;
+}
+
+/* One update of each of four map types per event, keys walking through 1024 slots. */
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int map_heavy(void *ctx)
+{
+    if (!ours())
+        return 0;
+    __u32 key = (__u32)bpf_get_prandom_u32() & 1023;
+    __u64 value = bpf_ktime_get_ns();
+    bpf_map_update_elem(&heavy_hash, &key, &value, BPF_ANY);
+    bpf_map_update_elem(&heavy_array, &key, &value, BPF_ANY);
+    bpf_map_update_elem(&heavy_percpu_hash, &key, &value, BPF_ANY);
+    bpf_map_update_elem(&heavy_percpu_array, &key, &value, BPF_ANY);
+    return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int get_current_comm(void *ctx)
+{
+    if (!ours())
+        return 0;
+    char comm[16];
+    bpf_get_current_comm(comm, sizeof(comm));
+    keep(comm[0]);
+    return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int probe_read_kernel_str(void *ctx)
+{
+    if (!ours())
+        return 0;
+    char comm[16];
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    long n = bpf_probe_read_kernel_str(comm, sizeof(comm), &task->comm);
+    keep(n);
+    return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int get_stackid(void *ctx)
+{
+    if (!ours())
+        return 0;
+    long id = bpf_get_stackid(ctx, &stacks, 0);
+    keep(id);
+    return 0;
+}
