@@ -189,11 +189,11 @@ extension BPFProgram {
 
 /// A tc filter attached by `attachTC`; `destroy()` undoes exactly what the attach did.
 public final class TCAttachment {
-    let ifindex: Int32
-    let egress: Bool
-    let handle: UInt32
-    let priority: UInt32
-    let createdQdisc: Bool
+    public let ifindex: Int32
+    public let egress: Bool
+    public let handle: UInt32
+    public let priority: UInt32
+    public let createdQdisc: Bool
     private let object: BPFObject
     private var attached = true
 

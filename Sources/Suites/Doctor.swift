@@ -167,6 +167,12 @@ public enum Doctor {
 
     /// Loads one program of the probes object on its own, attaches it, makes events, and counts them.
     public static func probeHook(_ hook: String, program: String, index: Int) -> Finding {
+        // The macro suite's lock: a tracefs mount or a tc qdisc on lo is never shared with another bpfgate.
+        (try? MachineLock.with("macro") { probeHookLocked(hook, program: program, index: index) })
+            ?? Finding(area: "hook", item: hook, state: .unsupported, detail: "could not take the bpfgate machine lock")
+    }
+
+    static func probeHookLocked(_ hook: String, program: String, index: Int) -> Finding {
         do {
             let object = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
             defer { object.close() }
@@ -201,7 +207,8 @@ public enum Doctor {
         case "tracepoint":
             var mounted: Int?
             if !TraceFS.isMounted {
-                mounted = try Cleanup.shared.change("unmount tracefs", { try TraceFS.mount() }, undo: { TraceFS.unmount() }).token
+                mounted = try Cleanup.shared.change("unmount tracefs", { try TraceFS.mount() }, leftover: { .tracefsMount(path: TraceFS.path) },
+                                                   undo: { TraceFS.unmount() }).token
             }
             do {
                 let link = try prog.attach()
@@ -217,8 +224,10 @@ public enum Doctor {
             let link = try prog.attachXDP(ifindex: Int32(if_nametoindex("lo")))
             return { link.destroy() }
         case "tc":
-            let (tc, token) = try Cleanup.shared.change("detach tc from lo", { try prog.attachTC(ifindex: Int32(if_nametoindex("lo"))) },
-                                                        undo: { try? $0.destroy() })
+            let (tc, token) = try Cleanup.shared.change(
+                "detach tc from lo", { try prog.attachTC(ifindex: Int32(if_nametoindex("lo"))) },
+                leftover: { .tcFilter(ifindex: $0.ifindex, egress: $0.egress, handle: $0.handle, priority: $0.priority, createdQdisc: $0.createdQdisc) },
+                undo: { try? $0.destroy() })
             return { try tc.destroy(); Cleanup.shared.run(token) }
         case "socket_filter":
             return { }  // attached to the receiving socket inside trigger()

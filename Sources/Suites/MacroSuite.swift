@@ -93,12 +93,14 @@ public struct MacroSuite {
     public func run(include: (String) -> Bool = { _ in true }, progress: (String) -> Void = { _ in }) throws -> [BenchmarkResult] {
         try Privileges.current().require(.enableStats)
         let selected = Self.cases.filter { include($0.name) }
-        var out: [BenchmarkResult] = []
-        for (i, c) in selected.enumerated() {
-            progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(c.traffic.rawValue) traffic")
-            out.append(try runCase(c))
+        return try MachineLock.with("macro", waiting: progress) {
+            var out: [BenchmarkResult] = []
+            for (i, c) in selected.enumerated() {
+                progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(c.traffic.rawValue) traffic")
+                out.append(try runCase(c))
+            }
+            return out
         }
-        return out
     }
 
     func runCase(_ c: MacroCase) throws -> BenchmarkResult {
@@ -146,7 +148,8 @@ public struct MacroSuite {
         }
         // tracefs for the whole benchmark (attach and detach alternate below), unmounted after if we mounted it.
         if c.attachKind == "tracepoint" && !TraceFS.isMounted {
-            let token = try Cleanup.shared.change("unmount tracefs", { try TraceFS.mount() }, undo: { TraceFS.unmount() }).token
+            let token = try Cleanup.shared.change("unmount tracefs", { try TraceFS.mount() }, leftover: { .tracefsMount(path: TraceFS.path) },
+                                                  undo: { TraceFS.unmount() }).token
             defer { Cleanup.shared.run(token) }
             return try measure(c, object: object, program: program, loadTimes: loadTimes, status: status)
         }

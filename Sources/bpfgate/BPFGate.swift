@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Results
+import Suites
 
 /// The root command: configuration only.
 struct BPFGate: ParsableCommand {
@@ -25,6 +26,8 @@ enum Main {
             FileHandle.standardError.write(Data("bpfgate: error: \(message) (see 'bpfgate --help')\n".utf8))
             Foundation.exit(ExitStatus.usage.rawValue)
         }
+        // What a killed bpfgate could not undo (tracefs mount, tc filters) is undone by the next one.
+        for line in LeftoverJournal.recover() { FileHandle.standardError.write(Data("bpfgate: \(line)\n".utf8)) }
         do {
             var command = command
             try command.run()

@@ -82,7 +82,7 @@ struct GateCLITests {
     }
 
     @Test func compare_badInput_exits65WithOneLine() throws {
-        let (dir, config, _) = try Self.workspace()
+        let (dir, _, _) = try Self.workspace()
         defer { try? FileManager.default.removeItem(at: dir) }
         let junk = dir.appendingPathComponent("junk.json").path
         try Data("{\"schemaVersion\": 1}".utf8).write(to: URL(fileURLWithPath: junk))

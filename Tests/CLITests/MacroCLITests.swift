@@ -56,3 +56,54 @@ struct MacroSignalTests {
         #expect(after == before, "before: \(before); after: \(after)")
     }
 }
+
+/// SIGKILL leaves what the kernel does not free by itself (here the tracefs mount bpfgate made); the next
+/// bpfgate start finds it in its journal and removes it, saying so.
+@Suite(.serialized, .enabled(if: privilegedTestsEnabled, "needs root to mount tracefs and attach programs; in CI this never skips"))
+struct MacroKillTests {
+    @Test func sigkill_leftoversAreRemovedByTheNextStart() throws {
+        let before = try KernelState.now()
+        let r = try Invocation.run(["run", "--suite", "macro", "--filter", "count/tracepoint", "--samples", "1000", "--quiet",
+                                    "--output", "/dev/null"], signal: SIGKILL, after: 1.0)
+        #expect(r.status == 128 + SIGKILL || r.status == SIGKILL, "\(r.status) \(r.stderr)")
+        let killed = try KernelState.settled(like: before)
+        // Programs, links and bpf_stats are fds: the kernel freed them with the process.
+        #expect(killed.programs == before.programs && killed.bpfStats == before.bpfStats)
+        if !before.tracefsMounted {
+            #expect(killed.tracefsMounted, "bpfgate was killed after mounting tracefs: the mount outlives it")
+        }
+        let next = try Invocation.run(["list", "--suite", "macro"])
+        #expect(next.status == 0)
+        if !before.tracefsMounted {
+            #expect(next.stderr.contains("removed the tracefs mount at /sys/kernel/tracing, left by bpfgate pid"), "\(next.stderr)")
+        }
+        #expect(try KernelState.now() == before)
+    }
+
+    @Test func twoRunsAtOnce_doNotCollide() throws {
+        let before = try KernelState.now()
+        let args = ["run", "--suite", "macro", "--filter", "count/(tracepoint|uprobe)$", "--samples", "5", "--output", "/dev/null"]
+        // Two bpfgate processes started together, each waited for on its own thread.
+        let results = [args, args].concurrentMap { try? Invocation.run($0) }
+        for r in results {
+            let r = try #require(r)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        // One of them waited for the other's macro lock.
+        #expect(results.contains { $0?.stderr.contains("waiting for another bpfgate") == true })
+        #expect(try KernelState.settled(like: before) == before)
+    }
+}
+
+extension Array where Element: Sendable {
+    /// `map` with every element on its own thread (DispatchQueue.concurrentPerform), in order.
+    func concurrentMap<T>(_ transform: @Sendable (Element) -> T) -> [T] {
+        let lock = NSLock()
+        var out = [T?](repeating: nil, count: count)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            let value = transform(self[i])
+            lock.withLock { out[i] = value }
+        }
+        return out.map { $0! }
+    }
+}

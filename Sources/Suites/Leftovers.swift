@@ -1,0 +1,106 @@
+import BPF
+import CBPFGateShim
+import Foundation
+
+/// Kernel state a SIGKILLed bpfgate cannot undo and the kernel does not free by itself (a tracefs mount, a
+/// tc filter and its clsact qdisc). Each such change is journaled in `/run/bpfgate` (tmpfs: gone after a
+/// reboot, like the state it describes) as one file named after the owning pid; the normal undo removes the
+/// file. `recover()`, run when bpfgate starts, undoes the journal of every bpfgate that is no longer alive.
+/// Programs, links, maps and bpf_stats need no journal: they are fds and die with the process.
+public enum Leftover: Codable, Equatable, Sendable {
+    case tracefsMount(path: String)
+    case tcFilter(ifindex: Int32, egress: Bool, handle: UInt32, priority: UInt32, createdQdisc: Bool)
+
+    public var summary: String {
+        switch self {
+        case let .tracefsMount(path): return "the tracefs mount at \(path)"
+        case let .tcFilter(ifindex, egress, _, _, createdQdisc):
+            return "a tc filter on \(String(cString: if_indextoname_safe(ifindex))) \(egress ? "egress" : "ingress")"
+                + (createdQdisc ? " and its clsact qdisc" : "")
+        }
+    }
+
+    /// Undoes the change (best effort: what is already gone stays gone).
+    func undo() {
+        switch self {
+        case let .tracefsMount(path): _ = umount2(path, Int32(MNT_DETACH))
+        case let .tcFilter(ifindex, egress, handle, priority, createdQdisc):
+            _ = bpfgate_tc_detach(ifindex, egress ? 1 : 0, handle, priority, createdQdisc ? 1 : 0)
+        }
+    }
+}
+
+private func if_indextoname_safe(_ index: Int32) -> [CChar] {
+    var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
+    if if_indextoname(UInt32(index), &name) == nil { return Array("ifindex \(index)".utf8CString) }
+    return name
+}
+
+public enum LeftoverJournal {
+    public static var directory = "/run/bpfgate"
+
+    /// Writes the journal entry of a change this process just made; returns its file (for `forget`).
+    static func record(_ leftover: Leftover) -> String? {
+        let path = "\(directory)/\(getpid())-\(UUID().uuidString.lowercased()).json"
+        guard (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil,
+              let data = try? JSONEncoder().encode(leftover),
+              FileManager.default.createFile(atPath: path, contents: data) else { return nil }
+        return path
+    }
+
+    static func forget(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Undoes what dead bpfgate processes left behind; returns one line per undone change.
+    @discardableResult
+    public static func recover() -> [String] {
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var done: [String] = []
+        for file in files.sorted().reversed() where file.hasSuffix(".json") {
+            guard let pid = Int32(file.split(separator: "-").first ?? ""), pid != getpid(), !isAlive(pid) else { continue }
+            let path = "\(directory)/\(file)"
+            if let data = FileManager.default.contents(atPath: path), let leftover = try? JSONDecoder().decode(Leftover.self, from: data) {
+                leftover.undo()
+                done.append("removed \(leftover.summary), left by bpfgate pid \(pid), which did not exit cleanly")
+            }
+            forget(path)
+        }
+        return done
+    }
+
+    static func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
+}
+
+extension Cleanup {
+    /// `change(_:_:undo:)` for state that outlives a killed process: also journaled (see `LeftoverJournal`).
+    public func change<T>(_ what: String, _ make: () throws -> T, leftover: (T) -> Leftover,
+                          undo: @escaping (T) -> Void) rethrows -> (value: T, token: Int) {
+        try critical {
+            let value = try make()
+            let journal = LeftoverJournal.record(leftover(value))
+            let token = register(what) {
+                undo(value)
+                if let journal { LeftoverJournal.forget(journal) }
+            }
+            return (value, token)
+        }
+    }
+}
+
+/// A machine-wide lock between bpfgate processes (flock on a file in `/run/bpfgate`), for work that must not
+/// overlap: two macro suites would share the tracefs mount one of them made, and disturb each other's
+/// measurements. The kernel drops the lock when the process dies, however it dies.
+public enum MachineLock {
+    public static func with<T>(_ name: String, waiting: (String) -> Void = { _ in }, _ body: () throws -> T) throws -> T {
+        try? FileManager.default.createDirectory(atPath: LeftoverJournal.directory, withIntermediateDirectories: true)
+        let path = "\(LeftoverJournal.directory)/\(name).lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { return try body() }  // no /run/bpfgate (not root): nothing to share with
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            waiting("waiting for another bpfgate (\(name) lock, \(path))")
+            while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+}
