@@ -116,14 +116,20 @@ public struct GateConfig: Equatable, Sendable {
         // user-maps: 300 rounds (~5 s): the run-to-run CV of the normalized medians fell from ~1.0 % (100) to
         // ~0.65 %, which a single +5 % change needs to stand out after the correction across all metrics.
         "gate": {
-            var p = Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 100, warmup: 2, batch: nil, sizes: [1024], repeatCount: 300_000)
-            p.suiteSamples = ["user-maps": 300]
+            var p = Profile(suites: ["user-maps", "xdp-demo", "macro"], filter: nil, samples: 100, warmup: 2, batch: nil, sizes: [1024],
+                            repeatCount: 300_000)
+            // macro: 20 windows of 40 ms per measure (~2.5 s per program).
+            p.suiteSamples = ["user-maps": 300, "macro": 20]
             return p
         }(),
         "quick": Profile(suites: ["user-maps", "xdp-demo"], filter: "^user/map/(hash|array)/1024/(update|lookup|reference)$|^xdp/",
                          samples: 20, warmup: 1, batch: nil, sizes: [1024], repeatCount: 100_000),
-        "study": Profile(suites: ["user-maps", "xdp-demo"], filter: nil, samples: 100, warmup: 3, batch: nil, sizes: [1024, 65536],
-                         repeatCount: 300_000),
+        "study": {
+            var p = Profile(suites: ["user-maps", "xdp-demo", "macro"], filter: nil, samples: 100, warmup: 3, batch: nil,
+                            sizes: [1024, 65536], repeatCount: 300_000)
+            p.suiteSamples = ["macro": 50]
+            return p
+        }(),
     ]
 
     /// The settings that apply to one benchmark x measure: the last matching rule wins per field.

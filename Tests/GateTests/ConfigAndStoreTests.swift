@@ -25,12 +25,12 @@ import Testing
         #expect(c.rule(for: "user/map/hash/1024/full", measure: "memlock-bytes").model?.maxSampleSize == 10)
         #expect(c.waiver(for: "b/x", measure: "latency", on: "2027-01-31")?.reason == "new feature")
         #expect(c.waiver(for: "b/x", measure: "latency", on: "2027-02-01") == nil)
-        #expect(c.profiles["gate"]?.samples == 40 && c.profiles["gate"]?.suites == ["user-maps", "xdp-demo"])
+        #expect(c.profiles["gate"]?.samples == 40 && c.profiles["gate"]?.suites == ["user-maps", "xdp-demo", "macro"])
         #expect(c.profiles["mine"]?.sizes == [64, 128] && c.profiles["mine"]?.repeatCount == 1000)
     }
 
     @Test func samples_perSuite() throws {
-        let suites = ["user-maps", "xdp-demo"]
+        let suites = ["user-maps", "xdp-demo", "macro"]
         // Built in: the gate profile times user maps over more rounds than the demo.
         #expect(GateConfig().profiles["gate"]?.samples(for: "user-maps") == 300)
         #expect(GateConfig().profiles["gate"]?.samples(for: "xdp-demo") == 100)
