@@ -231,6 +231,7 @@ int bpfgate_unshare_files(void) {
 
 // ---- traffic ------------------------------------------------------------------------------------
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -244,8 +245,9 @@ uint64_t bpfgate_monotonic_ns(void) {
 uint64_t bpfgate_atomic_load_u64(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 void bpfgate_atomic_store_int(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 
-uint64_t bpfgate_traffic_run(int kind, const int *stop, uint64_t *count, uint64_t deadline_ns, uint64_t max_events) {
+uint64_t bpfgate_traffic_run(int kind, int fd, const int *stop, uint64_t *count, uint64_t deadline_ns, uint64_t max_events) {
     uint64_t n = 0, x = 0;
+    char payload[64] = "bpfgate";
     while (!__atomic_load_n(stop, __ATOMIC_ACQUIRE) && n < max_events && bpfgate_monotonic_ns() < deadline_ns) {
         for (int i = 0; i < 64; i++) {
             switch (kind) {
@@ -256,6 +258,7 @@ uint64_t bpfgate_traffic_run(int kind, const int *stop, uint64_t *count, uint64_
                 if (fd >= 0) close(fd);
                 break;
             }
+            case BPFGATE_TRAFFIC_UDP: x += send(fd, payload, sizeof payload, 0) > 0; break;
             default: x = bpfgate_uprobe_target(x); break;
             }
         }
@@ -285,3 +288,7 @@ int bpfgate_map_id(int map_fd, uint32_t *id) {
     if (!err) *id = info.id;
     return err;
 }
+
+// ---- network namespaces ---------------------------------------------------------------------------
+int bpfgate_setns_net(int fd) { return setns(fd, CLONE_NEWNET) ? -errno : 0; }
+int bpfgate_unshare_net(void) { return unshare(CLONE_NEWNET) ? -errno : 0; }

@@ -70,6 +70,9 @@ public struct MacroSuite {
             ("fexit", "fexit", "probe_fexit", .openat),
             ("uprobe", "uprobe", "probe_uprobe", .uprobe),
             ("uretprobe", "uretprobe", "probe_uretprobe", .uprobe),
+            ("xdp", "xdp", "probe_xdp", .udp),
+            ("tc", "tc", "probe_tc", .udp),
+            ("socket-filter", "socket_filter", "probe_socket", .udp),
         ]
         var out = hooks.map {
             MacroCase(program: "count", hook: $0.slug, object: "probes", function: $0.function, attachKind: $0.attach, traffic: $0.traffic)
@@ -80,6 +83,27 @@ public struct MacroSuite {
         }
         return out
     }()
+
+    /// Attaches `program` for `c` and returns how to detach it: packet hooks on the receiving end of `path`
+    /// (XDP and tc on `bg-rx` inside its namespace, the socket filter on the receiving socket), others as
+    /// `Doctor.attach` does.
+    static func attach(_ c: MacroCase, _ program: BPFProgram, _ path: PacketPath?) throws -> () throws -> Void {
+        guard let path else { return try Doctor.attach(c.attachKind, program) }
+        switch c.attachKind {
+        case "xdp":
+            let link = try PacketPath.inside(path.rx) { try program.attachXDP(ifindex: path.rxIfindex) }
+            return { link.destroy() }
+        case "tc":
+            // The clsact qdisc lives in bpfgate's own namespace: it goes with it, no journal needed.
+            let tc = try PacketPath.inside(path.rx) { try program.attachTC(ifindex: path.rxIfindex) }
+            return { try PacketPath.inside(path.rx) { try tc.destroy() } }
+        case "socket_filter":
+            try path.attachSocketFilter(program.fd)
+            return { try path.detachSocketFilter() }
+        default:
+            throw SystemCallError(call: "attaching \(c.attachKind) to a packet path", errno: EOPNOTSUPP)
+        }
+    }
 
     public static let measures: [Measure] = [
         .latency, .throughput, .overheadNanoseconds, .overheadPercent, .verifiedInstructions, .loadNanoseconds, .jitedBytes,
@@ -177,13 +201,19 @@ public struct MacroSuite {
                             measures: [Measure.latency, .throughput, .overheadNanoseconds, .overheadPercent].map { .without($0, status) } + loadCost)
         }
 
+        // Packet hooks get a veth pair between two namespaces of their own (gone with the process).
+        let path: PacketPath?
+        do { path = c.traffic == .udp ? try PacketPath() : nil } catch { return runtime(.failed("packet path: \(error)")) }
+        defer { path?.close() }
+        let attach = { () throws -> () throws -> Void in try Self.attach(c, program, path) }
+
         // Attach once to learn whether the hook works here at all.
         var detach: () throws -> Void
-        do { detach = try Doctor.attach(c.attachKind, program) } catch { return runtime(try status(error, "attach")) }
+        do { detach = try attach() } catch { return runtime(try status(error, "attach")) }
 
         let window = UInt64(config.windowMilliseconds) * 1_000_000
         let budget = Double(config.samples * 3 + 4) * Double(config.windowMilliseconds) / 1000 + 10
-        let traffic = TrafficGenerator(kind: c.traffic, threads: config.threads, maxSeconds: budget)
+        let traffic = TrafficGenerator(kind: c.traffic, threads: config.threads, maxSeconds: budget, socket: path?.sender ?? -1)
         defer { traffic.stop() }
 
         // Latency: bpf_stats on, the program attached.
@@ -219,7 +249,7 @@ public struct MacroSuite {
             for pair in 0 ..< config.samples {
                 for withProgram in (pair % 2 == 0 ? [true, false] : [false, true]) {
                     if withProgram != attached {
-                        if withProgram { detach = try Doctor.attach(c.attachKind, program) } else { try detach() }
+                        if withProgram { detach = try attach() } else { try detach() }
                         attached = withProgram
                     }
                     if withProgram { withRates.append(rate()) } else { withoutRates.append(rate()) }

@@ -9,12 +9,13 @@ import Foundation
 /// thread added). The measuring thread therefore unshares the table: its copy is its own, and the BPF objects
 /// and maps a suite creates live and die there. Suites must not let them escape to other threads.
 public enum MeasuringThread {
-    /// Runs `body` on the measuring thread and waits for its result.
-    public static func run<T>(_ body: @escaping () throws -> T) throws -> T {
+    /// Runs `body` on the measuring thread and waits for its result. `ownFileTable: false` gives a plain
+    /// thread of its own (for per-thread kernel state such as `unshare(CLONE_NEWNET)`).
+    public static func run<T>(ownFileTable: Bool = true, _ body: @escaping () throws -> T) throws -> T {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            FileTable.unshare()  // if refused, measure anyway: only slower
+            if ownFileTable { FileTable.unshare() }  // if refused, measure anyway: only slower
             box.result = Result { try body() }
             done.signal()
         }

@@ -11,6 +11,8 @@ public enum TrafficKind: String, CaseIterable, Sendable {
     case openat
     /// Calls of `bpfgate_uprobe_target`, a function of bpfgate's own binary (uprobe targets).
     case uprobe
+    /// 64-byte UDP datagrams over a veth pair between two network namespaces (`PacketPath`).
+    case udp
 
     var raw: Int32 {
         switch self {
@@ -18,6 +20,7 @@ public enum TrafficKind: String, CaseIterable, Sendable {
         case .getpgid: return Int32(BPFGATE_TRAFFIC_GETPGID.rawValue)
         case .openat: return Int32(BPFGATE_TRAFFIC_OPENAT.rawValue)
         case .uprobe: return Int32(BPFGATE_TRAFFIC_UPROBE.rawValue)
+        case .udp: return Int32(BPFGATE_TRAFFIC_UDP.rawValue)
         }
     }
 }
@@ -35,7 +38,8 @@ public final class TrafficGenerator {
     private var stopped = false
     static let stride = 8
 
-    public init(kind: TrafficKind, threads: Int, maxSeconds: Double, maxEvents: UInt64 = .max) {
+    /// `socket`: the connected socket `.udp` sends on.
+    public init(kind: TrafficKind, threads: Int, maxSeconds: Double, maxEvents: UInt64 = .max, socket: Int32 = -1) {
         self.kind = kind
         self.threads = max(1, threads)
         counters = .allocate(capacity: self.threads * Self.stride)
@@ -48,7 +52,7 @@ public final class TrafficGenerator {
             let slot = Slot(stop: UnsafePointer(stopFlag), counter: counters + t * Self.stride)
             let (raw, done) = (kind.raw, finished)
             let thread = Thread {
-                _ = bpfgate_traffic_run(raw, slot.stop, slot.counter, deadline, perThread)
+                _ = bpfgate_traffic_run(raw, socket, slot.stop, slot.counter, deadline, perThread)
                 done.signal()
             }
             thread.name = "bpfgate-traffic-\(t)"

@@ -6,6 +6,9 @@ struct KernelState: Equatable, CustomStringConvertible {
     var programs: [Int]
     var bpfStats: String
     var tracefsMounted: Bool
+    /// Links and named network namespaces in bpfgate's own namespace (it should make none).
+    var links: String
+    var namespaces: String
 
     static func now() throws -> KernelState {
         let p = Process()
@@ -19,9 +22,23 @@ struct KernelState: Equatable, CustomStringConvertible {
         let list = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
         let stats = (try? String(contentsOfFile: "/proc/sys/kernel/bpf_stats_enabled", encoding: .utf8)) ?? "?"
         let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        func ip(_ args: [String]) throws -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["ip"] + args
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        let links = try ip(["-o", "link", "show"]).split(separator: "\n").map { $0.split(separator: ":").dropFirst().first ?? "" }
         return KernelState(programs: list.compactMap { $0["id"] as? Int }.sorted(),
                            bpfStats: stats.trimmingCharacters(in: .whitespacesAndNewlines),
-                           tracefsMounted: mounts.contains(" tracefs "))
+                           tracefsMounted: mounts.contains(" tracefs "),
+                           links: links.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ","),
+                           namespaces: try ip(["netns", "list"]))
     }
 
     /// The state after the kernel had time to free what a dead process held (RCU).
@@ -35,14 +52,16 @@ struct KernelState: Equatable, CustomStringConvertible {
         return now
     }
 
-    var description: String { "programs \(programs), bpf_stats \(bpfStats), tracefs \(tracefsMounted ? "mounted" : "not mounted")" }
+    var description: String {
+        "programs \(programs), bpf_stats \(bpfStats), tracefs \(tracefsMounted ? "mounted" : "not mounted"), links \(links), netns [\(namespaces)]"
+    }
 }
 
-/// Stop bpfgate in the middle of the macro suite: programs, links, bpf_stats and the tracefs mount it made
-/// are as before, and it writes no output.
+/// One serialized suite (the tests watch machine-wide state). Stop bpfgate in the middle of the macro suite: programs, links, bpf_stats, the tracefs mount, network
+/// devices and namespaces are as before, and it writes no output.
 @Suite(.serialized, .enabled(if: privilegedTestsEnabled, "needs root to load and attach programs; in CI this never skips"))
 struct MacroSignalTests {
-    @Test(arguments: [SIGINT, SIGTERM], ["tracepoint", "uprobe", "map-heavy"])
+    @Test(arguments: [SIGINT, SIGTERM], ["count/tracepoint", "uprobe$", "map-heavy", "count/xdp", "count/tc"])
     func stopMidSuite_leavesKernelAsFound(sig: Int32, program: String) throws {
         let before = try KernelState.now()
         let dir = try temporaryDirectory()
@@ -55,12 +74,9 @@ struct MacroSignalTests {
         let after = try KernelState.settled(like: before)
         #expect(after == before, "before: \(before); after: \(after)")
     }
-}
 
-/// SIGKILL leaves what the kernel does not free by itself (here the tracefs mount bpfgate made); the next
-/// bpfgate start finds it in its journal and removes it, saying so.
-@Suite(.serialized, .enabled(if: privilegedTestsEnabled, "needs root to mount tracefs and attach programs; in CI this never skips"))
-struct MacroKillTests {
+    /// SIGKILL leaves what the kernel does not free by itself (here the tracefs mount bpfgate made); the
+    /// next bpfgate start finds it in its journal and removes it, saying so.
     @Test func sigkill_leftoversAreRemovedByTheNextStart() throws {
         let before = try KernelState.now()
         let r = try Invocation.run(["run", "--suite", "macro", "--filter", "count/tracepoint", "--samples", "1000", "--quiet",

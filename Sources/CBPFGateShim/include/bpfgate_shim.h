@@ -78,8 +78,9 @@ enum bpfgate_traffic_kind {
     BPFGATE_TRAFFIC_GETPGID = 1,  /* syscall(SYS_getpgid, 0) */
     BPFGATE_TRAFFIC_OPENAT = 2,   /* openat(/dev/null) + close */
     BPFGATE_TRAFFIC_UPROBE = 3,   /* bpfgate_uprobe_target() */
+    BPFGATE_TRAFFIC_UDP = 4,      /* send(fd) of a 64-byte datagram on a connected UDP socket */
 };
-uint64_t bpfgate_traffic_run(int kind, const int *stop, uint64_t *count, uint64_t deadline_ns, uint64_t max_events);
+uint64_t bpfgate_traffic_run(int kind, int fd, const int *stop, uint64_t *count, uint64_t deadline_ns, uint64_t max_events);
 uint64_t bpfgate_atomic_load_u64(const uint64_t *p);
 void bpfgate_atomic_store_int(int *p, int v);
 uint64_t bpfgate_monotonic_ns(void);
@@ -88,3 +89,8 @@ uint64_t bpfgate_monotonic_ns(void);
 int bpfgate_prog_map_ids(int prog_fd, uint32_t *ids, uint32_t cap);
 /// The id of the map behind map_fd; 0 or -errno.
 int bpfgate_map_id(int map_fd, uint32_t *id);
+
+/// setns(fd, CLONE_NEWNET) and unshare(CLONE_NEWNET) for the calling thread (Glibc's Swift overlay hides
+/// them behind _GNU_SOURCE). 0 or -errno.
+int bpfgate_setns_net(int fd);
+int bpfgate_unshare_net(void);
