@@ -9,11 +9,13 @@ import Foundation
 /// Programs, links, maps and bpf_stats need no journal: they are fds and die with the process.
 public enum Leftover: Codable, Equatable, Sendable {
     case tracefsMount(path: String)
+    case cgroup(path: String)
     case tcFilter(ifindex: Int32, egress: Bool, handle: UInt32, priority: UInt32, createdQdisc: Bool)
 
     public var summary: String {
         switch self {
         case let .tracefsMount(path): return "the tracefs mount at \(path)"
+        case let .cgroup(path): return "the cgroup \(path)"
         case let .tcFilter(ifindex, egress, _, _, createdQdisc):
             return "a tc filter on \(String(cString: if_indextoname_safe(ifindex))) \(egress ? "egress" : "ingress")"
                 + (createdQdisc ? " and its clsact qdisc" : "")
@@ -24,6 +26,7 @@ public enum Leftover: Codable, Equatable, Sendable {
     func undo() {
         switch self {
         case let .tracefsMount(path): _ = umount2(path, Int32(MNT_DETACH))
+        case let .cgroup(path): _ = rmdir(path)
         case let .tcFilter(ifindex, egress, handle, priority, createdQdisc):
             _ = bpfgate_tc_detach(ifindex, egress ? 1 : 0, handle, priority, createdQdisc ? 1 : 0)
         }

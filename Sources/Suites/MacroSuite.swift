@@ -73,6 +73,7 @@ public struct MacroSuite {
             ("xdp", "xdp", "probe_xdp", .udp),
             ("tc", "tc", "probe_tc", .udp),
             ("socket-filter", "socket_filter", "probe_socket", .udp),
+            ("cgroup-skb", "cgroup_skb", "probe_cgroup_skb", .udp),
         ]
         var out = hooks.map {
             MacroCase(program: "count", hook: $0.slug, object: "probes", function: $0.function, attachKind: $0.attach, traffic: $0.traffic)
@@ -85,11 +86,16 @@ public struct MacroSuite {
     }()
 
     /// Attaches `program` for `c` and returns how to detach it: packet hooks on the receiving end of `path`
-    /// (XDP and tc on `bg-rx` inside its namespace, the socket filter on the receiving socket), others as
+    /// (XDP and tc on `bg-rx` inside its namespace, the socket filter on the receiving socket, cgroup_skb
+    /// ingress on the receiving socket's own cgroup), others as
     /// `Doctor.attach` does.
-    static func attach(_ c: MacroCase, _ program: BPFProgram, _ path: PacketPath?) throws -> () throws -> Void {
+    static func attach(_ c: MacroCase, _ program: BPFProgram, _ path: PacketPath?, _ cgroup: OwnCgroup?) throws -> () throws -> Void {
         guard let path else { return try Doctor.attach(c.attachKind, program) }
         switch c.attachKind {
+        case "cgroup_skb":
+            guard let cgroup else { throw SystemCallError(call: "cgroup_skb without a cgroup", errno: EINVAL) }
+            let link = try program.attachCgroup(path: cgroup.path)
+            return { link.destroy() }
         case "xdp":
             let link = try PacketPath.inside(path.rx) { try program.attachXDP(ifindex: path.rxIfindex) }
             return { link.destroy() }
@@ -202,10 +208,15 @@ public struct MacroSuite {
         }
 
         // Packet hooks get a veth pair between two namespaces of their own (gone with the process).
+        // cgroup_skb: the receiving socket is made in a cgroup of bpfgate's own, where the program attaches.
         let path: PacketPath?
-        do { path = c.traffic == .udp ? try PacketPath() : nil } catch { return runtime(.failed("packet path: \(error)")) }
-        defer { path?.close() }
-        let attach = { () throws -> () throws -> Void in try Self.attach(c, program, path) }
+        let cgroup: OwnCgroup?
+        do {
+            cgroup = c.attachKind == "cgroup_skb" ? try OwnCgroup() : nil
+            path = c.traffic == .udp ? try PacketPath(cgroup: cgroup) : nil
+        } catch { return runtime(.failed("packet path: \(error)")) }
+        defer { path?.close(); cgroup?.close() }
+        let attach = { () throws -> () throws -> Void in try Self.attach(c, program, path, cgroup) }
 
         // Attach once to learn whether the hook works here at all.
         var detach: () throws -> Void

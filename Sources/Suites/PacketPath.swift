@@ -27,7 +27,8 @@ public final class PacketPath {
     /// `bg-rx`'s ifindex inside rx.
     public let rxIfindex: Int32
 
-    public init() throws {
+    /// `cgroup`: make the receiving socket inside it (for cgroup_skb ingress programs).
+    public init(cgroup: OwnCgroup? = nil) throws {
         try Privileges.current().require(.attachNetwork)
         var made: [Int32] = []
         do {
@@ -41,7 +42,8 @@ public final class PacketPath {
             try Self.ip(in: tx, ["link", "set", "bg-tx", "up"])
             try Self.ip(in: rx, ["addr", "add", "\(Self.rxAddress)/30", "dev", Self.rxDevice])
             try Self.ip(in: rx, ["link", "set", Self.rxDevice, "up"])
-            let receiver = try Self.inside(rx) { try Self.udpSocket(bind: Self.rxAddress, connect: nil) }
+            let makeReceiver = { try Self.inside(rx) { try Self.udpSocket(bind: Self.rxAddress, connect: nil) } }
+            let receiver = try cgroup.map { try $0.inside(makeReceiver) } ?? makeReceiver()
             made.append(receiver)
             let sender = try Self.inside(tx) { try Self.udpSocket(bind: nil, connect: Self.rxAddress) }
             made.append(sender)
@@ -135,4 +137,43 @@ public final class PacketPath {
         }
         return fd
     }
+}
+
+/// A cgroup v2 directory of bpfgate's own (`bpfgate-<pid>` beside the cgroup bpfgate runs in), for
+/// cgroup_skb programs: sockets made while the process is in it belong to it for life, so the program sees
+/// their packets and no other process's. Removed on every exit path; after SIGKILL the next start removes it
+/// (journaled).
+public final class OwnCgroup {
+    public let path: String
+    private let home: String
+    private let token: Int
+
+    public init() throws {
+        home = try Doctor.ownCgroupPath()
+        path = "\(home)/bpfgate-\(getpid())"
+        let target = path
+        token = try Cleanup.shared.change("remove cgroup \(target)", {
+            if mkdir(target, 0o755) != 0 && errno != EEXIST { throw SystemCallError(call: "mkdir(\(target))", errno: errno) }
+        }, leftover: { .cgroup(path: target) }, undo: { _ = rmdir(target) }).token
+    }
+
+    /// Runs `body` with this process in the cgroup, then moves it back.
+    public func inside<T>(_ body: () throws -> T) throws -> T {
+        try Self.move(getpid(), to: path)
+        defer { try? Self.move(getpid(), to: home) }
+        return try body()
+    }
+
+    static func move(_ pid: Int32, to dir: String) throws {
+        let procs = "\(dir)/cgroup.procs"
+        guard let handle = FileHandle(forWritingAtPath: procs) else { throw SystemCallError(call: "open(\(procs))", errno: errno) }
+        defer { try? handle.close() }
+        do { try handle.write(contentsOf: Data("\(pid)\n".utf8)) } catch {
+            throw SystemCallError(call: "write(\(procs))", errno: (error as NSError).code == 0 ? EIO : Int32((error as NSError).code))
+        }
+    }
+
+    /// Removes the cgroup (its sockets must be closed first for the kernel to free it; rmdir works anyway).
+    public func close() { Cleanup.shared.run(token) }
+    deinit { close() }
 }

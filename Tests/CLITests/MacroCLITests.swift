@@ -9,6 +9,8 @@ struct KernelState: Equatable, CustomStringConvertible {
     /// Links and named network namespaces in bpfgate's own namespace (it should make none).
     var links: String
     var namespaces: String
+    /// bpfgate-* directories in the cgroup v2 hierarchy's top.
+    var cgroups: [String]
 
     static func now() throws -> KernelState {
         let p = Process()
@@ -38,7 +40,14 @@ struct KernelState: Equatable, CustomStringConvertible {
                            bpfStats: stats.trimmingCharacters(in: .whitespacesAndNewlines),
                            tracefsMounted: mounts.contains(" tracefs "),
                            links: links.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ","),
-                           namespaces: try ip(["netns", "list"]))
+                           namespaces: try ip(["netns", "list"]), cgroups: cgroups(mounts))
+    }
+
+    static func cgroups(_ mounts: String) -> [String] {
+        let fields: [[Substring]] = mounts.split(separator: "\n").map { $0.split(separator: " ") }
+        guard let entry = fields.first(where: { $0.count > 2 && $0[2] == "cgroup2" }),
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: String(entry[1])) else { return [] }
+        return entries.filter { $0.hasPrefix("bpfgate-") }.sorted()
     }
 
     /// The state after the kernel had time to free what a dead process held (RCU).
@@ -53,7 +62,7 @@ struct KernelState: Equatable, CustomStringConvertible {
     }
 
     var description: String {
-        "programs \(programs), bpf_stats \(bpfStats), tracefs \(tracefsMounted ? "mounted" : "not mounted"), links \(links), netns [\(namespaces)]"
+        "programs \(programs), bpf_stats \(bpfStats), tracefs \(tracefsMounted ? "mounted" : "not mounted"), links \(links), netns [\(namespaces)], cgroups \(cgroups)"
     }
 }
 
@@ -61,7 +70,7 @@ struct KernelState: Equatable, CustomStringConvertible {
 /// devices and namespaces are as before, and it writes no output.
 @Suite(.serialized, .enabled(if: privilegedTestsEnabled, "needs root to load and attach programs; in CI this never skips"))
 struct MacroSignalTests {
-    @Test(arguments: [SIGINT, SIGTERM], ["count/tracepoint", "uprobe$", "map-heavy", "count/xdp", "count/tc"])
+    @Test(arguments: [SIGINT, SIGTERM], ["count/tracepoint", "uprobe$", "map-heavy", "count/xdp", "count/tc", "cgroup-skb"])
     func stopMidSuite_leavesKernelAsFound(sig: Int32, program: String) throws {
         let before = try KernelState.now()
         let dir = try temporaryDirectory()
