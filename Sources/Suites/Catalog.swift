@@ -87,8 +87,14 @@ public enum Catalog {
             let suite = MacroSuite(config: request.macro)
             let include = request.includes
             // Not on the measuring thread: the traffic threads share the process's fd table anyway.
-            benchmarks += try suite.run(include: include, progress: progress)
+            let demo = request.objectDirectory == nil ? nil : try request.objectSource(XDPDemoSuite.objectName)
+            benchmarks += try suite.run(include: include, demo: demo, progress: progress)
             settings.merge(request.macro.settings) { $1 }
+            if let demo, !digests.contains(where: { $0.name == demo.name && $0.sha256 == demo.sha256 }) {
+                digests.removeAll { $0.name == demo.name }
+                digests.append(ObjectDigest(name: demo.name, sha256: demo.sha256))
+                settings["objects"] = request.objectDirectory
+            }
         }
         let finished = Date()
         let run = RunMetadata(

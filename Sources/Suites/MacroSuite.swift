@@ -36,8 +36,12 @@ public struct MacroCase: Sendable {
     /// The hook as `Doctor.attach` names it.
     let attachKind: String
     public let traffic: TrafficKind
+    /// The counting program of `bpf/probes.bpf.c` on the same hook, timed in alternating windows of the same
+    /// run: the reference the gate divides latency by (nil for the counting programs themselves).
+    public var reference: String? = nil
 
     public var name: String { "macro/\(program)/\(hook)" }
+    public var referenceName: String? { reference.map { _ in "\(name)/reference" } }
 }
 
 /// Real programs attached to real hooks under traffic bpfgate makes itself, measured by the kernel's own
@@ -78,9 +82,14 @@ public struct MacroSuite {
         var out = hooks.map {
             MacroCase(program: "count", hook: $0.slug, object: "probes", function: $0.function, attachKind: $0.attach, traffic: $0.traffic)
         }
+        // The gate's XDP demo under real traffic (the datagrams go to port 6765, a Fibonacci number: passed).
+        for object in ["xdp_demo", "xdp_demo_slow"] {
+            out.append(MacroCase(program: object.replacingOccurrences(of: "_", with: "-"), hook: "xdp", object: object,
+                                 function: "xdp_fib", attachKind: "xdp", traffic: .udp, reference: "probe_xdp"))
+        }
         for function in ["map_heavy", "get_current_comm", "probe_read_kernel_str", "get_stackid"] {
             out.append(MacroCase(program: function.replacingOccurrences(of: "_", with: "-"), hook: "tracepoint", object: "macro",
-                                 function: function, attachKind: "tracepoint", traffic: .getppid))
+                                 function: function, attachKind: "tracepoint", traffic: .getppid, reference: "probe_tracepoint"))
         }
         return out
     }()
@@ -117,25 +126,29 @@ public struct MacroSuite {
     ]
 
     public func plan() -> [(name: String, measure: Measure)] {
-        Self.cases.flatMap { c in Self.measures.map { (c.name, $0) } }
+        Self.cases.flatMap { c in Self.measures.map { (c.name, $0) } + (c.referenceName.map { [($0, Measure.latency)] } ?? []) }
     }
 
-    public func run(include: (String) -> Bool = { _ in true }, progress: (String) -> Void = { _ in }) throws -> [BenchmarkResult] {
+    /// `demo`: where the gate's XDP demo object (`xdp_demo`) comes from (built in, or `--objects DIR` for A/B
+    /// and for judging another version of it); every other object is built in.
+    public func run(include: (String) -> Bool = { _ in true }, demo: ObjectSource? = nil,
+                    progress: (String) -> Void = { _ in }) throws -> [BenchmarkResult] {
         try Privileges.current().require(.enableStats)
         let selected = Self.cases.filter { include($0.name) }
         return try MachineLock.with("macro", waiting: progress) {
             var out: [BenchmarkResult] = []
             for (i, c) in selected.enumerated() {
                 progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(c.traffic.rawValue) traffic")
-                out.append(try runCase(c))
+                out += try runCase(c, demo: demo)
             }
             return out
         }
     }
 
-    func runCase(_ c: MacroCase) throws -> BenchmarkResult {
-        func all(_ status: Status) -> BenchmarkResult {
-            BenchmarkResult(name: c.name, suite: Self.name, measures: Self.measures.map { .without($0, status) })
+    func runCase(_ c: MacroCase, demo: ObjectSource?) throws -> [BenchmarkResult] {
+        func all(_ status: Status) -> [BenchmarkResult] {
+            [BenchmarkResult(name: c.name, suite: Self.name, measures: Self.measures.map { .without($0, status) })]
+                + (c.referenceName.map { [BenchmarkResult(name: $0, suite: Self.name, measures: [.without(.latency, status)])] } ?? [])
         }
         /// A missing privilege stops the suite (exit 5); a hook family this machine may lack is
         /// unsupported; anything else is a failed benchmark, with the verifier's last lines.
@@ -151,7 +164,7 @@ public struct MacroSuite {
             }
             return .failed("\(stage): \(error)")
         }
-        guard let embedded = EmbeddedBPFObject.all.first(where: { $0.name == c.object }) else {
+        guard let source = c.object == XDPDemoSuite.objectName && demo != nil ? demo : ObjectSource.embedded(c.object) else {
             return all(.failed("this bpfgate carries no object '\(c.object)'"))
         }
 
@@ -160,7 +173,7 @@ public struct MacroSuite {
         var object: BPFObject?
         for _ in 0 ..< max(1, config.loads) {
             object?.close()
-            let o = try BPFObject(bytes: embedded.bytes, name: c.object)
+            let o = try BPFObject(bytes: source.bytes, name: c.object)
             for p in o.programs { try p.setAutoload(p.name == c.function) }
             let t0 = monotonicNanoseconds()
             do { try o.load() } catch {
@@ -187,10 +200,7 @@ public struct MacroSuite {
     }
 
     private func measure(_ c: MacroCase, object: BPFObject, program: BPFProgram, loadTimes: [Double],
-                         status: (Error, String) throws -> Status) throws -> BenchmarkResult {
-        func all(_ status: Status) -> BenchmarkResult {
-            BenchmarkResult(name: c.name, suite: Self.name, measures: Self.measures.map { .without($0, status) })
-        }
+                         status: (Error, String) throws -> Status) throws -> [BenchmarkResult] {
         // What loading cost: known once loaded, whether or not the hook attaches here.
         let info = try program.info()
         let used = Set(try program.mapIDs())
@@ -202,9 +212,10 @@ public struct MacroSuite {
             Measure.jitedBytes.result([Double(info.jitedBytes)]),
             Measure.memlockBytes.result([Double(memlock)]),
         ]
-        func runtime(_ status: Status) -> BenchmarkResult {
-            BenchmarkResult(name: c.name, suite: Self.name,
-                            measures: [Measure.latency, .throughput, .overheadNanoseconds, .overheadPercent].map { .without($0, status) } + loadCost)
+        func runtime(_ status: Status) -> [BenchmarkResult] {
+            [BenchmarkResult(name: c.name, suite: Self.name,
+                             measures: [Measure.latency, .throughput, .overheadNanoseconds, .overheadPercent].map { .without($0, status) } + loadCost)]
+                + (c.referenceName.map { [BenchmarkResult(name: $0, suite: Self.name, measures: [.without(.latency, status)])] } ?? [])
         }
 
         // Packet hooks get a veth pair between two namespaces of their own (gone with the process).
@@ -227,29 +238,66 @@ public struct MacroSuite {
         let traffic = TrafficGenerator(kind: c.traffic, threads: config.threads, maxSeconds: budget, socket: path?.sender ?? -1)
         defer { traffic.stop() }
 
-        // Latency: bpf_stats on, the program attached.
-        var latency: [Double] = []
+        // The reference: the counting program on the same hook, loaded on its own.
+        var reference: (object: BPFObject, attach: () throws -> () throws -> Void)?
+        if let function = c.reference {
+            do {
+                let refObject = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
+                for p in refObject.programs { try p.setAutoload(p.name == function) }
+                try refObject.load()
+                try refObject.map(named: "probe_cfg").update(UInt32(0), (UInt32(getpid()), UInt32(0)))
+                let refProgram = try refObject.program(named: function)
+                reference = (refObject, { try Self.attach(c, refProgram, path, cgroup) })
+            } catch {
+                try detach()
+                return runtime(.failed("reference \(function): \(error)"))
+            }
+        }
+        defer { reference?.object.close() }
+
+        // Latency: bpf_stats on. With a reference, the program and the reference take turns window by window
+        // (ABBA; each attached alone), so the machine's speed of the moment hits both alike; else the program
+        // stays attached.
+        var latency: [Double] = [], referenceLatency: [Double] = []
         var latencyStatus: Status?
+        var attached = true
         do {
             let stats = try BPFStatsSession()
             defer { stats.close() }
-            sleepNanoseconds(window / 4)  // let the traffic and the counters settle
-            var before = try program.info()
-            for _ in 0 ..< config.samples {
+            func timed(_ p: BPFProgram) throws -> Double? {
+                let before = try p.info()
                 sleepNanoseconds(window)
-                let after = try program.info()
+                let after = try p.info()
                 let runs = after.runCount &- before.runCount
-                if runs > 0 { latency.append(Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs)) }
-                before = after
+                return runs > 0 ? Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs) : nil
+            }
+            if let reference {
+                try detach()
+                attached = false
+                let refProgram = try reference.object.program(named: c.reference!)
+                for i in 0 ..< config.samples {
+                    for isProgram in (i % 2 == 0 ? [true, false] : [false, true]) {
+                        let undo = isProgram ? try attach() : try reference.attach()
+                        sleepNanoseconds(window / 8)  // the attach settles
+                        let v = try timed(isProgram ? program : refProgram)
+                        try undo()
+                        if let v { if isProgram { latency.append(v) } else { referenceLatency.append(v) } }
+                    }
+                }
+            } else {
+                sleepNanoseconds(window / 4)  // let the traffic and the counters settle
+                for _ in 0 ..< config.samples { if let v = try timed(program) { latency.append(v) } }
             }
             if latency.count < config.samples {
                 latencyStatus = .failed("attached, but \(config.samples - latency.count) of \(config.samples) windows saw no run of the program")
             }
+        } catch {
+            if attached { try? detach() }
+            return runtime(try status(error, "re-attach"))
         }
 
         // Overhead: bpf_stats off; ABBA pairs of windows with and without the program.
         var withRates: [Double] = [], withoutRates: [Double] = []
-        var attached = true
         func rate() -> Double {
             let (e0, t0) = (traffic.events, monotonicNanoseconds())
             sleepNanoseconds(window)
@@ -286,6 +334,13 @@ public struct MacroSuite {
             measures[2] = .without(.overheadNanoseconds, .failed("no traffic in a window"))
             measures[3] = .without(.overheadPercent, .failed("no traffic in a window"))
         }
-        return BenchmarkResult(name: c.name, suite: Self.name, measures: measures)
+        var result = BenchmarkResult(name: c.name, suite: Self.name, measures: measures)
+        guard let referenceName = c.referenceName else { return [result] }
+        let complete = referenceLatency.count == latency.count && latencyStatus == nil
+        result.reference = complete ? referenceName : nil
+        return [result, BenchmarkResult(name: referenceName, suite: Self.name, measures: [
+            complete ? Measure.latency.result(referenceLatency)
+                : .without(.latency, .failed("the reference saw no run in \(config.samples - referenceLatency.count) windows")),
+        ])]
     }
 }

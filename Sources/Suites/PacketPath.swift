@@ -11,12 +11,13 @@ import Foundation
 /// (not `ip netns exec`, which remounts /sys).
 ///
 /// The sender side `tx` (10.200.0.1/30, device `bg-tx`) sends UDP datagrams to the receiver side `rx`
-/// (10.200.0.2/30, device `bg-rx`), where a bound socket takes them (and drops what it has no room for).
+/// (10.200.0.2/30, device `bg-rx`, UDP port 6765), where a bound socket takes them (and drops what it has no room for).
 public final class PacketPath {
     public static let txAddress = "10.200.0.1"
     public static let rxAddress = "10.200.0.2"
     public static let rxDevice = "bg-rx"
-    public static let port: UInt16 = 4789 + 1000
+    /// A Fibonacci number, so that the XDP demo passes the datagrams (`bpf/xdp_fib.h`).
+    public static let port: UInt16 = 6765
 
     /// nsfs fds of the two namespaces.
     public let tx: Int32

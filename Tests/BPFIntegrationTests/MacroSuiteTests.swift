@@ -33,8 +33,14 @@ extension PrivilegedTests {
             }
             #expect(TraceFS.isMounted == mountedBefore)
             #expect(Self.bpfStatsSysctl() == statsBefore)
-            #expect(results.map(\.name).sorted() == (MacroSuite.cases.filter { $0.program == "count" }.map(\.name) + ["macro/map-heavy/tracepoint"]).sorted())
-            for b in results {
+            #expect(results.map(\.name).sorted() == (MacroSuite.cases.filter { $0.program == "count" }.map(\.name)
+                    + ["macro/map-heavy/tracepoint", "macro/map-heavy/tracepoint/reference"]).sorted())
+            // The map-heavy program is timed against the counting program in alternating windows.
+            let heavy = try #require(results.first { $0.name == "macro/map-heavy/tracepoint" })
+            #expect(heavy.reference == "macro/map-heavy/tracepoint/reference")
+            let reference = try #require(results.first { $0.name == "macro/map-heavy/tracepoint/reference" })
+            #expect(reference.measures.map(\.measure) == ["latency"] && reference.measures[0].samples.count == 4)
+            for b in results where b.name.split(separator: "/").count == 3 {
                 let hook = b.name.split(separator: "/")[2]
                 let byMeasure = Dictionary(uniqueKeysWithValues: b.measures.map { ($0.measure, $0) })
                 // The load cost is known whenever the program loads.
@@ -59,10 +65,13 @@ extension PrivilegedTests {
                 #expect(latency.samples.count == 4 && latency.samples.allSatisfy { $0 > 1 && $0 < 100_000 }, "\(b.name): \(latency.samples)")
                 let throughput = try #require(byMeasure["throughput"])
                 #expect(throughput.samples.count == 4 && throughput.samples.allSatisfy { $0 > 1000 }, "\(b.name)")
-                // Running a program on every event costs something: the median overhead is positive.
                 let overhead = try #require(byMeasure["overhead-ns"])
-                #expect(overhead.samples.count == 4, "\(b.name)")
-                #expect((Descriptive.median(overhead.samples) ?? 0) > 0, "\(b.name): \(overhead.samples)")
+                #expect(overhead.samples.count == 4 && overhead.samples.allSatisfy(\.isFinite), "\(b.name)")
+                // Where the program costs far more than the noise of a window (a uprobe traps on a ~5 ns call;
+                // four map updates per getppid), the median overhead is clearly positive.
+                if ["uprobe", "uretprobe"].contains(hook) || b.name.hasPrefix("macro/map-heavy") {
+                    #expect((Descriptive.median(overhead.samples) ?? 0) > 50, "\(b.name): \(overhead.samples)")
+                }
             }
             // The map-heavy program costs more per run than the empty counting program on the same hook.
             func medianLatency(_ name: String) -> Double {

@@ -84,6 +84,36 @@ struct MacroSignalTests {
         #expect(after == before, "before: \(before); after: \(after)")
     }
 
+    /// The gate's demo under real veth traffic: in one run, the slow version costs more per packet than the
+    /// fast one, each measured against the counting XDP program in alternating windows; the results file
+    /// names that reference, so the gate judges the demo on its ratio.
+    @Test func slowDemoUnderTraffic_costsMoreThanFast() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let results = dir.appendingPathComponent("results.json").path
+        let run = try Invocation.run(["run", "--quiet", "--suite", "macro", "--filter", "xdp-demo", "--samples", "8",
+                                      "--results", results, "--output", "/dev/null"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results))) as? [String: Any])
+        let benchmarks = try #require(doc["benchmarks"] as? [[String: Any]])
+        func samples(_ name: String) throws -> [Double] {
+            let b = try #require(benchmarks.first { $0["name"] as? String == name }, "\(name)")
+            let m = try #require((b["measures"] as? [[String: Any]])?.first { $0["measure"] as? String == "latency" })
+            return try #require(m["samples"] as? [Double])
+        }
+        func ratio(_ program: String) throws -> Double {
+            let pairs = zip(try samples("macro/\(program)/xdp"), try samples("macro/\(program)/xdp/reference")).map { $0 / $1 }.sorted()
+            return pairs[pairs.count / 2]
+        }
+        for program in ["xdp-demo", "xdp-demo-slow"] {
+            let b = try #require(benchmarks.first { $0["name"] as? String == "macro/\(program)/xdp" })
+            #expect(b["reference"] as? String == "macro/\(program)/xdp/reference")
+            #expect(try samples("macro/\(program)/xdp").count == 8)
+        }
+        let (slow, fast) = (try ratio("xdp-demo-slow"), try ratio("xdp-demo"))
+        #expect(slow > 1.2 * fast, "slow \(slow), fast \(fast)")
+    }
+
     /// SIGKILL leaves what the kernel does not free by itself (here the tracefs mount bpfgate made); the
     /// next bpfgate start finds it in its journal and removes it, saying so.
     @Test func sigkill_leftoversAreRemovedByTheNextStart() throws {
