@@ -28,7 +28,7 @@ public struct RunRequest {
         return embedded
     }
 
-    func includes(_ name: String) -> Bool {
+    public func includes(_ name: String) -> Bool {
         guard let filter else { return true }
         return (try? filter.firstMatch(in: name)) != nil
     }

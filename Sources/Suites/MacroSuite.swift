@@ -94,6 +94,80 @@ public struct MacroSuite {
         return out
     }()
 
+    /// Latency of two programs on one hook, taking turns window by window in ABBA order, each attached
+    /// alone (bpf_stats must be on): sample i of each comes from the same pair of windows. A window without
+    /// a run of its program leaves that pair out.
+    func alternate(_ a: (BPFProgram, () throws -> () throws -> Void), _ b: (BPFProgram, () throws -> () throws -> Void))
+        throws -> ([Double], [Double])
+    {
+        let window = UInt64(config.windowMilliseconds) * 1_000_000
+        var outA: [Double] = [], outB: [Double] = []
+        for i in 0 ..< config.samples {
+            var pair: [Bool: Double] = [:]
+            for isA in (i % 2 == 0 ? [true, false] : [false, true]) {
+                let (program, attach) = isA ? a : b
+                let undo = try attach()
+                sleepNanoseconds(window / 8)  // the attach settles
+                let before = try program.info()
+                sleepNanoseconds(window)
+                let after = try program.info()
+                try undo()
+                let runs = after.runCount &- before.runCount
+                if runs > 0 { pair[isA] = Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs) }
+            }
+            if let x = pair[true], let y = pair[false] {
+                outA.append(x)
+                outB.append(y)
+            }
+        }
+        return (outA, outB)
+    }
+
+    /// Same-run A/B of the benchmarks that run the gate's demo object (`macro/xdp-demo/xdp`): the base and
+    /// the head program take turns window by window under the same traffic (see `alternate`). Returns the
+    /// paired latency samples per benchmark.
+    public func runAB(base: ObjectSource, head: ObjectSource, include: (String) -> Bool = { _ in true },
+                      progress: (String) -> Void = { _ in }) throws -> [(benchmark: String, base: MeasureResult, head: MeasureResult)] {
+        try Privileges.current().require(.enableStats)
+        let cases = Self.cases.filter { $0.object == XDPDemoSuite.objectName && include($0.name) }
+        return try MachineLock.with("macro", waiting: progress) {
+            try cases.map { c in
+                progress("\(c.name) A/B: \(config.samples) window pairs, base \(base.origin), head \(head.origin)")
+                func load(_ source: ObjectSource) throws -> Result<(BPFObject, BPFProgram), Error> {
+                    do {
+                        let o = try BPFObject(bytes: source.bytes, name: c.object)
+                        for p in o.programs { try p.setAutoload(p.name == c.function) }
+                        try o.load()
+                        return .success((o, try o.program(named: c.function)))
+                    } catch let e as BPFError where !e.isPermissionDenied {
+                        return .failure(e)
+                    }
+                }
+                let (b, h) = (try load(base), try load(head))
+                defer { for side in [b, h] { if case let .success((o, _)) = side { o.close() } } }
+                func failed(_ side: Result<(BPFObject, BPFProgram), Error>) -> MeasureResult? {
+                    guard case let .failure(e) = side else { return nil }
+                    let tail = (e as? BPFError).map { if case let .load(_, _, log) = $0 { return BPFError.logTail(log, lines: 3) } else { return "" } } ?? ""
+                    return .without(.latency, .failed("load: \(e)" + (tail.isEmpty ? "" : "; verifier: \(tail)")))
+                }
+                if failed(b) != nil || failed(h) != nil {
+                    return (c.name, failed(b) ?? .without(.latency, .failed("not run: the head failed")),
+                            failed(h) ?? .without(.latency, .failed("not run: the base failed")))
+                }
+                guard case let .success((_, bp)) = b, case let .success((_, hp)) = h else { fatalError("unreachable") }
+                let path = try PacketPath()
+                defer { path.close() }
+                let budget = Double(config.samples * 2 + 4) * Double(config.windowMilliseconds) * 1.3 / 1000 + 10
+                let traffic = TrafficGenerator(kind: c.traffic, threads: config.threads, maxSeconds: budget, socket: path.sender)
+                defer { traffic.stop() }
+                let stats = try BPFStatsSession()
+                defer { stats.close() }
+                let (bl, hl) = try alternate((bp, { try Self.attach(c, bp, path, nil) }), (hp, { try Self.attach(c, hp, path, nil) }))
+                return (c.name, Measure.latency.result(bl), Measure.latency.result(hl))
+            }
+        }
+    }
+
     /// Attaches `program` for `c` and returns how to detach it: packet hooks on the receiving end of `path`
     /// (XDP and tc on `bg-rx` inside its namespace, the socket filter on the receiving socket, cgroup_skb
     /// ingress on the receiving socket's own cgroup), others as
@@ -275,15 +349,7 @@ public struct MacroSuite {
                 try detach()
                 attached = false
                 let refProgram = try reference.object.program(named: c.reference!)
-                for i in 0 ..< config.samples {
-                    for isProgram in (i % 2 == 0 ? [true, false] : [false, true]) {
-                        let undo = isProgram ? try attach() : try reference.attach()
-                        sleepNanoseconds(window / 8)  // the attach settles
-                        let v = try timed(isProgram ? program : refProgram)
-                        try undo()
-                        if let v { if isProgram { latency.append(v) } else { referenceLatency.append(v) } }
-                    }
-                }
+                (latency, referenceLatency) = try alternate((program, attach), (refProgram, reference.attach))
             } else {
                 sleepNanoseconds(window / 4)  // let the traffic and the counters settle
                 for _ in 0 ..< config.samples { if let v = try timed(program) { latency.append(v) } }

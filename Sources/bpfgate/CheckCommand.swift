@@ -112,8 +112,8 @@ struct CheckCommand: ParsableCommand {
     /// Same-run A/B of the object-dependent benchmarks.
     func runAB(config: GateConfig) throws -> Never {
         let request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
-        guard request.suites.contains(XDPDemoSuite.name) else {
-            throw ValidationError("A/B needs an object-dependent suite in the profile (\(XDPDemoSuite.name))")
+        guard request.suites.contains(XDPDemoSuite.name) || request.suites.contains(MacroSuite.name) else {
+            throw ValidationError("A/B needs an object-dependent suite in the profile (\(XDPDemoSuite.name) or \(MacroSuite.name))")
         }
         var baseDir = baseObjects
         if let ab {
@@ -126,10 +126,19 @@ struct CheckCommand: ParsableCommand {
             ?? ObjectSource.embedded(XDPDemoSuite.objectName)!
         var demo = request.xdpDemo
         demo.headExtraWork = injectHeadWork
-        let (b, h) = try MeasuringThread.run { try XDPDemoSuite(config: demo).runAB(base: base, head: head) { note($0) } }
+        var pairs: [Gate.PairedSamples] = []
+        if request.suites.contains(XDPDemoSuite.name) && request.includes(XDPDemoSuite.benchmark) {
+            let (b, h) = try MeasuringThread.run { try XDPDemoSuite(config: demo).runAB(base: base, head: head) { note($0) } }
+            pairs.append(Gate.PairedSamples(benchmark: XDPDemoSuite.benchmark, base: b, head: h))
+        }
+        if request.suites.contains(MacroSuite.name) {
+            // The demo under real traffic: base and head take turns on the veth, window by window.
+            for r in try MacroSuite(config: request.macro).runAB(base: base, head: head, include: request.includes, progress: { note($0) }) {
+                pairs.append(Gate.PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head))
+            }
+        }
         let testbedName = Environment.testbed(name: testbed).name
-        let report = Gate.compareAB([Gate.PairedSamples(benchmark: XDPDemoSuite.benchmark, base: b, head: h)],
-                                    testbed: testbedName, headRun: head.origin, config: config)
+        let report = Gate.compareAB(pairs, testbed: testbedName, headRun: head.origin, config: config)
         try reports.deliver(report)
     }
 }

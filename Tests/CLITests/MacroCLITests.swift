@@ -114,6 +114,26 @@ struct MacroSignalTests {
         #expect(slow > 1.2 * fast, "slow \(slow), fast \(fast)")
     }
 
+    /// A/B under real traffic: base and head demo objects take turns on the veth, window by window. The slow
+    /// demo as head is a regression (exit 2); the fast one against itself is not (exit 0).
+    @Test func abUnderTraffic_slowHeadRegresses_sameHeadPasses() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let objects = dir.appendingPathComponent("objects").path, slow = dir.appendingPathComponent("slow").path
+        #expect(try Invocation.run(["objects", "export", objects]).status == 0)
+        try FileManager.default.createDirectory(atPath: slow, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(objects)/xdp_demo_slow.bpf.o", toPath: "\(slow)/xdp_demo.bpf.o")
+        let select = ["--suite", "macro", "--filter", "^macro/xdp-demo/xdp$", "--samples", "10"]
+        let verdict = dir.appendingPathComponent("verdict.json").path
+        let regressed = try Invocation.run(["check", "--base-objects", objects, "--head-objects", slow, "--verdict", verdict] + select)
+        #expect(regressed.status == 2, "\(regressed.stdout)\(regressed.stderr)")
+        let findings = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: verdict))) as? [String: Any])?["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["benchmark"] as? String } == ["macro/xdp-demo/xdp"])
+        #expect(findings.first?["verdict"] as? String == "regression" && (findings.first?["observations"] as? Int ?? 0) >= 6, "\(findings)")
+        let same = try Invocation.run(["check", "--base-objects", objects] + select)
+        #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+    }
+
     /// SIGKILL leaves what the kernel does not free by itself (here the tracefs mount bpfgate made); the
     /// next bpfgate start finds it in its journal and removes it, saying so.
     @Test func sigkill_leftoversAreRemovedByTheNextStart() throws {
