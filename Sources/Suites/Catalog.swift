@@ -13,6 +13,8 @@ public struct RunRequest {
     /// Where the object-dependent suites take their objects from; nil: built in.
     public var objectDirectory: String?
     public var testbedName: String?
+    /// Background load (stress-ng) for the whole run, recorded in the run metadata.
+    public var load: [LoadScenario] = []
 
     public init(suites: [String] = Catalog.suiteNames, filter: Regex<AnyRegexOutput>? = nil) {
         self.suites = suites
@@ -64,6 +66,10 @@ public enum Catalog {
         let started = Date()
         var benchmarks: [BenchmarkResult] = []
         var settings: [String: String] = [:]
+        // Load scenarios run for the whole run (at most an hour: stress-ng stops by itself), stopped at the end.
+        let loads = try request.load.map { try $0.start(seconds: 3600) }
+        defer { loads.forEach { $0.stop() } }
+        for l in loads { settings["load.\(l.scenario)"] = l.commandLine }
         if request.suites.contains(UserMapSuite.name) {
             let suite = UserMapSuite(config: request.userMaps)
             let include = request.includes
@@ -101,7 +107,7 @@ public enum Catalog {
             id: UUID().uuidString.lowercased(), toolVersion: Environment.toolVersion,
             startedAt: Environment.timestamp(started), finishedAt: Environment.timestamp(finished),
             durationSeconds: (finished.timeIntervalSince(started) * 1000).rounded() / 1000,
-            git: Environment.gitState(), bpfObjects: digests, load: [], suites: request.suites,
+            git: Environment.gitState(), bpfObjects: digests, load: request.load.map(\.description), suites: request.suites,
             settings: settings)
         return ResultsFile(testbed: Environment.testbed(name: request.testbedName), run: run, benchmarks: benchmarks)
     }

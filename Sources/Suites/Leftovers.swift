@@ -10,15 +10,30 @@ import Foundation
 public enum Leftover: Codable, Equatable, Sendable {
     case tracefsMount(path: String)
     case cgroup(path: String)
+    case process(pid: Int32, command: String)
     case tcFilter(ifindex: Int32, egress: Bool, handle: UInt32, priority: UInt32, createdQdisc: Bool)
 
     public var summary: String {
         switch self {
         case let .tracefsMount(path): return "the tracefs mount at \(path)"
         case let .cgroup(path): return "the cgroup \(path)"
+        case let .process(pid, command): return "\(command) (pid \(pid))"
         case let .tcFilter(ifindex, egress, _, _, createdQdisc):
             return "a tc filter on \(String(cString: if_indextoname_safe(ifindex))) \(egress ? "egress" : "ingress")"
                 + (createdQdisc ? " and its clsact qdisc" : "")
+        }
+    }
+
+    /// The processes of process group `pgid`, with their command names (from /proc/<pid>/stat).
+    static func processGroup(_ pgid: Int32) -> [(pid: Int32, comm: String)] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).compactMap { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
+            // After "pid (comm) ": state, ppid, pgrp.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, Int32(fields[2]) == pgid else { return nil }
+            return (pid, String(stat[stat.index(after: open) ..< close]))
         }
     }
 
@@ -27,6 +42,10 @@ public enum Leftover: Codable, Equatable, Sendable {
         switch self {
         case let .tracefsMount(path): _ = umount2(path, Int32(MNT_DETACH))
         case let .cgroup(path): _ = rmdir(path)
+        case let .process(pid, command):
+            // The process group it led (its workers outlive a SIGKILLed leader), members that still run
+            // `command` only: pids are reused.
+            for member in Leftover.processGroup(pid) where member.comm.hasPrefix(command) { kill(member.pid, SIGKILL) }
         case let .tcFilter(ifindex, egress, handle, priority, createdQdisc):
             _ = bpfgate_tc_detach(ifindex, egress ? 1 : 0, handle, priority, createdQdisc ? 1 : 0)
         }

@@ -46,6 +46,9 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Read the object-dependent suites' BPF objects (<name>.bpf.o) from this directory, not the built-in ones.")
     var objects: String?
 
+    @Option(help: "Background load during the run with stress-ng: cpu:P (every CPU P % busy) or vm:P (P % of the available memory); repeatable.")
+    var load: [String] = []
+
     func validate() throws {
         for s in suites where !Catalog.suiteNames.contains(s) {
             throw ValidationError("unknown suite '\(s)'; known: \(Catalog.suiteNames.joined(separator: ", "))")
@@ -100,6 +103,12 @@ struct SelectionOptions: ParsableArguments {
         request.userMaps.batch = batch
         request.objectDirectory = objects
         request.testbedName = testbed
+        request.load = try load.map { spec in
+            guard let scenario = LoadScenario(spec) else {
+                throw ValidationError("--load '\(spec)' is not cpu:P or vm:P with P in 1...100")
+            }
+            return scenario
+        }
         return request
     }
 
@@ -114,6 +123,7 @@ struct SelectionOptions: ParsableArguments {
         if let batch { args += ["--batch", String(batch)] }
         if let sizes { args += ["--sizes", sizes] }
         if let objects { args += ["--objects", objects] }
+        for spec in load { args += ["--load", spec] }
         return args
     }
 }
