@@ -37,17 +37,20 @@ public enum Leftover: Codable, Equatable, Sendable {
         }
     }
 
-    /// Undoes the change (best effort: what is already gone stays gone).
-    func undo() {
+    /// Undoes the change (best effort: what is already gone stays gone); true if there was something to undo.
+    @discardableResult
+    func undo() -> Bool {
         switch self {
-        case let .tracefsMount(path): _ = umount2(path, Int32(MNT_DETACH))
-        case let .cgroup(path): _ = rmdir(path)
+        case let .tracefsMount(path): return umount2(path, Int32(MNT_DETACH)) == 0
+        case let .cgroup(path): return rmdir(path) == 0
         case let .process(pid, command):
-            // The process group it led (its workers outlive a SIGKILLed leader), members that still run
+            // The process group it led (its workers can outlive a SIGKILLed leader), members that still run
             // `command` only: pids are reused.
-            for member in Leftover.processGroup(pid) where member.comm.hasPrefix(command) { kill(member.pid, SIGKILL) }
+            let members = Leftover.processGroup(pid).filter { $0.comm.hasPrefix(command) }
+            for member in members { kill(member.pid, SIGKILL) }
+            return !members.isEmpty
         case let .tcFilter(ifindex, egress, handle, priority, createdQdisc):
-            _ = bpfgate_tc_detach(ifindex, egress ? 1 : 0, handle, priority, createdQdisc ? 1 : 0)
+            return bpfgate_tc_detach(ifindex, egress ? 1 : 0, handle, priority, createdQdisc ? 1 : 0) == 0
         }
     }
 }
@@ -72,16 +75,23 @@ public enum LeftoverJournal {
 
     static func forget(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
 
-    /// Undoes what dead bpfgate processes left behind; returns one line per undone change.
+    /// Undoes what dead bpfgate processes left behind and drops their journal; returns one line per change
+    /// that was still there to undo.
+    /// Skipped while another bpfgate holds the macro lock: it may be using a mount a dead one made.
     @discardableResult
     public static func recover() -> [String] {
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory),
+              files.contains(where: { $0.hasSuffix(".json") }) else { return [] }
+        return MachineLock.ifFree("macro") { recoverLocked(files) } ?? []
+    }
+
+    static func recoverLocked(_ files: [String]) -> [String] {
         var done: [String] = []
         for file in files.sorted().reversed() where file.hasSuffix(".json") {
             guard let pid = Int32(file.split(separator: "-").first ?? ""), pid != getpid(), !isAlive(pid) else { continue }
             let path = "\(directory)/\(file)"
-            if let data = FileManager.default.contents(atPath: path), let leftover = try? JSONDecoder().decode(Leftover.self, from: data) {
-                leftover.undo()
+            if let data = FileManager.default.contents(atPath: path), let leftover = try? JSONDecoder().decode(Leftover.self, from: data),
+               leftover.undo() {
                 done.append("removed \(leftover.summary), left by bpfgate pid \(pid), which did not exit cleanly")
             }
             forget(path)
@@ -112,6 +122,16 @@ extension Cleanup {
 /// overlap: two macro suites would share the tracefs mount one of them made, and disturb each other's
 /// measurements. The kernel drops the lock when the process dies, however it dies.
 public enum MachineLock {
+    /// Runs `body` under the lock if nobody holds it; nil if somebody does.
+    public static func ifFree<T>(_ name: String, _ body: () -> T) -> T? {
+        let fd = open("\(LeftoverJournal.directory)/\(name).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { return body() }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return nil }
+        defer { flock(fd, LOCK_UN) }
+        return body()
+    }
+
     public static func with<T>(_ name: String, waiting: (String) -> Void = { _ in }, _ body: () throws -> T) throws -> T {
         try? FileManager.default.createDirectory(atPath: LeftoverJournal.directory, withIntermediateDirectories: true)
         let path = "\(LeftoverJournal.directory)/\(name).lock"

@@ -129,7 +129,8 @@ struct MacroSignalTests {
         #expect(regressed.status == 2, "\(regressed.stdout)\(regressed.stderr)")
         let findings = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: verdict))) as? [String: Any])?["findings"] as? [[String: Any]])
         #expect(findings.map { $0["benchmark"] as? String } == ["macro/xdp-demo/xdp"])
-        #expect(findings.first?["verdict"] as? String == "regression" && (findings.first?["observations"] as? Int ?? 0) >= 6, "\(findings)")
+        #expect(findings.first?["verdict"] as? String == "regression" && (findings.first?["observations"] as? Int ?? 0) >= 6,
+                "\(findings) \(regressed.stdout) \(regressed.stderr)")
         let same = try Invocation.run(["check", "--base-objects", objects] + select)
         #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
     }
