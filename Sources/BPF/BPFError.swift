@@ -44,6 +44,13 @@ public enum BPFError: Error, CustomStringConvertible, Equatable {
         return false
     }
 
+    /// "; verifier: <last lines>" for a failed load whose log says why, else "" (to append to a message).
+    public func verifierTail(lines: Int) -> String {
+        guard case let .load(_, _, log) = self else { return "" }
+        let tail = BPFError.logTail(log, lines: lines)
+        return tail.isEmpty ? "" : "; verifier: \(tail)"
+    }
+
     /// The last `lines` non-empty lines of a verifier log that say why, joined by " | " (the verifier's
     /// closing statistics and libbpf's framing are left out).
     public static func logTail(_ log: String, lines: Int) -> String {

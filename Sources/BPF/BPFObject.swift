@@ -89,6 +89,11 @@ public final class BPFObject {
         if err != 0 { throw BPFError.call("bpf_map__set_max_entries(\(name))", errno: -err) }
     }
 
+    /// Makes `bpf_object__load` load only the program `name` (the others stay unloaded); set before load.
+    public func autoloadOnly(_ name: String) throws {
+        for p in programs { try p.setAutoload(p.name == name) }
+    }
+
     /// Loads every program whose autoload is on and creates the maps (`bpf_object__load`).
     /// On failure the error carries libbpf's messages, which include the verifier log.
     public func load() throws {

@@ -19,11 +19,18 @@ public final class Cleanup: @unchecked Sendable {
     }
 
     /// Makes a change to kernel state and registers its undo, as one step. Returns the change's value and
-    /// the token for `run(_:)`.
-    public func change<T>(_ what: String, _ make: () throws -> T, undo: @escaping (T) -> Void) rethrows -> (value: T, token: Int) {
+    /// the token for `run(_:)`. `leftover`: for state that outlives a killed process, the journal entry
+    /// (`LeftoverJournal`) that lets the next bpfgate undo it; the undo drops the entry.
+    public func change<T>(_ what: String, _ make: () throws -> T, leftover: ((T) -> Leftover)? = nil,
+                          undo: @escaping (T) -> Void) rethrows -> (value: T, token: Int) {
         try critical {
             let value = try make()
-            return (value, register(what) { undo(value) })
+            let journal = leftover.flatMap { LeftoverJournal.record($0(value)) }
+            let token = register(what) {
+                undo(value)
+                if let journal { LeftoverJournal.forget(journal) }
+            }
+            return (value, token)
         }
     }
 

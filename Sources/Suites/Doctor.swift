@@ -176,12 +176,11 @@ public enum Doctor {
         do {
             let object = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
             defer { object.close() }
-            for p in object.programs { try p.setAutoload(p.name == program) }
+            try object.autoloadOnly(program)
             do { try object.load() } catch {
                 return .failed("hook", hook, error, prefix: "load: ")
             }
-            // struct probe_config { target_tgid, pad }: count only this process's events.
-            try object.map(named: "probe_cfg").update(UInt32(0), (UInt32(getpid()), UInt32(0)))
+            try countOnlyThisProcess(object)
             let prog = try object.program(named: program)
             let detach: () throws -> Void
             do {
@@ -201,15 +200,25 @@ public enum Doctor {
         }
     }
 
+    /// Mounts tracefs if it is absent (libbpf needs it to attach tracepoints), journaled; returns the
+    /// `Cleanup` token that unmounts it, or nil when it was there already.
+    static func mountTraceFSIfAbsent() throws -> Int? {
+        guard !TraceFS.isMounted else { return nil }
+        return try Cleanup.shared.change("unmount tracefs", { try TraceFS.mount() }, leftover: { .tracefsMount(path: TraceFS.path) },
+                                         undo: { TraceFS.unmount() }).token
+    }
+
+    /// Sets the object's `probe_cfg` (struct probe_config { target_tgid, pad }, bpf/probes.h) so that its
+    /// programs count only this process's events.
+    static func countOnlyThisProcess(_ object: BPFObject) throws {
+        try object.map(named: "probe_cfg").update(UInt32(0), (UInt32(getpid()), UInt32(0)))
+    }
+
     /// Attaches `prog` for `hook` and returns how to detach it (also registered for exit clean-up).
     static func attach(_ hook: String, _ prog: BPFProgram) throws -> () throws -> Void {
         switch hook {
         case "tracepoint":
-            var mounted: Int?
-            if !TraceFS.isMounted {
-                mounted = try Cleanup.shared.change("unmount tracefs", { try TraceFS.mount() }, leftover: { .tracefsMount(path: TraceFS.path) },
-                                                   undo: { TraceFS.unmount() }).token
-            }
+            let mounted = try mountTraceFSIfAbsent()
             do {
                 let link = try prog.attach()
                 return { link.destroy(); if let mounted { Cleanup.shared.run(mounted) } }

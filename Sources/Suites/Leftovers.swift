@@ -102,29 +102,19 @@ public enum LeftoverJournal {
     static func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
 }
 
-extension Cleanup {
-    /// `change(_:_:undo:)` for state that outlives a killed process: also journaled (see `LeftoverJournal`).
-    public func change<T>(_ what: String, _ make: () throws -> T, leftover: (T) -> Leftover,
-                          undo: @escaping (T) -> Void) rethrows -> (value: T, token: Int) {
-        try critical {
-            let value = try make()
-            let journal = LeftoverJournal.record(leftover(value))
-            let token = register(what) {
-                undo(value)
-                if let journal { LeftoverJournal.forget(journal) }
-            }
-            return (value, token)
-        }
-    }
-}
-
 /// A machine-wide lock between bpfgate processes (flock on a file in `/run/bpfgate`), for work that must not
 /// overlap: two macro suites would share the tracefs mount one of them made, and disturb each other's
 /// measurements. The kernel drops the lock when the process dies, however it dies.
 public enum MachineLock {
+    /// The lock file's fd, or -1 when /run/bpfgate cannot be written (not root: nothing to share with).
+    static func openLock(_ name: String) -> Int32 {
+        try? FileManager.default.createDirectory(atPath: LeftoverJournal.directory, withIntermediateDirectories: true)
+        return open("\(LeftoverJournal.directory)/\(name).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    }
+
     /// Runs `body` under the lock if nobody holds it; nil if somebody does.
     public static func ifFree<T>(_ name: String, _ body: () -> T) -> T? {
-        let fd = open("\(LeftoverJournal.directory)/\(name).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = openLock(name)
         if fd < 0 { return body() }
         defer { close(fd) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return nil }
@@ -133,13 +123,11 @@ public enum MachineLock {
     }
 
     public static func with<T>(_ name: String, waiting: (String) -> Void = { _ in }, _ body: () throws -> T) throws -> T {
-        try? FileManager.default.createDirectory(atPath: LeftoverJournal.directory, withIntermediateDirectories: true)
-        let path = "\(LeftoverJournal.directory)/\(name).lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if fd < 0 { return try body() }  // no /run/bpfgate (not root): nothing to share with
+        let fd = openLock(name)
+        if fd < 0 { return try body() }
         defer { close(fd) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            waiting("waiting for another bpfgate (\(name) lock, \(path))")
+            waiting("waiting for another bpfgate (\(name) lock, \(LeftoverJournal.directory)/\(name).lock)")
             while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
         }
         defer { flock(fd, LOCK_UN) }

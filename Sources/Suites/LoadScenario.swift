@@ -39,25 +39,17 @@ public struct LoadScenario: Equatable, Sendable, CustomStringConvertible {
         let pid: pid_t
         private var token: Int?
 
-        init(scenario: LoadScenario, pid: pid_t, commandLine: String) {
+        init(scenario: LoadScenario, pid: pid_t, commandLine: String, token: Int) {
             self.scenario = scenario
             self.pid = pid
             self.commandLine = commandLine
+            self.token = token
         }
 
         /// Stops stress-ng and its workers (SIGTERM to the group, SIGKILL after 2 s) and reaps it. Idempotent.
         public func stop() {
             if let token { Cleanup.shared.run(token) }
             token = nil
-        }
-
-        fileprivate func register() {
-            let pid = self.pid
-            let journal = LeftoverJournal.record(.process(pid: pid, command: "stress-ng"))
-            token = Cleanup.shared.register("stop stress-ng (\(pid))") {
-                Running.terminate(pid)
-                if let journal { LeftoverJournal.forget(journal) }
-            }
         }
 
         /// Whether it has exited (reaped now if so).
@@ -83,7 +75,7 @@ public struct LoadScenario: Equatable, Sendable, CustomStringConvertible {
     /// Starts stress-ng for at most `seconds`; throws if it cannot start or exits at once.
     public func start(seconds: Int) throws -> Running {
         let argv = ["setpriv", "--pdeathsig", "KILL", "stress-ng"] + arguments(seconds: seconds)
-        let running: Running = try Cleanup.shared.critical {
+        let (pid, token) = try Cleanup.shared.change("stop stress-ng", { () throws -> pid_t in
             var attr = posix_spawnattr_t()
             posix_spawnattr_init(&attr)
             defer { posix_spawnattr_destroy(&attr) }
@@ -107,10 +99,9 @@ public struct LoadScenario: Equatable, Sendable, CustomStringConvertible {
             var pid: pid_t = 0
             let err = posix_spawnp(&pid, argv[0], &actions, &attr, &cargs, environ)
             if err != 0 { throw LoadError(message: "--load \(self): cannot start \(argv[0]): \(String(cString: strerror(err)))") }
-            let r = Running(scenario: self, pid: pid, commandLine: argv.dropFirst(3).joined(separator: " "))
-            r.register()
-            return r
-        }
+            return pid
+        }, leftover: { .process(pid: $0, command: "stress-ng") }, undo: { Running.terminate($0) })
+        let running = Running(scenario: self, pid: pid, commandLine: argv.dropFirst(3).joined(separator: " "), token: token)
         // stress-ng refuses bad arguments, and setpriv a missing stress-ng, within a moment.
         usleep(300_000)
         if let status = running.exited() {

@@ -109,12 +109,8 @@ public struct MacroSuite {
                 let (program, attach) = isA ? a : b
                 let undo = try attach()
                 sleepNanoseconds(window / 8)  // the attach settles
-                let before = try program.info()
-                sleepNanoseconds(window)
-                let after = try program.info()
+                pair[isA] = try Self.windowLatency(program, nanoseconds: window)
                 try undo()
-                let runs = after.runCount &- before.runCount
-                if runs > 0 { pair[isA] = Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs) }
             }
             if let x = pair[true], let y = pair[false] {
                 outA.append(x)
@@ -122,6 +118,24 @@ public struct MacroSuite {
             }
         }
         return (outA, outB)
+    }
+
+    /// ns per run of `program` over one window (bpf_stats must be on), or nil if it did not run.
+    static func windowLatency(_ program: BPFProgram, nanoseconds: UInt64) throws -> Double? {
+        let before = try program.info()
+        sleepNanoseconds(nanoseconds)
+        let after = try program.info()
+        let runs = after.runCount &- before.runCount
+        return runs > 0 ? Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs) : nil
+    }
+
+    /// Results of a case that could not run (past `loadCost`, if it loaded): every measure says why, and so
+    /// does its reference.
+    static func notRun(_ c: MacroCase, _ status: Status, loadCost: [MeasureResult]? = nil) -> [BenchmarkResult] {
+        let runtime: [Measure] = [.latency, .throughput, .overheadNanoseconds, .overheadPercent]
+        let measures = loadCost.map { runtime.map { .without($0, status) } + $0 } ?? measures.map { .without($0, status) }
+        return [BenchmarkResult(name: c.name, suite: name, measures: measures)]
+            + (c.referenceName.map { [BenchmarkResult(name: $0, suite: name, measures: [.without(.latency, status)])] } ?? [])
     }
 
     /// Same-run A/B of the benchmarks that run the gate's demo object (`macro/xdp-demo/xdp`): the base and
@@ -137,7 +151,7 @@ public struct MacroSuite {
                 func load(_ source: ObjectSource) throws -> Result<(BPFObject, BPFProgram), Error> {
                     do {
                         let o = try BPFObject(bytes: source.bytes, name: c.object)
-                        for p in o.programs { try p.setAutoload(p.name == c.function) }
+                        try o.autoloadOnly(c.function)
                         try o.load()
                         return .success((o, try o.program(named: c.function)))
                     } catch let e as BPFError where !e.isPermissionDenied {
@@ -148,8 +162,7 @@ public struct MacroSuite {
                 defer { for side in [b, h] { if case let .success((o, _)) = side { o.close() } } }
                 func failed(_ side: Result<(BPFObject, BPFProgram), Error>) -> MeasureResult? {
                     guard case let .failure(e) = side else { return nil }
-                    let tail = (e as? BPFError).map { if case let .load(_, _, log) = $0 { return BPFError.logTail(log, lines: 3) } else { return "" } } ?? ""
-                    return .without(.latency, .failed("load: \(e)" + (tail.isEmpty ? "" : "; verifier: \(tail)")))
+                    return .without(.latency, .failed("load: \(e)" + ((e as? BPFError)?.verifierTail(lines: 3) ?? "")))
                 }
                 if failed(b) != nil || failed(h) != nil {
                     return (c.name, failed(b) ?? .without(.latency, .failed("not run: the head failed")),
@@ -221,10 +234,7 @@ public struct MacroSuite {
     }
 
     func runCase(_ c: MacroCase, demo: ObjectSource?) throws -> [BenchmarkResult] {
-        func all(_ status: Status) -> [BenchmarkResult] {
-            [BenchmarkResult(name: c.name, suite: Self.name, measures: Self.measures.map { .without($0, status) })]
-                + (c.referenceName.map { [BenchmarkResult(name: $0, suite: Self.name, measures: [.without(.latency, status)])] } ?? [])
-        }
+        func all(_ status: Status) -> [BenchmarkResult] { Self.notRun(c, status) }
         /// A missing privilege stops the suite (exit 5); a hook family this machine may lack is
         /// unsupported; anything else is a failed benchmark, with the verifier's last lines.
         func status(for error: Error, _ stage: String) throws -> Status {
@@ -233,11 +243,7 @@ public struct MacroSuite {
                Errno.meansUnsupported(code) || code == EPERM {
                 return .unsupported("\(stage): \(error)")
             }
-            if case let .load(_, _, log)? = error as? BPFError {
-                let tail = BPFError.logTail(log, lines: 3)
-                return .failed("\(stage): \(error)" + (tail.isEmpty ? "" : "; verifier: \(tail)"))
-            }
-            return .failed("\(stage): \(error)")
+            return .failed("\(stage): \(error)" + ((error as? BPFError)?.verifierTail(lines: 3) ?? ""))
         }
         guard let source = c.object == XDPDemoSuite.objectName && demo != nil ? demo : ObjectSource.embedded(c.object) else {
             return all(.failed("this bpfgate carries no object '\(c.object)'"))
@@ -249,7 +255,7 @@ public struct MacroSuite {
         for _ in 0 ..< max(1, config.loads) {
             object?.close()
             let o = try BPFObject(bytes: source.bytes, name: c.object)
-            for p in o.programs { try p.setAutoload(p.name == c.function) }
+            try o.autoloadOnly(c.function)
             let t0 = monotonicNanoseconds()
             do { try o.load() } catch {
                 o.close()
@@ -261,16 +267,10 @@ public struct MacroSuite {
         guard let object else { return all(.failed("no load")) }
         defer { object.close() }
         let program = try object.program(named: c.function)
-        if object.mapNames.contains("probe_cfg") {
-            try object.map(named: "probe_cfg").update(UInt32(0), (UInt32(getpid()), UInt32(0)))
-        }
+        if object.mapNames.contains("probe_cfg") { try Doctor.countOnlyThisProcess(object) }
         // tracefs for the whole benchmark (attach and detach alternate below), unmounted after if we mounted it.
-        if c.attachKind == "tracepoint" && !TraceFS.isMounted {
-            let token = try Cleanup.shared.change("unmount tracefs", { try TraceFS.mount() }, leftover: { .tracefsMount(path: TraceFS.path) },
-                                                  undo: { TraceFS.unmount() }).token
-            defer { Cleanup.shared.run(token) }
-            return try measure(c, object: object, program: program, loadTimes: loadTimes, status: status)
-        }
+        let mounted = c.attachKind == "tracepoint" ? try Doctor.mountTraceFSIfAbsent() : nil
+        defer { if let mounted { Cleanup.shared.run(mounted) } }
         return try measure(c, object: object, program: program, loadTimes: loadTimes, status: status)
     }
 
@@ -287,11 +287,7 @@ public struct MacroSuite {
             Measure.jitedBytes.result([Double(info.jitedBytes)]),
             Measure.memlockBytes.result([Double(memlock)]),
         ]
-        func runtime(_ status: Status) -> [BenchmarkResult] {
-            [BenchmarkResult(name: c.name, suite: Self.name,
-                             measures: [Measure.latency, .throughput, .overheadNanoseconds, .overheadPercent].map { .without($0, status) } + loadCost)]
-                + (c.referenceName.map { [BenchmarkResult(name: $0, suite: Self.name, measures: [.without(.latency, status)])] } ?? [])
-        }
+        func runtime(_ status: Status) -> [BenchmarkResult] { Self.notRun(c, status, loadCost: loadCost) }
 
         // Packet hooks get a veth pair between two namespaces of their own (gone with the process).
         // cgroup_skb: the receiving socket is made in a cgroup of bpfgate's own, where the program attaches.
@@ -318,9 +314,9 @@ public struct MacroSuite {
         if let function = c.reference {
             do {
                 let refObject = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
-                for p in refObject.programs { try p.setAutoload(p.name == function) }
+                try refObject.autoloadOnly(function)
                 try refObject.load()
-                try refObject.map(named: "probe_cfg").update(UInt32(0), (UInt32(getpid()), UInt32(0)))
+                try Doctor.countOnlyThisProcess(refObject)
                 let refProgram = try refObject.program(named: function)
                 reference = (refObject, { try Self.attach(c, refProgram, path, cgroup) })
             } catch {
@@ -339,13 +335,6 @@ public struct MacroSuite {
         do {
             let stats = try BPFStatsSession()
             defer { stats.close() }
-            func timed(_ p: BPFProgram) throws -> Double? {
-                let before = try p.info()
-                sleepNanoseconds(window)
-                let after = try p.info()
-                let runs = after.runCount &- before.runCount
-                return runs > 0 ? Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs) : nil
-            }
             if let reference {
                 try detach()
                 attached = false
@@ -353,7 +342,7 @@ public struct MacroSuite {
                 (latency, referenceLatency) = try alternate((program, attach), (refProgram, reference.attach))
             } else {
                 sleepNanoseconds(window / 4)  // let the traffic and the counters settle
-                for _ in 0 ..< config.samples { if let v = try timed(program) { latency.append(v) } }
+                for _ in 0 ..< config.samples { if let v = try Self.windowLatency(program, nanoseconds: window) { latency.append(v) } }
             }
             if latency.count < config.samples {
                 latencyStatus = .failed("attached, but \(config.samples - latency.count) of \(config.samples) windows saw no run of the program")

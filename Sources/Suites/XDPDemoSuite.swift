@@ -163,7 +163,7 @@ final class DemoProgram {
 
     init(source: ObjectSource, program name: String, extraWork: UInt32) throws {
         object = try BPFObject(bytes: source.bytes, name: source.name)
-        for p in object.programs { try p.setAutoload(p.name == name) }
+        try object.autoloadOnly(name)
         try object.load()
         program = try object.program(named: name)
         if extraWork > 0 { try object.map(named: "demo_cfg").update(UInt32(0), (extraWork, UInt32(0))) }

@@ -22,7 +22,7 @@ extension PrivilegedTests {
         /// Opens the embedded probes object with only `program` set to load.
         static func probes(only program: String) throws -> BPFObject {
             let object = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
-            for p in object.programs { try p.setAutoload(p.name == program) }
+            try object.autoloadOnly(program)
             try object.load()
             return object
         }
@@ -80,7 +80,7 @@ extension PrivilegedTests {
             try expectKernelLeftAsFound {
                 let object = try BPFObject(bytes: EmbeddedBPFObject.testcases.bytes, name: "testcases")
                 defer { object.close() }
-                for p in object.programs { try p.setAutoload(p.name == "reject_null_deref") }
+                try object.autoloadOnly("reject_null_deref")
                 #expect {
                     try object.load()
                 } throws: { error in
@@ -96,7 +96,7 @@ extension PrivilegedTests {
             try expectKernelLeftAsFound {
                 let object = try BPFObject(bytes: EmbeddedBPFObject.testcases.bytes, name: "testcases")
                 defer { object.close() }
-                for p in object.programs { try p.setAutoload(p.name == "reject_after_long_log") }
+                try object.autoloadOnly("reject_after_long_log")
                 do {
                     try object.load()
                     Issue.record("the verifier accepted reject_after_long_log")
@@ -382,7 +382,7 @@ struct DemoProgramProbe {
     let object: BPFObject
     init(_ name: String) throws {
         object = try BPFObject(bytes: EmbeddedBPFObject.named(name)!.bytes, name: name)
-        for p in object.programs { try p.setAutoload(p.name == "xdp_fib") }
+        try object.autoloadOnly("xdp_fib")
         try object.load()
     }
     func run(_ packet: [UInt8]) throws -> UInt32 {

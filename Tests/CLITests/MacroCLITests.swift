@@ -12,29 +12,24 @@ struct KernelState: Equatable, CustomStringConvertible {
     /// bpfgate-* directories in the cgroup v2 hierarchy's top.
     var cgroups: [String]
 
-    static func now() throws -> KernelState {
+    /// stdout of a system command (PATH lookup through env).
+    static func output(_ argv: [String]) throws -> Data {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["bpftool", "prog", "list", "--json"]
+        p.arguments = argv
         let out = Pipe()
         p.standardOutput = out
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        let list = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
+        return data
+    }
+
+    static func now() throws -> KernelState {
+        let list = (try JSONSerialization.jsonObject(with: try output(["bpftool", "prog", "list", "--json"])) as? [[String: Any]]) ?? []
         let stats = (try? String(contentsOfFile: "/proc/sys/kernel/bpf_stats_enabled", encoding: .utf8)) ?? "?"
         let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
-        func ip(_ args: [String]) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["ip"] + args
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
+        func ip(_ args: [String]) throws -> String { String(decoding: try output(["ip"] + args), as: UTF8.self) }
         let links = try ip(["-o", "link", "show"]).split(separator: "\n").map { $0.split(separator: ":").dropFirst().first ?? "" }
         return KernelState(programs: list.compactMap { $0["id"] as? Int }.sorted(),
                            bpfStats: stats.trimmingCharacters(in: .whitespacesAndNewlines),
