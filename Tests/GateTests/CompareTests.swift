@@ -89,6 +89,45 @@ import Testing
         #expect(small.verdict == .unchanged)
     }
 
+    /// Twelve runs in two speed modes where the operation and the reference scale differently (as measured
+    /// on this VM): x/ref is 1.20 when the reference takes 700 ns and 1.155 at 430 ns.
+    static func twoModeBaseline() -> [ResultsFile] {
+        let wobble = [1.0, 1.003, 0.998, 1.002, 0.997, 1.001, 0.999, 1.004, 0.996, 1.0, 1.002, 0.998]
+        return (0 ..< 12).map { i in
+            let slow = i % 3 != 0
+            let ref = (slow ? 700.0 : 430.0) * (1 + Double(i % 4) * 0.01)
+            return Build.run(id: i + 1, value: ref * (slow ? 1.20 : 1.155) * wobble[i], reference: ref, spread: 0.001)
+        }
+    }
+
+    @Test func theSpeedCovariate_judgesTheHeadAtItsOwnSpeed() throws {
+        var plain = GateConfig()
+        plain.speedAdjust = false
+        // +5 % in the fast mode: the plain interval spans both modes and misses it; the fit catches it.
+        let slower = Build.run(id: 40, value: 430 * 1.155 * 1.05, reference: 430, spread: 0.001)
+        let adjusted = try #require(Self.finding(Gate.compare(baseline: Self.twoModeBaseline(), head: slower, config: GateConfig(),
+                                                              today: Self.today), "b/x"))
+        #expect(adjusted.verdict == .regression, "\(adjusted)")
+        #expect(abs(adjusted.change! - 0.05) < 0.005, "\(adjusted)")
+        #expect(adjusted.note.contains("at this run's speed"))
+        #expect(adjusted.minimumDetectableEffect! < 0.05)
+        let unadjusted = try #require(Self.finding(Gate.compare(baseline: Self.twoModeBaseline(), head: slower, config: plain,
+                                                                today: Self.today), "b/x"))
+        #expect(unadjusted.verdict == .unchanged, "\(unadjusted)")
+        #expect(unadjusted.ratioUpper! - unadjusted.ratioLower! > 4 * (adjusted.ratioUpper! - adjusted.ratioLower!))
+        // The same code in either mode: no alarm, and the change the fit reports is near zero in both.
+        for (ref, ratio) in [(430.0, 1.155), (700.0, 1.20)] {
+            let same = Build.run(id: 41, value: ref * ratio, reference: ref, spread: 0.001)
+            let f = try #require(Self.finding(Gate.compare(baseline: Self.twoModeBaseline(), head: same, config: GateConfig(),
+                                                           today: Self.today), "b/x"))
+            #expect(f.verdict == .unchanged && abs(f.change!) < 0.01, "\(f)")
+        }
+        // Fewer runs than the fit needs: the plain interval, said so by the note.
+        let few = Array(Self.twoModeBaseline().prefix(GateConfig.speedAdjustMinRuns - 1))
+        let f = try #require(Self.finding(Gate.compare(baseline: few, head: slower, config: GateConfig(), today: Self.today), "b/x"))
+        #expect(!f.note.contains("speed") && f.note.contains("t prediction interval over 7 runs"), "\(f)")
+    }
+
     @Test func tooFewBaselineRuns_needData() throws {
         let report = Gate.compare(baseline: Array(Build.baseline().prefix(2)), head: Build.run(id: 9, value: 400), config: GateConfig(), today: Self.today)
         let f = try #require(Self.finding(report, "b/x"))
