@@ -120,3 +120,87 @@ int get_stackid(void *ctx)
     keep(id);
     return 0;
 }
+
+/* Event submission: one event of N bytes per getppid() to a ring buffer (reserve + submit) or to a perf
+ * buffer (bpf_perf_event_output from a per-CPU scratch area, since 4 KB does not fit the stack). A failed
+ * reserve or output is a drop, counted in event_drops[0]; bpfgate's consumer counts what arrives (and the
+ * perf buffer's lost records). */
+#define EVENT_MAX 4096
+
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 1 << 22);
+} events_ringbuf SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+    __uint(key_size, sizeof(__u32));
+    __uint(value_size, sizeof(__u32));
+} events_perfbuf SEC(".maps");
+
+struct event_scratch {
+    __u8 data[EVENT_MAX];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct event_scratch);
+} events_scratch SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} event_drops SEC(".maps");
+
+static __always_inline void dropped(void)
+{
+    __u32 zero = 0;
+    __u64 *d = bpf_map_lookup_elem(&event_drops, &zero);
+    if (d)
+        __sync_fetch_and_add(d, 1);
+}
+
+#define RINGBUF_PROGRAM(N)                                                      \
+    SEC("tracepoint/syscalls/sys_enter_getppid")                                \
+    int ringbuf_##N(void *ctx)                                                  \
+    {                                                                           \
+        if (!ours())                                                            \
+            return 0;                                                           \
+        __u64 *e = bpf_ringbuf_reserve(&events_ringbuf, N, 0);                  \
+        if (!e) {                                                               \
+            dropped();                                                          \
+            return 0;                                                           \
+        }                                                                       \
+        e[0] = bpf_ktime_get_ns();                                              \
+        bpf_ringbuf_submit(e, 0);                                               \
+        return 0;                                                               \
+    }
+
+#define PERFBUF_PROGRAM(N)                                                      \
+    SEC("tracepoint/syscalls/sys_enter_getppid")                                \
+    int perfbuf_##N(void *ctx)                                                  \
+    {                                                                           \
+        if (!ours())                                                            \
+            return 0;                                                           \
+        __u32 zero = 0;                                                         \
+        struct event_scratch *e = bpf_map_lookup_elem(&events_scratch, &zero);  \
+        if (!e)                                                                 \
+            return 0;                                                           \
+        *(__u64 *)e->data = bpf_ktime_get_ns();                                 \
+        if (bpf_perf_event_output(ctx, &events_perfbuf, BPF_F_CURRENT_CPU, e, N)) \
+            dropped();                                                          \
+        return 0;                                                               \
+    }
+
+RINGBUF_PROGRAM(64)
+RINGBUF_PROGRAM(256)
+RINGBUF_PROGRAM(1024)
+RINGBUF_PROGRAM(4096)
+PERFBUF_PROGRAM(64)
+PERFBUF_PROGRAM(256)
+PERFBUF_PROGRAM(1024)
+PERFBUF_PROGRAM(4096)

@@ -292,3 +292,76 @@ int bpfgate_map_id(int map_fd, uint32_t *id) {
 // ---- network namespaces ---------------------------------------------------------------------------
 int bpfgate_setns_net(int fd) { return setns(fd, CLONE_NEWNET) ? -errno : 0; }
 int bpfgate_unshare_net(void) { return unshare(CLONE_NEWNET) ? -errno : 0; }
+
+// ---- ring buffer and perf buffer consumer ---------------------------------------------------------
+struct bpfgate_consumer {
+    struct ring_buffer *rb;
+    struct perf_buffer *pb;
+    pthread_t thread;
+    int stop;
+    uint64_t events, bytes, lost;
+};
+
+static int consumer_ringbuf_event(void *ctx, void *data, size_t size) {
+    struct bpfgate_consumer *c = ctx;
+    (void)data;
+    __atomic_add_fetch(&c->events, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&c->bytes, size, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static void consumer_perf_event(void *ctx, int cpu, void *data, uint32_t size) {
+    (void)cpu;
+    consumer_ringbuf_event(ctx, data, size);
+}
+
+static void consumer_perf_lost(void *ctx, int cpu, unsigned long long count) {
+    struct bpfgate_consumer *c = ctx;
+    (void)cpu;
+    __atomic_add_fetch(&c->lost, count, __ATOMIC_RELAXED);
+}
+
+static void *consumer_loop(void *arg) {
+    struct bpfgate_consumer *c = arg;
+    while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+        int n = c->rb ? ring_buffer__poll(c->rb, 10) : perf_buffer__poll(c->pb, 10);
+        if (n < 0 && n != -EINTR) break;
+    }
+    return NULL;
+}
+
+struct bpfgate_consumer *bpfgate_consumer_start(int map_fd, int perf, size_t perf_pages, int *err) {
+    struct bpfgate_consumer *c = calloc(1, sizeof *c);
+    if (!c) { *err = -ENOMEM; return NULL; }
+    if (perf) {
+        c->pb = perf_buffer__new(map_fd, perf_pages, consumer_perf_event, consumer_perf_lost, c, NULL);
+        if (!c->pb) { *err = -errno; free(c); return NULL; }
+    } else {
+        c->rb = ring_buffer__new(map_fd, consumer_ringbuf_event, c, NULL);
+        if (!c->rb) { *err = -errno; free(c); return NULL; }
+    }
+    int rc = pthread_create(&c->thread, NULL, consumer_loop, c);
+    if (rc) {
+        if (c->pb) perf_buffer__free(c->pb);
+        if (c->rb) ring_buffer__free(c->rb);
+        free(c);
+        *err = -rc;
+        return NULL;
+    }
+    return c;
+}
+
+void bpfgate_consumer_counts(struct bpfgate_consumer *c, uint64_t *events, uint64_t *bytes, uint64_t *lost) {
+    *events = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
+    *bytes = __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
+    *lost = __atomic_load_n(&c->lost, __ATOMIC_RELAXED);
+}
+
+void bpfgate_consumer_stop(struct bpfgate_consumer *c) {
+    if (!c) return;
+    __atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+    pthread_join(c->thread, NULL);
+    if (c->pb) perf_buffer__free(c->pb);
+    if (c->rb) ring_buffer__free(c->rb);
+    free(c);
+}

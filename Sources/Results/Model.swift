@@ -260,6 +260,26 @@ public struct Measure: Equatable, Sendable {
     /// Size of the JIT-compiled program (`bpf_prog_info.jited_prog_len`).
     public static let jitedBytes = Measure(slug: "jited-bytes", unit: "bytes", direction: .smallerIsBetter)
 
+    /// Size of the program after the verifier's rewrites (`bpf_prog_info.xlated_prog_len`).
+    public static let xlatedBytes = Measure(slug: "xlated-bytes", unit: "bytes", direction: .smallerIsBetter)
+    /// Verified instructions as a share of the verifier's 1,000,000 limit: how close a program is to no
+    /// longer loading.
+    public static let verifierLimitPercent = Measure(slug: "verifier-limit-percent", unit: "%", direction: .smallerIsBetter)
+    /// Share of all CPU time the kernel spent in system, irq and softirq (/proc/stat) while the workload ran
+    /// with the program attached.
+    public static let systemCPUPercent = Measure(slug: "system-cpu-percent", unit: "%", direction: .smallerIsBetter)
+    /// The same in the windows without the program (the workload alone).
+    public static let systemCPUPercentBase = Measure(slug: "system-cpu-percent-base", unit: "%", direction: .smallerIsBetter)
+    /// bpfgate's resident set (/proc/self/statm) after the benchmark's windows, consumer buffers included.
+    public static let rssBytes = Measure(slug: "rss-bytes", unit: "bytes", direction: .smallerIsBetter)
+
+    /// Events a user-space consumer received per second from a ring buffer or perf buffer, with the program
+    /// attached.
+    public static let consumedPerSecond = Measure(slug: "consumed", unit: "events/s", direction: .biggerIsBetter)
+    /// Events lost on the way to the consumer (reserve or output failed, perf records lost), as a share of
+    /// all events the program tried to submit.
+    public static let dropPercent = Measure(slug: "drop-percent", unit: "%", direction: .smallerIsBetter)
+
     /// A result with samples.
     public func result(_ samples: [Double], flags: [String] = []) -> MeasureResult {
         MeasureResult(measure: slug, unit: unit, direction: direction, samples: samples, status: .ok, flags: flags)

@@ -73,7 +73,7 @@ public enum Doctor {
                     detail: TraceFS.isMounted ? "mounted" : "not mounted; bpfgate mounts it at \(TraceFS.path) while it attaches tracepoints"),
         ]
         do {
-            let stats = try BPFStatsSession()
+            let stats = try StatsSession()
             stats.close()
             out.append(Finding(area: "kernel", item: "bpf_stats", state: .ok, detail: "bpf_enable_stats(BPF_STATS_RUN_TIME) works (fd-scoped)"))
         } catch {

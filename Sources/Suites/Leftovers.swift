@@ -9,6 +9,8 @@ import Foundation
 /// Programs, links, maps and bpf_stats need no journal: they are fds and die with the process.
 public enum Leftover: Codable, Equatable, Sendable {
     case tracefsMount(path: String)
+    /// A sysctl bpfgate changed, with the value to restore.
+    case sysctl(path: String, value: String)
     case cgroup(path: String)
     case process(pid: Int32, command: String)
     case tcFilter(ifindex: Int32, egress: Bool, handle: UInt32, priority: UInt32, createdQdisc: Bool)
@@ -16,6 +18,7 @@ public enum Leftover: Codable, Equatable, Sendable {
     public var summary: String {
         switch self {
         case let .tracefsMount(path): return "the tracefs mount at \(path)"
+        case let .sysctl(path, value): return "the change to \(path) (set back to \(value))"
         case let .cgroup(path): return "the cgroup \(path)"
         case let .process(pid, command): return "\(command) (pid \(pid))"
         case let .tcFilter(ifindex, egress, _, _, createdQdisc):
@@ -42,6 +45,10 @@ public enum Leftover: Codable, Equatable, Sendable {
     func undo() -> Bool {
         switch self {
         case let .tracefsMount(path): return umount2(path, Int32(MNT_DETACH)) == 0
+        case let .sysctl(path, value):
+            guard let now = try? String(contentsOfFile: path, encoding: .utf8),
+                  now.trimmingCharacters(in: .whitespacesAndNewlines) != value else { return false }
+            return (try? value.write(toFile: path, atomically: false, encoding: .utf8)) != nil
         case let .cgroup(path): return rmdir(path) == 0
         case let .process(pid, command):
             // The process group it led (its workers can outlive a SIGKILLed leader), members that still run

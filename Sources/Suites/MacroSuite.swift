@@ -19,7 +19,8 @@ public struct MacroConfig: Sendable {
     public var settings: [String: String] {
         ["macro.samples": String(samples), "macro.window-ms": String(windowMilliseconds), "macro.threads": String(threads),
          "macro.loads": String(loads),
-         "macro.latency": "delta run_time_ns / delta run_cnt per window, bpf_stats on (bpf_enable_stats, fd-scoped)",
+         "macro.latency": "delta run_time_ns / delta run_cnt per window, bpf_stats on (bpf_enable_stats, fd-scoped; "
+             + "the kernel.bpf_stats_enabled sysctl, restored after, only without it or with BPFGATE_STATS=sysctl)",
          "macro.overhead": "workload rate with and without the program in ABBA windows, bpf_stats off"]
     }
 }
@@ -39,6 +40,8 @@ public struct MacroCase: Sendable {
     /// The counting program of `bpf/probes.bpf.c` on the same hook, timed in alternating windows of the same
     /// run: the reference the gate divides latency by (nil for the counting programs themselves).
     public var reference: String? = nil
+    /// Event submission programs: the map a consumer reads while the program runs, and its kind.
+    public var consumer: (map: String, kind: EventConsumer.Kind)? = nil
 
     public var name: String { "macro/\(program)/\(hook)" }
     public var referenceName: String? { reference.map { _ in "\(name)/reference" } }
@@ -61,6 +64,9 @@ public struct MacroSuite {
     /// Hooks whose families this machine may lack (kprobes without kprobe events, fentry without ftrace):
     /// reported unsupported with the kernel's answer. Any other hook failing is a failed benchmark.
     static let mayBeUnsupported: Set<String> = ["kprobe", "kretprobe", "fentry", "fexit"]
+
+    /// Event sizes of the ring buffer and perf buffer programs (`bpf/macro.bpf.c`).
+    public static let eventSizes = [64, 256, 1024, 4096]
 
     /// Every program x hook, in run order.
     public static let cases: [MacroCase] = {
@@ -91,6 +97,15 @@ public struct MacroSuite {
             out.append(MacroCase(program: function.replacingOccurrences(of: "_", with: "-"), hook: "tracepoint", object: "macro",
                                  function: function, attachKind: "tracepoint", traffic: .getppid, reference: "probe_tracepoint"))
         }
+        // Event submission, 64 B to 4 KB per getppid(), with a consumer in bpfgate.
+        for kind in [EventConsumer.Kind.ringbuf, .perfbuf] {
+            for size in eventSizes {
+                var c = MacroCase(program: "\(kind.rawValue)-\(size)", hook: "tracepoint", object: "macro", function: "\(kind.rawValue)_\(size)",
+                                  attachKind: "tracepoint", traffic: .getppid, reference: "probe_tracepoint")
+                c.consumer = ("events_\(kind.rawValue)", kind)
+                out.append(c)
+            }
+        }
         return out
     }()
 
@@ -120,6 +135,11 @@ public struct MacroSuite {
         return (outA, outB)
     }
 
+    static func cpuPercent(_ measure: Measure, _ ticks: (kernel: UInt64, total: UInt64)) -> MeasureResult {
+        ticks.total > 0 ? measure.result([Double(ticks.kernel) / Double(ticks.total) * 100])
+            : .without(measure, .unsupported("/proc/stat counted no CPU time in these windows"))
+    }
+
     /// ns per run of `program` over one window (bpf_stats must be on), or nil if it did not run.
     static func windowLatency(_ program: BPFProgram, nanoseconds: UInt64) throws -> Double? {
         let before = try program.info()
@@ -132,8 +152,9 @@ public struct MacroSuite {
     /// Results of a case that could not run (past `loadCost`, if it loaded): every measure says why, and so
     /// does its reference.
     static func notRun(_ c: MacroCase, _ status: Status, loadCost: [MeasureResult]? = nil) -> [BenchmarkResult] {
-        let runtime: [Measure] = [.latency, .throughput, .overheadNanoseconds, .overheadPercent]
-        let measures = loadCost.map { runtime.map { .without($0, status) } + $0 } ?? measures.map { .without($0, status) }
+        let consumer: [Measure] = c.consumer == nil ? [] : [.consumedPerSecond, .dropPercent]
+        let measures = loadCost.map { (runtimeMeasures + consumer).map { .without($0, status) } + $0 }
+            ?? measures(of: c).map { .without($0, status) }
         return [BenchmarkResult(name: c.name, suite: name, measures: measures)]
             + (c.referenceName.map { [BenchmarkResult(name: $0, suite: name, measures: [.without(.latency, status)])] } ?? [])
     }
@@ -174,7 +195,7 @@ public struct MacroSuite {
                 let budget = Double(config.samples * 4 + 4) * Double(config.windowMilliseconds) * 1.3 / 1000 + 10
                 let traffic = TrafficGenerator(kind: c.traffic, threads: config.threads, maxSeconds: budget, socket: path.sender)
                 defer { traffic.stop() }
-                let stats = try BPFStatsSession()
+                let stats = try StatsSession()
                 defer { stats.close() }
                 let (bl, hl) = try alternate((bp, { try Self.attach(c, bp, path, nil) }), (hp, { try Self.attach(c, hp, path, nil) }))
                 return (c.name, Measure.latency.result(bl), Measure.latency.result(hl))
@@ -208,13 +229,23 @@ public struct MacroSuite {
         }
     }
 
-    public static let measures: [Measure] = [
-        .latency, .throughput, .overheadNanoseconds, .overheadPercent, .verifiedInstructions, .loadNanoseconds, .jitedBytes,
-        .memlockBytes,
+    /// The verifier's limit on processed instructions (BPF_COMPLEXITY_LIMIT_INSNS).
+    public static let verifierLimit = 1_000_000
+
+    /// Measures that need the program to run (the rest are known once it loads).
+    static let runtimeMeasures: [Measure] = [.latency, .throughput, .overheadNanoseconds, .overheadPercent, .systemCPUPercent,
+                                             .systemCPUPercentBase, .rssBytes]
+    public static let measures: [Measure] = runtimeMeasures + [
+        .verifiedInstructions, .verifierLimitPercent, .loadNanoseconds, .xlatedBytes, .jitedBytes, .memlockBytes,
     ]
 
+    /// The measures of a case: every case's, plus the consumer's for event submission programs.
+    static func measures(of c: MacroCase) -> [Measure] {
+        c.consumer == nil ? measures : measures + [.consumedPerSecond, .dropPercent]
+    }
+
     public func plan() -> [(name: String, measure: Measure)] {
-        Self.cases.flatMap { c in Self.measures.map { (c.name, $0) } + (c.referenceName.map { [($0, Measure.latency)] } ?? []) }
+        Self.cases.flatMap { c in Self.measures(of: c).map { (c.name, $0) } + (c.referenceName.map { [($0, Measure.latency)] } ?? []) }
     }
 
     /// `demo`: where the gate's XDP demo object (`xdp_demo`) comes from (built in, or `--objects DIR` for A/B
@@ -283,7 +314,9 @@ public struct MacroSuite {
             .reduce(0) { $0 + (try $1.memlockBytes()) }
         let loadCost: [MeasureResult] = [
             Measure.verifiedInstructions.result([Double(info.verifiedInstructions)]),
+            Measure.verifierLimitPercent.result([Double(info.verifiedInstructions) / Double(Self.verifierLimit) * 100]),
             Measure.loadNanoseconds.result(loadTimes),
+            Measure.xlatedBytes.result([Double(info.xlatedBytes)]),
             Measure.jitedBytes.result([Double(info.jitedBytes)]),
             Measure.memlockBytes.result([Double(memlock)]),
         ]
@@ -326,6 +359,18 @@ public struct MacroSuite {
         }
         defer { reference?.object.close() }
 
+        // Event submission: bpfgate consumes what the program submits, for the whole benchmark.
+        var consumer: (reader: EventConsumer, drops: BPFMap)?
+        if let spec = c.consumer {
+            do {
+                consumer = (try EventConsumer(map: try object.map(named: spec.map), kind: spec.kind), try object.map(named: "event_drops"))
+            } catch {
+                try detach()
+                return runtime(.failed("consumer: \(error)"))
+            }
+        }
+        defer { consumer?.reader.stop() }
+
         // Latency: bpf_stats on. With a reference, the program and the reference take turns window by window
         // (ABBA; each attached alone), so the machine's speed of the moment hits both alike; else the program
         // stays attached.
@@ -333,7 +378,7 @@ public struct MacroSuite {
         var latencyStatus: Status?
         var attached = true
         do {
-            let stats = try BPFStatsSession()
+            let stats = try StatsSession()
             defer { stats.close() }
             if let reference {
                 try detach()
@@ -353,11 +398,33 @@ public struct MacroSuite {
         }
 
         // Overhead: bpf_stats off; ABBA pairs of windows with and without the program.
+        // System CPU from /proc/stat, summed over all windows of each kind (a 40 ms window holds only a
+        // few 10 ms ticks): one sample with the program, one without.
         var withRates: [Double] = [], withoutRates: [Double] = []
-        func rate() -> Double {
+        var cpu: [Bool: (kernel: UInt64, total: UInt64)] = [true: (0, 0), false: (0, 0)]
+        var consumed: [Double] = [], dropPercent: [Double] = []
+        func submitted() -> (consumed: UInt64, dropped: UInt64) {
+            guard let consumer else { return (0, 0) }
+            let counts = consumer.reader.counts
+            let drops = (try? consumer.drops.lookup(UInt32(0), as: UInt64.self)) ?? nil
+            return (counts.events, counts.lost + (drops ?? 0))
+        }
+        func rate(_ withProgram: Bool) -> Double {
+            let c0 = CPUTimes.now()
+            let s0 = submitted()
             let (e0, t0) = (traffic.events, monotonicNanoseconds())
             sleepNanoseconds(window)
             let (e1, t1) = (traffic.events, monotonicNanoseconds())
+            let s1 = submitted()
+            if withProgram, consumer != nil {
+                let (got, lost) = (s1.consumed &- s0.consumed, s1.dropped &- s0.dropped)
+                consumed.append(Double(got) / (Double(t1 &- t0) / 1e9))
+                dropPercent.append(got + lost == 0 ? 0 : Double(lost) / Double(got + lost) * 100)
+            }
+            if let c0, let c1 = CPUTimes.now(), c1.total >= c0.total {
+                cpu[withProgram]!.kernel += c1.kernel &- c0.kernel
+                cpu[withProgram]!.total += c1.total - c0.total
+            }
             return Double(e1 &- e0) / (Double(t1 &- t0) / 1e9)
         }
         do {
@@ -367,7 +434,7 @@ public struct MacroSuite {
                         if withProgram { detach = try attach() } else { try detach() }
                         attached = withProgram
                     }
-                    if withProgram { withRates.append(rate()) } else { withoutRates.append(rate()) }
+                    if withProgram { withRates.append(rate(true)) } else { withoutRates.append(rate(false)) }
                 }
             }
         } catch {
@@ -384,7 +451,10 @@ public struct MacroSuite {
             Measure.throughput.result(withRates),
             Measure.overheadNanoseconds.result(overheadNs),
             Measure.overheadPercent.result(overheadPercent),
-        ] + loadCost
+            Self.cpuPercent(.systemCPUPercent, cpu[true]!),
+            Self.cpuPercent(.systemCPUPercentBase, cpu[false]!),
+            residentSetBytes().map { Measure.rssBytes.result([$0]) } ?? .without(.rssBytes, .unsupported("no /proc/self/statm")),
+        ] + (consumer == nil ? [] : [Measure.consumedPerSecond.result(consumed), Measure.dropPercent.result(dropPercent)]) + loadCost
         if withRates.contains(0) {
             measures[1] = .without(.throughput, .failed("the \(c.traffic.rawValue) traffic made no event in a window"))
             measures[2] = .without(.overheadNanoseconds, .failed("no traffic in a window"))

@@ -26,6 +26,10 @@ enum Main {
             FileHandle.standardError.write(Data("bpfgate: error: \(message) (see 'bpfgate --help')\n".utf8))
             Foundation.exit(ExitStatus.usage.rawValue)
         }
+        if let stats = ProcessInfo.processInfo.environment["BPFGATE_STATS"], !["sysctl", "bpf_enable_stats"].contains(stats) {
+            FileHandle.standardError.write(Data("bpfgate: error: BPFGATE_STATS='\(stats)' is not sysctl or bpf_enable_stats\n".utf8))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
         // What a killed bpfgate could not undo (tracefs mount, tc filters) is undone by the next one.
         for line in LeftoverJournal.recover() { FileHandle.standardError.write(Data("bpfgate: \(line)\n".utf8)) }
         do {

@@ -48,6 +48,8 @@ extension PrivilegedTests {
                     #expect(insns.samples.count == 1 && insns.samples[0] > 0 && insns.samples[0] < 1_000_000, "\(b.name)")
                     #expect(byMeasure["jited-bytes"]!.samples[0] > 0 && byMeasure["memlock-bytes"]!.samples[0] > 0, "\(b.name)")
                     #expect(byMeasure["load-ns"]!.samples.count == 2 && byMeasure["load-ns"]!.samples.allSatisfy { $0 > 0 }, "\(b.name)")
+                    #expect(byMeasure["xlated-bytes"]!.samples[0] > 0, "\(b.name)")
+                    #expect(abs(byMeasure["verifier-limit-percent"]!.samples[0] - insns.samples[0] / 10_000) < 1e-9, "\(b.name)")
                 }
                 let latency = try #require(byMeasure["latency"])
                 if ["kprobe", "kretprobe", "fentry", "fexit"].contains(hook) {
@@ -67,6 +69,12 @@ extension PrivilegedTests {
                 #expect(throughput.samples.count == 4 && throughput.samples.allSatisfy { $0 > 1000 }, "\(b.name)")
                 let overhead = try #require(byMeasure["overhead-ns"])
                 #expect(overhead.samples.count == 4 && overhead.samples.allSatisfy(\.isFinite), "\(b.name)")
+                // The workload is syscalls or packets: the kernel's share of CPU time is real in both halves.
+                for m in ["system-cpu-percent", "system-cpu-percent-base"] {
+                    let cpu = try #require(byMeasure[m])
+                    #expect(cpu.samples.count == 1 && cpu.samples[0] > 1 && cpu.samples[0] <= 100, "\(b.name) \(m): \(cpu.samples)")
+                }
+                #expect((byMeasure["rss-bytes"]?.samples.first ?? 0) > 1_000_000, "\(b.name)")
                 // Where the program costs far more than the noise of a window (a uprobe traps on a ~5 ns call;
                 // four map updates per getppid), the median overhead is clearly positive.
                 if ["uprobe", "uretprobe"].contains(hook) || b.name.hasPrefix("macro/map-heavy") {
@@ -78,6 +86,17 @@ extension PrivilegedTests {
                 Descriptive.median(results.first { $0.name == name }!.measures.first { $0.measure == "latency" }!.samples) ?? .nan
             }
             #expect(medianLatency("macro/map-heavy/tracepoint") > medianLatency("macro/count/tracepoint"))
+        }
+
+        /// /proc/stat's first line: kernel = system + irq + softirq, total = the first eight fields.
+        @Test func procStat_parses() throws {
+            let text = "cpu  100 5 40 800 10 3 2 1 7 0\ncpu0 50 2 20 400 5 1 1 0 3 0\nintr 1\n"
+            let t = try #require(CPUTimes(procStat: text))
+            #expect(t.kernel == 45 && t.total == 961)
+            let later = try #require(CPUTimes(procStat: "cpu  110 5 60 880 10 3 7 1 0 0\n"))
+            #expect(later.kernelPercent(since: t) == 25.0 / 115.0 * 100)
+            #expect(CPUTimes(procStat: "intr 1\n") == nil && CPUTimes(procStat: "cpu  1 2 3\n") == nil)
+            #expect(CPUTimes.now() != nil)
         }
 
         /// The traffic generator stops by itself at its deadline and counts what it made.

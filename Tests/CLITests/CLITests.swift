@@ -16,10 +16,11 @@ struct Invocation {
     }
 
     /// Runs with `args`; when `signalAfter` is set, sends `signal` that many seconds after start.
-    static func run(_ args: [String], signal: Int32? = nil, after delay: Double = 0) throws -> Invocation {
+    static func run(_ args: [String], signal: Int32? = nil, after delay: Double = 0, environment: [String: String] = [:]) throws -> Invocation {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -1,4 +1,5 @@
 import Foundation
+import Results
 import Testing
 
 /// What the macro suite touches, as seen from outside: loaded program ids, bpf_stats, the tracefs mount.
@@ -149,6 +150,39 @@ struct MacroSignalTests {
             #expect(next.stderr.contains("removed the tracefs mount at /sys/kernel/tracing, left by bpfgate pid"), "\(next.stderr)")
         }
         #expect(try KernelState.now() == before)
+    }
+
+    /// Where bpf_enable_stats() is missing (forced here with BPFGATE_STATS=sysctl) bpfgate turns on the
+    /// kernel.bpf_stats_enabled sysctl for its windows: latency is measured (run_cnt counts only with stats
+    /// on), and the sysctl is as before after a normal exit, SIGINT and SIGTERM; after SIGKILL the next
+    /// start sets it back.
+    @Test func statsSysctlFallback_isRestoredOnEveryExitPath() throws {
+        let before = try KernelState.now()
+        #expect(before.bpfStats == "0", "this test needs bpf_stats off to start with")
+        let sysctl = ["BPFGATE_STATS": "sysctl"]
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let results = dir.appendingPathComponent("results.json").path
+        let run = try Invocation.run(["run", "--quiet", "--suite", "macro", "--filter", "^macro/count/tracepoint$", "--samples", "4",
+                                      "--results", results, "--output", "/dev/null"], environment: sysctl)
+        #expect(run.status == 0, "\(run.stderr)")
+        let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+        let latency = try #require(file.benchmarks.first?.measures.first { $0.measure == "latency" })
+        #expect(latency.status == .ok && latency.samples.count == 4, "\(latency)")
+        #expect(try KernelState.settled(like: before) == before)
+        for sig in [SIGINT, SIGTERM] {
+            let r = try Invocation.run(["run", "--suite", "macro", "--filter", "^macro/count/tracepoint$", "--samples", "1000", "--quiet",
+                                        "--output", "/dev/null"], signal: sig, after: 1.0, environment: sysctl)
+            #expect(r.status == 128 + sig, "\(r.stderr)")
+            #expect(try KernelState.settled(like: before) == before, "after signal \(sig)")
+        }
+        let killed = try Invocation.run(["run", "--suite", "macro", "--filter", "^macro/count/tracepoint$", "--samples", "1000", "--quiet",
+                                         "--output", "/dev/null"], signal: SIGKILL, after: 1.0, environment: sysctl)
+        #expect(killed.status == 128 + SIGKILL || killed.status == SIGKILL)
+        #expect(try KernelState.now().bpfStats == "1", "killed with its windows running, bpfgate left the sysctl on")
+        let next = try Invocation.run(["list", "--suite", "macro"])
+        #expect(next.stderr.contains("removed the change to /proc/sys/kernel/bpf_stats_enabled (set back to 0)"), "\(next.stderr)")
+        #expect(try KernelState.settled(like: before) == before)
     }
 
     @Test func twoRunsAtOnce_doNotCollide() throws {

@@ -94,3 +94,11 @@ int bpfgate_map_id(int map_fd, uint32_t *id);
 /// them behind _GNU_SOURCE). 0 or -errno.
 int bpfgate_setns_net(int fd);
 int bpfgate_unshare_net(void);
+
+/// A user-space consumer of a BPF ring buffer (perf = 0) or perf buffer (perf = 1, perf_pages per CPU) on
+/// its own thread, polling every 10 ms and counting events, bytes and (perf buffer) lost records. NULL and
+/// *err = -errno when it cannot start. Stop frees it.
+struct bpfgate_consumer;
+struct bpfgate_consumer *bpfgate_consumer_start(int map_fd, int perf, size_t perf_pages, int *err);
+void bpfgate_consumer_counts(struct bpfgate_consumer *c, uint64_t *events, uint64_t *bytes, uint64_t *lost);
+void bpfgate_consumer_stop(struct bpfgate_consumer *c);
