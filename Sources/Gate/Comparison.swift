@@ -196,6 +196,9 @@ public enum Gate {
             let normalize = (rule.normalize ?? config.normalize) && headBenchmark?.reference != nil
             var values = baseMedians
             var headValue = headSummary.median
+            // What the spread check looks at: the per-round ratios when normalized (a speed change within the
+            // run widens the raw samples, not what is judged).
+            var judgedSamples = hm.samples
             // The machine's speed of each run (its reference's median), for the speed covariate.
             var speeds: (base: [Double], head: Double)?
             if normalize, let refName = headBenchmark?.reference,
@@ -212,6 +215,9 @@ public enum Gate {
                     headValue = headRatio
                     f.normalized = true
                     if let headSpeed = Descriptive.median(headRef.samples) { speeds = (base.map(\.speed), headSpeed) }
+                    if hm.samples.count == headRef.samples.count, headRef.samples.allSatisfy({ $0 > 0 }) {
+                        judgedSamples = zip(hm.samples, headRef.samples).map { $0 / $1 }
+                    }
                 } else {
                     f.note = "not normalized: a baseline run lacks the reference; "
                 }
@@ -223,7 +229,8 @@ public enum Gate {
                 findings.append(f)
                 continue
             }
-            let spread = (headSummary.q3 - headSummary.q1) / max(headSummary.median, .leastNonzeroMagnitude)
+            let judged = Summary(judgedSamples) ?? headSummary
+            let spread = (judged.q3 - judged.q1) / max(judged.median, .leastNonzeroMagnitude)
             if spread > config.maxSpread {
                 f.verdict = .needsData
                 f.note += "this run is too noisy to judge: its IQR is \(percent(spread)) of its median (limit \(percent(config.maxSpread)))"

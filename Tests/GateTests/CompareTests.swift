@@ -143,6 +143,21 @@ import Testing
         #expect(f.note.contains("too noisy"))
     }
 
+    /// The machine changes speed mode mid-run: the raw samples are bimodal (IQR ~50 % of the median), the
+    /// per-round ratios are not. The spread check looks at what is judged.
+    @Test func aSpeedChangeWithinTheRun_isNotNoiseWhenNormalized() throws {
+        var head = Build.run(id: 9, value: 200, reference: 100)
+        let speeds = (0 ..< 20).map { $0 % 2 == 0 ? 1.0 : 1.7 }
+        head.benchmarks[0].measures[0].samples = speeds.map { 200 * $0 }
+        head.benchmarks[1].measures[0].samples = speeds.map { 100 * $0 }
+        let f = try #require(Self.finding(Gate.compare(baseline: Build.baseline(), head: head, config: GateConfig(), today: Self.today), "b/x"))
+        #expect(f.verdict == .unchanged && f.normalized, "\(f)")
+        var raw = GateConfig()
+        raw.normalize = false
+        let r = try #require(Self.finding(Gate.compare(baseline: Build.baseline(), head: head, config: raw, today: Self.today), "b/x"))
+        #expect(r.verdict == .needsData && r.note.contains("too noisy"), "\(r)")
+    }
+
     @Test func newAndGoneBenchmarks_haveTheirOwnVerdicts() throws {
         let extra = BenchmarkResult(name: "b/new", suite: "s", measures: [Measure.latency.result([1, 2, 3])])
         let report = Gate.compare(baseline: Build.baseline().map { r in var r = r; r.benchmarks.append(BenchmarkResult(name: "b/old", suite: "s", measures: [Measure.latency.result([5, 5])])); return r },
