@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "BPFObjects", swiftSettings: swift5, plugins: ["BPFObjectsPlugin"]),
 
         // Benchmarks, testbed detection and the doctor's live probes.
-        .target(name: "Suites", dependencies: ["BPF", "BPFObjects", "Results", "Statistics", "CCurl"],
+        .target(name: "Suites", dependencies: ["BPF", "BPFObjects", "Gate", "Results", "Statistics", "CCurl"],
                 swiftSettings: swift5),
 
         .executableTarget(

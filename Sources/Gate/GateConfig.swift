@@ -81,6 +81,38 @@ public struct Profile: Equatable, Sendable {
     public func samples(for suite: String) -> Int? { suiteSamples[suite] ?? samples }
 }
 
+/// A benchmark over one program of the user's own BPF object (`objects` in the configuration).
+public struct ObjectDeclaration: Equatable, Sendable {
+    /// Where the events that drive the program come from.
+    public enum Traffic: Equatable, Sendable {
+        /// A built-in generator (`ObjectDeclaration.generators`) on `threads` threads.
+        case generator(String, threads: Int)
+        /// The user's own command, run for at most `seconds` (stopped after the benchmark, or at that bound).
+        case command([String], seconds: Double)
+    }
+
+    /// The built-in traffic generators (`TrafficKind` in Suites; a test keeps the two lists equal).
+    public static let generators = ["getppid", "getpgid", "openat", "uprobe", "udp"]
+    /// The hooks a declaration may name (as `Doctor.attach` and the macro suite attach them).
+    public static let attachKinds = ["tracepoint", "raw_tracepoint", "tp_btf", "kprobe", "kretprobe", "fentry", "fexit",
+                                     "xdp", "tc", "socket_filter", "cgroup_skb"]
+
+    /// The object file, resolved against the configuration file's directory.
+    public var object: String
+    public var program: String
+    /// nil: derived from the program's section.
+    public var attach: String?
+    /// nil: the section's default traffic.
+    public var traffic: Traffic?
+
+    public init(object: String, program: String, attach: String? = nil, traffic: Traffic? = nil) {
+        self.object = object
+        self.program = program
+        self.attach = attach
+        self.traffic = traffic
+    }
+}
+
 /// The gate's configuration (`bpfgate.json`), with the defaults documented in the README.
 public struct GateConfig: Equatable, Sendable {
     public enum Correction: String, Sendable { case holm, bh, none }
@@ -116,6 +148,8 @@ public struct GateConfig: Equatable, Sendable {
     public var rules: [Rule] = []
     public var waivers: [Waiver] = []
     public var profiles: [String: Profile] = GateConfig.defaultProfiles
+    /// Benchmarks over the user's own objects (suite `objects`).
+    public var objects: [ObjectDeclaration] = []
 
     public init() {}
 
@@ -130,7 +164,7 @@ public struct GateConfig: Equatable, Sendable {
             // user-maps without the batch ops: their between-run spread, even at the run's speed, stays
             // 1.2-1.7 % (single-element ops: 0.3-0.9 %), too wide to see a 5 % change after the correction;
             // `run --profile study` times them.
-            var p = Profile(suites: ["user-maps", "xdp-demo", "macro"], filter: Self.gateFilter, samples: 100, warmup: 2, batch: nil,
+            var p = Profile(suites: ["user-maps", "xdp-demo", "macro", "objects"], filter: Self.gateFilter, samples: 100, warmup: 2, batch: nil,
                             sizes: [1024], repeatCount: 300_000)
             // macro: 20 windows of 40 ms per measure (~2.5 s per program).
             p.suiteSamples = ["user-maps": 300, "macro": 20]
@@ -139,7 +173,7 @@ public struct GateConfig: Equatable, Sendable {
         "quick": Profile(suites: ["user-maps", "xdp-demo"], filter: "^user/map/(hash|array)/1024/(update|lookup|reference)$|^xdp/",
                          samples: 20, warmup: 1, batch: nil, sizes: [1024], repeatCount: 100_000),
         "study": {
-            var p = Profile(suites: ["user-maps", "xdp-demo", "macro"], filter: nil, samples: 100, warmup: 3, batch: nil,
+            var p = Profile(suites: ["user-maps", "xdp-demo", "macro", "objects"], filter: nil, samples: 100, warmup: 3, batch: nil,
                             sizes: [1024, 65536], repeatCount: 300_000)
             p.suiteSamples = ["macro": 50]
             return p
@@ -257,7 +291,7 @@ struct StrictReader {
     static let nonNegative = 0 ... Double.greatestFiniteMagnitude
 
     mutating func config(_ top: Any) throws -> GateConfig {
-        let dict = try object(top, "", allowed: ["gate", "rules", "waivers", "profiles"])
+        let dict = try object(top, "", allowed: ["gate", "rules", "waivers", "profiles", "objects"])
         var c = GateConfig()
         if let gate = dict["gate"] {
             let g = try object(gate, "gate", allowed: ["minEffect", "abMinEffect", "alpha", "correction", "normalize", "speedAdjust", "minBaselineRuns",
@@ -301,6 +335,41 @@ struct StrictReader {
                 }
                 guard (try? Regex(#"^\d{4}-\d{2}-\d{2}$"#).wholeMatch(in: expires)) != nil else { throw fail("\(at).expires", "'\(expires)' is not YYYY-MM-DD") }
                 return Waiver(benchmark: bench, measure: measure, reason: reason, expires: expires)
+            }
+        }
+        if let objects = dict["objects"] {
+            guard let list = objects as? [Any] else { throw fail("objects", "must be a list of declarations") }
+            let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+            c.objects = try list.enumerated().map { i, item in
+                let at = "objects[\(i)]"
+                let d = try object(item, at, allowed: ["object", "program", "attach", "traffic"])
+                guard let file = try string(d, "object", at: at), !file.isEmpty else { throw fail("\(at).object", "is required (a path to a BPF object file)") }
+                guard let program = try string(d, "program", at: at), !program.isEmpty else { throw fail("\(at).program", "is required (the program's name)") }
+                let attach = try string(d, "attach", at: at)
+                if let attach, !ObjectDeclaration.attachKinds.contains(attach) {
+                    throw fail("\(at).attach", "'\(attach)' is not one of \(ObjectDeclaration.attachKinds.joined(separator: ", "))")
+                }
+                var traffic: ObjectDeclaration.Traffic?
+                if let t = d["traffic"] {
+                    let tt = try object(t, "\(at).traffic", allowed: ["generator", "threads", "command", "seconds"])
+                    if let g = try string(tt, "generator", at: "\(at).traffic") {
+                        guard ObjectDeclaration.generators.contains(g) else {
+                            throw fail("\(at).traffic.generator", "'\(g)' is not one of \(ObjectDeclaration.generators.joined(separator: ", "))")
+                        }
+                        if tt["command"] != nil || tt["seconds"] != nil { throw fail("\(at).traffic", "takes a generator or a command, not both") }
+                        traffic = .generator(g, threads: try integer(tt, "threads", in: 1 ... 64, at: "\(at).traffic") ?? 1)
+                    } else if let cmd = tt["command"] {
+                        guard let argv = cmd as? [String], !argv.isEmpty, !argv[0].isEmpty else {
+                            throw fail("\(at).traffic.command", "must be a non-empty list of strings (argv)")
+                        }
+                        if tt["threads"] != nil { throw fail("\(at).traffic.threads", "applies to a generator only") }
+                        traffic = .command(argv, seconds: try number(tt, "seconds", in: 1 ... 3600, at: "\(at).traffic") ?? 60)
+                    } else {
+                        throw fail("\(at).traffic", "needs a generator or a command")
+                    }
+                }
+                let resolved = file.hasPrefix("/") ? file : base.appendingPathComponent(file).standardized.path
+                return ObjectDeclaration(object: resolved, program: program, attach: attach, traffic: traffic)
             }
         }
         if let profiles = dict["profiles"] {

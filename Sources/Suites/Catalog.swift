@@ -1,5 +1,6 @@
 import BPF
 import Foundation
+import Gate
 import Results
 
 /// What `bpfgate run` was asked to do.
@@ -15,6 +16,11 @@ public struct RunRequest {
     public var testbedName: String?
     /// Background load (stress-ng) for the whole run, recorded in the run metadata.
     public var load: [LoadScenario] = []
+    /// The user's objects (`run --object`) and the configuration's declarations over them (suite `objects`).
+    public var objectFiles: [String] = []
+    public var objectDeclarations: [ObjectDeclaration] = []
+
+    var objectSuite: ObjectSuite { ObjectSuite(config: macro, files: objectFiles, declarations: objectDeclarations) }
 
     public init(suites: [String] = Catalog.suiteNames, filter: Regex<AnyRegexOutput>? = nil) {
         self.suites = suites
@@ -38,10 +44,11 @@ public struct RunRequest {
 
 /// The suites bpfgate knows, and the one place that runs them into a results file.
 public enum Catalog {
-    public static let suiteNames = [UserMapSuite.name, XDPDemoSuite.name, MacroSuite.name]
+    public static let suiteNames = [UserMapSuite.name, XDPDemoSuite.name, MacroSuite.name, ObjectSuite.name]
 
-    /// Every benchmark x measure the request selects, without running anything.
-    public static func plan(_ request: RunRequest) -> [(suite: String, name: String, measure: Measure)] {
+    /// Every benchmark x measure the request selects, without running anything (user objects are opened,
+    /// not loaded: a missing or malformed one throws bad input).
+    public static func plan(_ request: RunRequest) throws -> [(suite: String, name: String, measure: Measure)] {
         var out: [(String, String, Measure)] = []
         if request.suites.contains(UserMapSuite.name) {
             for p in UserMapSuite(config: request.userMaps).plan() where request.includes(p.name) {
@@ -56,6 +63,11 @@ public enum Catalog {
         if request.suites.contains(MacroSuite.name) {
             for p in MacroSuite(config: request.macro).plan() where request.includes(p.name) {
                 out.append((MacroSuite.name, p.name, p.measure))
+            }
+        }
+        if request.suites.contains(ObjectSuite.name) {
+            for p in try request.objectSuite.plan() where request.includes(p.name) {
+                out.append((ObjectSuite.name, p.name, p.measure))
             }
         }
         return out
@@ -100,6 +112,16 @@ public enum Catalog {
                 digests.removeAll { $0.name == demo.name }
                 digests.append(ObjectDigest(name: demo.name, sha256: demo.sha256))
                 settings["objects"] = request.objectDirectory
+            }
+        }
+        if request.suites.contains(ObjectSuite.name) && !(request.objectFiles.isEmpty && request.objectDeclarations.isEmpty) {
+            let include = request.includes
+            benchmarks += try request.objectSuite.run(include: include, progress: progress)
+            settings.merge(request.macro.settings) { $1 }
+            for path in Set(request.objectFiles + request.objectDeclarations.map(\.object)).sorted() {
+                let source = try ObjectSource.file(path: path)
+                digests.append(ObjectDigest(name: source.name, sha256: source.sha256))
+                settings["object.\(source.name)"] = path
             }
         }
         let finished = Date()

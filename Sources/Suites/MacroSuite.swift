@@ -42,8 +42,18 @@ public struct MacroCase: Sendable {
     public var reference: String? = nil
     /// Event submission programs: the map a consumer reads while the program runs, and its kind.
     public var consumer: (map: String, kind: EventConsumer.Kind)? = nil
+    /// The user's own object (suite `objects`); nil: the embedded object named `object`.
+    public var source: ObjectSource? = nil
+    /// The user's own command as the traffic (instead of `traffic`'s generator), bounded in seconds.
+    public var command: (argv: [String], seconds: Double)? = nil
+    /// Traffic threads (nil: the suite's setting).
+    public var threads: Int? = nil
+    /// The suite and the name prefix of the results.
+    public var suite = MacroSuite.name
+    public var prefix = "macro"
 
-    public var name: String { "macro/\(program)/\(hook)" }
+    public var name: String { "\(prefix)/\(program)/\(hook)" }
+    var trafficDescription: String { command.map { "command '\($0.argv.joined(separator: " "))'" } ?? traffic.rawValue }
     public var referenceName: String? { reference.map { _ in "\(name)/reference" } }
 }
 
@@ -69,8 +79,9 @@ public struct MacroSuite {
     public static let eventSizes = [64, 256, 1024, 4096]
 
     /// Every program x hook, in run order.
-    public static let cases: [MacroCase] = {
-        let hooks: [(slug: String, attach: String, function: String, traffic: TrafficKind)] = [
+    /// Every hook: its name in benchmark names, how `Doctor.attach` names it, the counting program of
+    /// `bpf/probes.bpf.c` on it, and the traffic that drives it.
+    static let hooks: [(slug: String, attach: String, function: String, traffic: TrafficKind)] = [
             ("tracepoint", "tracepoint", "probe_tracepoint", .getppid),
             ("raw-tracepoint", "raw_tracepoint", "probe_raw_tp", .getppid),
             ("tp-btf", "tp_btf", "probe_tp_btf", .getppid),
@@ -84,7 +95,9 @@ public struct MacroSuite {
             ("tc", "tc", "probe_tc", .udp),
             ("socket-filter", "socket_filter", "probe_socket", .udp),
             ("cgroup-skb", "cgroup_skb", "probe_cgroup_skb", .udp),
-        ]
+    ]
+
+    public static let cases: [MacroCase] = {
         var out = hooks.map {
             MacroCase(program: "count", hook: $0.slug, object: "probes", function: $0.function, attachKind: $0.attach, traffic: $0.traffic)
         }
@@ -155,8 +168,8 @@ public struct MacroSuite {
         let consumer: [Measure] = c.consumer == nil ? [] : [.consumedPerSecond, .dropPercent]
         let measures = loadCost.map { (runtimeMeasures + consumer).map { .without($0, status) } + $0 }
             ?? measures(of: c).map { .without($0, status) }
-        return [BenchmarkResult(name: c.name, suite: name, measures: measures)]
-            + (c.referenceName.map { [BenchmarkResult(name: $0, suite: name, measures: [.without(.latency, status)])] } ?? [])
+        return [BenchmarkResult(name: c.name, suite: c.suite, measures: measures)]
+            + (c.referenceName.map { [BenchmarkResult(name: $0, suite: c.suite, measures: [.without(.latency, status)])] } ?? [])
     }
 
     /// Same-run A/B of the benchmarks that run the gate's demo object (`macro/xdp-demo/xdp`): the base and
@@ -257,7 +270,7 @@ public struct MacroSuite {
         return try MachineLock.with("macro", waiting: progress) {
             var out: [BenchmarkResult] = []
             for (i, c) in selected.enumerated() {
-                progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(c.traffic.rawValue) traffic")
+                progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(c.trafficDescription) traffic")
                 out += try runCase(c, demo: demo)
             }
             return out
@@ -276,7 +289,7 @@ public struct MacroSuite {
             }
             return .failed("\(stage): \(error)" + ((error as? BPFError)?.verifierTail(lines: 3) ?? ""))
         }
-        guard let source = c.object == XDPDemoSuite.objectName && demo != nil ? demo : ObjectSource.embedded(c.object) else {
+        guard let source = c.source ?? (c.object == XDPDemoSuite.objectName && demo != nil ? demo : ObjectSource.embedded(c.object)) else {
             return all(.failed("this bpfgate carries no object '\(c.object)'"))
         }
 
@@ -339,8 +352,23 @@ public struct MacroSuite {
 
         let window = UInt64(config.windowMilliseconds) * 1_000_000
         let budget = Double(config.samples * 6 + 4) * Double(config.windowMilliseconds) * 1.3 / 1000 + 10
-        let traffic = TrafficGenerator(kind: c.traffic, threads: config.threads, maxSeconds: budget, socket: path?.sender ?? -1)
+        // The traffic: a generator, or the user's command (whose events bpfgate cannot count).
+        let traffic = TrafficGenerator(kind: c.traffic, threads: c.command == nil ? c.threads ?? config.threads : 0,
+                                       maxSeconds: c.command == nil ? budget : 0, socket: path?.sender ?? -1)
         defer { traffic.stop() }
+        let command: BackgroundCommand?
+        do {
+            command = try c.command.map { cmd in
+                try BackgroundCommand(["timeout", "--kill-after=2", String(format: "%.0f", min(cmd.seconds, budget))] + cmd.argv,
+                                      journalName: URL(fileURLWithPath: cmd.argv[0]).lastPathComponent) {
+                    SystemCallError(call: "traffic command \(cmd.argv.joined(separator: " ")): \($0)", errno: ENOENT)
+                }
+            }
+        } catch {
+            try detach()
+            return runtime(.failed("\(error)"))
+        }
+        defer { command?.stop() }
 
         // The reference: the counting program on the same hook, loaded on its own.
         var reference: (object: BPFObject, attach: () throws -> () throws -> Void)?
@@ -455,16 +483,21 @@ public struct MacroSuite {
             Self.cpuPercent(.systemCPUPercentBase, cpu[false]!),
             residentSetBytes().map { Measure.rssBytes.result([$0]) } ?? .without(.rssBytes, .unsupported("no /proc/self/statm")),
         ] + (consumer == nil ? [] : [Measure.consumedPerSecond.result(consumed), Measure.dropPercent.result(dropPercent)]) + loadCost
-        if withRates.contains(0) {
+        if c.command != nil {
+            let why = Status.notApplicable("the traffic is your command, whose events bpfgate cannot count")
+            measures[1] = .without(.throughput, why)
+            measures[2] = .without(.overheadNanoseconds, why)
+            measures[3] = .without(.overheadPercent, why)
+        } else if withRates.contains(0) {
             measures[1] = .without(.throughput, .failed("the \(c.traffic.rawValue) traffic made no event in a window"))
             measures[2] = .without(.overheadNanoseconds, .failed("no traffic in a window"))
             measures[3] = .without(.overheadPercent, .failed("no traffic in a window"))
         }
-        var result = BenchmarkResult(name: c.name, suite: Self.name, measures: measures)
+        var result = BenchmarkResult(name: c.name, suite: c.suite, measures: measures)
         guard let referenceName = c.referenceName else { return [result] }
         let complete = referenceLatency.count == latency.count && latencyStatus == nil
         result.reference = complete ? referenceName : nil
-        return [result, BenchmarkResult(name: referenceName, suite: Self.name, measures: [
+        return [result, BenchmarkResult(name: referenceName, suite: c.suite, measures: [
             complete ? Measure.latency.result(referenceLatency)
                 : .without(.latency, .failed("the reference saw no run in \(config.samples - referenceLatency.count) windows")),
         ])]

@@ -18,9 +18,18 @@ public struct ObjectSource: Sendable {
     /// `<dir>/<name>.bpf.o`; a missing or unreadable file is bad input (exit 65).
     public static func file(directory: String, name: String) throws -> ObjectSource {
         let path = URL(fileURLWithPath: directory).appendingPathComponent("\(name).bpf.o").path
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BadInputError(path: path, problem: "no such BPF object (expected \(name).bpf.o in \(directory))")
-        }
+        return try file(path: path, name: name, missing: "no such BPF object (expected \(name).bpf.o in \(directory))")
+    }
+
+    /// A user's object file; its name is the file name without `.bpf.o` (or `.o`).
+    public static func file(path: String) throws -> ObjectSource {
+        let base = URL(fileURLWithPath: path).lastPathComponent
+        let name = base.hasSuffix(".bpf.o") ? String(base.dropLast(6)) : base.hasSuffix(".o") ? String(base.dropLast(2)) : base
+        return try file(path: path, name: name, missing: "no such BPF object file")
+    }
+
+    static func file(path: String, name: String, missing: String) throws -> ObjectSource {
+        guard let data = FileManager.default.contents(atPath: path) else { throw BadInputError(path: path, problem: missing) }
         guard data.starts(with: [0x7f, 0x45, 0x4c, 0x46]) else {
             throw BadInputError(path: path, problem: "not an ELF object")
         }

@@ -84,7 +84,7 @@ struct CheckCommand: ParsableCommand {
         if head.benchmarks.contains(where: { b in b.measures.contains { if case .failed = $0.status { return true } else { return false } } }) {
             note("bpfgate: some benchmarks failed; see the report")
         }
-        let planned = Set(Catalog.plan(request).map(\.name))
+        let planned = Set(try Catalog.plan(request).map(\.name))
         try reports.deliver(Gate.compare(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned))
     }
 

@@ -15,7 +15,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
-        let plan = Catalog.plan(try selection.request(config: try configOptions.load()))
+        let plan = try Catalog.plan(try selection.request(config: try configOptions.load()))
         if plan.isEmpty { throw ValidationError("no benchmark matches --filter '\(selection.filter ?? "")'") }
         if json {
             let rows = plan.map { ["suite": $0.suite, "benchmark": $0.name, "measure": $0.measure.slug,

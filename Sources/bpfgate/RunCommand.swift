@@ -49,6 +49,10 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Background load during the run with stress-ng: cpu:P (every CPU P % busy) or vm:P (P % of the available memory); repeatable.")
     var load: [String] = []
 
+    @Option(name: .customLong("object"),
+            help: "A BPF object file of your own: its programs run where bpfgate can derive hook and traffic from the section (alone: suite objects); repeatable.")
+    var objectFiles: [String] = []
+
     func validate() throws {
         for s in suites where !Catalog.suiteNames.contains(s) {
             throw ValidationError("unknown suite '\(s)'; known: \(Catalog.suiteNames.joined(separator: ", "))")
@@ -56,6 +60,9 @@ struct SelectionOptions: ParsableArguments {
         if let filter, (try? Regex(filter)) == nil { throw ValidationError("--filter '\(filter)' is not a valid regular expression") }
         if let sizes, Self.parse(sizes: sizes) == nil {
             throw ValidationError("--sizes must be comma-separated entry counts between 2 and 16777216, e.g. 1024,65536")
+        }
+        for file in objectFiles where !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationError("--object '\(file)' is not a readable file")
         }
         if let objects {
             var isDir: ObjCBool = false
@@ -80,7 +87,8 @@ struct SelectionOptions: ParsableArguments {
             }
             profile = p
         }
-        let suiteList = suites.isEmpty ? (profile.suites ?? Catalog.suiteNames) : suites
+        let suiteList = !suites.isEmpty ? suites : !objectFiles.isEmpty && self.profile == nil ? [ObjectSuite.name]
+            : (profile.suites ?? Catalog.suiteNames)
         for s in suiteList where !Catalog.suiteNames.contains(s) {
             throw ValidationError("the profile names an unknown suite '\(s)'; known: \(Catalog.suiteNames.joined(separator: ", "))")
         }
@@ -102,6 +110,8 @@ struct SelectionOptions: ParsableArguments {
         }
         request.userMaps.batch = batch
         request.objectDirectory = objects
+        request.objectFiles = objectFiles.map { URL(fileURLWithPath: $0).standardized.path }
+        request.objectDeclarations = config.objects
         request.testbedName = testbed
         request.load = try load.map { spec in
             guard let scenario = LoadScenario(spec) else {
@@ -124,6 +134,7 @@ struct SelectionOptions: ParsableArguments {
         if let sizes { args += ["--sizes", sizes] }
         if let objects { args += ["--objects", objects] }
         for spec in load { args += ["--load", spec] }
+        for file in objectFiles { args += ["--object", file] }
         return args
     }
 }
@@ -157,7 +168,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         global.apply()
         let request = try selection.request(config: try configOptions.load(), testbed: testbed)
-        if Catalog.plan(request).isEmpty {
+        if try Catalog.plan(request).isEmpty {
             throw ValidationError("no benchmark matches --filter '\(selection.filter ?? "")' (see `bpfgate list`)")
         }
         let run = try Catalog.run(request) { if !quiet { note($0) } }

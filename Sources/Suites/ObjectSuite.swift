@@ -1,0 +1,199 @@
+import BPF
+import Foundation
+import Gate
+import Results
+
+/// The user's own BPF objects (`run --object FILE`, the configuration's `objects`): every program whose
+/// hook and traffic bpfgate can derive from its section (or that a declaration describes) runs like a macro
+/// benchmark, against the counting program on the same hook; a program it cannot run is listed as
+/// not applicable, "not derivable: <reason>".
+///
+/// Section -> attach -> default traffic (the README carries the same table):
+/// - `tracepoint/<category>/<name>`, `tp/...` -> tracepoint; syscalls getppid, getpgid, openat (enter or
+///   exit) -> that generator; any other tracepoint needs a declared generator or command
+/// - `raw_tracepoint/sys_enter|sys_exit`, `raw_tp/...` -> raw_tracepoint, getppid
+/// - `tp_btf/sys_enter|sys_exit` -> tp_btf, getppid
+/// - `kprobe|kretprobe|fentry|fexit/<function>`: openat's kernel functions -> openat, getppid's -> getppid
+/// - `xdp`, `tc` / `classifier` (ingress), `socket`, `cgroup_skb/ingress` -> bpfgate's veth pair, udp
+/// - anything else (uprobes on your binary, LSM, struct_ops, egress hooks, ...) -> not derivable
+public struct ObjectSuite {
+    public static let name = "objects"
+    public let config: MacroConfig
+    public let files: [String]
+    public let declarations: [ObjectDeclaration]
+
+    public init(config: MacroConfig, files: [String], declarations: [ObjectDeclaration]) {
+        self.config = config
+        self.files = files
+        self.declarations = declarations
+    }
+
+    static let packetHooks: Set<String> = ["xdp", "tc", "socket_filter", "cgroup_skb"]
+    static let openatFunctions: Set<String> = ["do_sys_openat2", "do_sys_open", "__x64_sys_openat", "__arm64_sys_openat", "do_filp_open"]
+    static let getppidFunctions: Set<String> = ["__x64_sys_getppid", "__arm64_sys_getppid", "__do_sys_getppid"]
+
+    /// The hook a section attaches to, or why bpfgate cannot attach it.
+    public static func attachKind(section: String) -> Result<String, NotDerivable> {
+        let parts = section.split(separator: "/", maxSplits: 1).map(String.init)
+        switch parts[0] {
+        case "tracepoint", "tp": return parts.count == 2 ? .success("tracepoint") : .failure(.init("the section names no tracepoint"))
+        case "raw_tracepoint", "raw_tp": return parts.count == 2 ? .success("raw_tracepoint") : .failure(.init("the section names no tracepoint"))
+        case "tp_btf", "kprobe", "kretprobe", "fentry", "fexit":
+            return parts.count == 2 ? .success(parts[0]) : .failure(.init("the section names no target"))
+        case "xdp": return .success("xdp")
+        case "tc", "classifier":
+            return parts.count == 2 && parts[1] != "ingress" ? .failure(.init("bpfgate attaches tc at ingress of its veth only")) : .success("tc")
+        case "socket": return .success("socket_filter")
+        case "cgroup_skb":
+            return parts.count == 2 && parts[1] == "ingress" ? .success("cgroup_skb")
+                : .failure(.init("bpfgate attaches cgroup_skb at ingress only"))
+        case "uprobe", "uretprobe", "uprobe.s", "uretprobe.s":
+            return .failure(.init("a uprobe on your binary needs your workload; bpfgate times uprobes on its own target (suite macro)"))
+        default: return .failure(.init("section '\(section)' has no default attach in bpfgate"))
+        }
+    }
+
+    /// The built-in traffic that makes the section's events, or why there is none.
+    public static func defaultTraffic(section: String) -> Result<TrafficKind, NotDerivable> {
+        let parts = section.split(separator: "/").map(String.init)
+        switch parts[0] {
+        case "tracepoint", "tp":
+            guard parts.count == 3, parts[1] == "syscalls" else {
+                return .failure(.init("no built-in traffic makes \(parts.dropFirst().joined(separator: "/")); declare a generator or a command"))
+            }
+            let call = parts[2].replacingOccurrences(of: "sys_enter_", with: "").replacingOccurrences(of: "sys_exit_", with: "")
+            if let kind = TrafficKind(rawValue: call), [.getppid, .getpgid, .openat].contains(kind) { return .success(kind) }
+            return .failure(.init("no built-in traffic calls \(call); declare a generator or a command"))
+        case "raw_tracepoint", "raw_tp", "tp_btf":
+            if parts.count == 2, ["sys_enter", "sys_exit"].contains(parts[1]) { return .success(.getppid) }
+            return .failure(.init("no built-in traffic makes \(parts.dropFirst().joined(separator: "/")); declare a generator or a command"))
+        case "kprobe", "kretprobe", "fentry", "fexit":
+            let function = parts.count > 1 ? parts[1] : ""
+            if openatFunctions.contains(function) { return .success(.openat) }
+            if getppidFunctions.contains(function) { return .success(.getppid) }
+            return .failure(.init("no built-in traffic calls \(function.isEmpty ? "an unnamed function" : function); declare a generator or a command"))
+        case "xdp", "tc", "classifier", "socket", "cgroup_skb": return .success(.udp)
+        default: return .failure(.init("section '\(section)' has no default traffic in bpfgate"))
+        }
+    }
+
+    public struct NotDerivable: Error, Equatable, CustomStringConvertible {
+        public let reason: String
+        init(_ reason: String) { self.reason = reason }
+        public var description: String { "not derivable: \(reason)" }
+    }
+
+    /// One program of a user object: a runnable case, or why not.
+    public struct Entry {
+        public let name: String
+        public let runnable: Result<MacroCase, NotDerivable>
+    }
+
+    /// Opens the objects (without loading them) and derives a case per program; declarations win over
+    /// the derived defaults of the same program. A missing or malformed object, or a declared program the
+    /// object lacks, is bad input (exit 65).
+    public func entries() throws -> [Entry] {
+        var out: [Entry] = []
+        var seen: Set<String> = []
+        var opened: [String: (source: ObjectSource, programs: [(name: String, section: String)])] = [:]
+        func open(_ path: String) throws -> (source: ObjectSource, programs: [(name: String, section: String)]) {
+            if let o = opened[path] { return o }
+            let source = try ObjectSource.file(path: path)
+            let object: BPFObject
+            do { object = try BPFObject(bytes: source.bytes, name: source.name) } catch {
+                throw BadInputError(path: path, problem: "libbpf cannot open it: \(error)")
+            }
+            defer { object.close() }
+            let o = (source, object.programs.map { ($0.name, $0.section) })
+            opened[path] = o
+            return o
+        }
+        for d in declarations {
+            let o = try open(d.object)
+            guard let program = o.programs.first(where: { $0.name == d.program }) else {
+                throw BadInputError(path: d.object, problem: "has no program '\(d.program)' (it has \(o.programs.map(\.name).joined(separator: ", ")))")
+            }
+            // One benchmark per program: the first declaration of it wins.
+            if seen.insert("\(d.object)\u{1f}\(program.name)").inserted {
+                out.append(Self.entry(source: o.source, program: program.name, section: program.section, declaration: d))
+            }
+        }
+        for path in files {
+            let o = try open(path)
+            for p in o.programs where seen.insert("\(path)\u{1f}\(p.name)").inserted {
+                out.append(Self.entry(source: o.source, program: p.name, section: p.section, declaration: nil))
+            }
+        }
+        return out
+    }
+
+    static func entry(source: ObjectSource, program: String, section: String, declaration: ObjectDeclaration?) -> Entry {
+        let base = "object/\(source.name)/\(program)"
+        let attach: String
+        switch declaration?.attach.map({ Result<String, NotDerivable>.success($0) }) ?? attachKind(section: section) {
+        case let .success(a): attach = a
+        case let .failure(why): return Entry(name: base, runnable: .failure(why))
+        }
+        guard let hook = MacroSuite.hooks.first(where: { $0.attach == attach }) else {
+            return Entry(name: base, runnable: .failure(.init("bpfgate does not attach \(attach)")))
+        }
+        var traffic: TrafficKind = .getppid
+        var command: (argv: [String], seconds: Double)?
+        var threads: Int?
+        switch declaration?.traffic {
+        case let .generator(g, n)?:
+            traffic = TrafficKind(rawValue: g) ?? .getppid
+            threads = n
+        case let .command(argv, seconds)?:
+            command = (argv, seconds)
+        case nil:
+            switch defaultTraffic(section: section) {
+            case let .success(kind): traffic = kind
+            case let .failure(why): return Entry(name: base, runnable: .failure(why))
+            }
+        }
+        if packetHooks.contains(attach) && (command != nil || traffic != .udp) {
+            return Entry(name: base, runnable: .failure(.init("\(attach) runs on bpfgate's own veth pair, which only the udp generator reaches")))
+        }
+        if !packetHooks.contains(attach) && traffic == .udp {
+            return Entry(name: base, runnable: .failure(.init("udp traffic stays inside bpfgate's namespaces; \(attach) would not see it")))
+        }
+        var c = MacroCase(program: "\(source.name)/\(program)", hook: hook.slug, object: source.name, function: program,
+                          attachKind: attach, traffic: traffic, reference: command == nil ? hook.function : nil)
+        c.source = source
+        c.command = command
+        c.threads = threads
+        c.suite = name
+        c.prefix = "object"
+        return Entry(name: c.name, runnable: .success(c))
+    }
+
+    static let notRunMeasure = Measure.latency
+
+    public func plan() throws -> [(name: String, measure: Measure)] {
+        try entries().flatMap { e -> [(String, Measure)] in
+            guard case let .success(c) = e.runnable else { return [(e.name, Self.notRunMeasure)] }
+            return MacroSuite.measures(of: c).map { (c.name, $0) } + (c.referenceName.map { [($0, Measure.latency)] } ?? [])
+        }
+    }
+
+    public func run(include: (String) -> Bool = { _ in true }, progress: (String) -> Void = { _ in }) throws -> [BenchmarkResult] {
+        try Privileges.current().require(.enableStats)
+        let selected = try entries().filter { include($0.name) }
+        let macro = MacroSuite(config: config)
+        return try MachineLock.with("macro", waiting: progress) {
+            var out: [BenchmarkResult] = []
+            for (i, e) in selected.enumerated() {
+                switch e.runnable {
+                case let .failure(why):
+                    progress("[\(i + 1)/\(selected.count)] \(e.name): \(why)")
+                    out.append(BenchmarkResult(name: e.name, suite: Self.name, measures: [.without(Self.notRunMeasure, .notApplicable(why.description))]))
+                case let .success(c):
+                    progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(c.trafficDescription) traffic")
+                    out += try macro.runCase(c, demo: nil)
+                }
+            }
+            return out
+        }
+    }
+}
