@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "GateTests", dependencies: ["Gate", "Reports", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFObjects", "Results", "Statistics"],
+        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFObjects", "Gate", "Results", "Statistics"],
                     swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["bpfgate", "Results"], swiftSettings: swift5),
     ]

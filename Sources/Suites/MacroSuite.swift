@@ -97,6 +97,9 @@ public struct MacroSuite {
             ("cgroup-skb", "cgroup_skb", "probe_cgroup_skb", .udp),
     ]
 
+    /// The hooks by the names `Doctor.attach` and declarations use.
+    public static var hookNames: [String] { hooks.map(\.attach) }
+
     public static let cases: [MacroCase] = {
         var out = hooks.map {
             MacroCase(program: "count", hook: $0.slug, object: "probes", function: $0.function, attachKind: $0.attach, traffic: $0.traffic)

@@ -25,7 +25,7 @@ import Testing
         #expect(c.rule(for: "user/map/hash/1024/full", measure: "memlock-bytes").model?.maxSampleSize == 10)
         #expect(c.waiver(for: "b/x", measure: "latency", on: "2027-01-31")?.reason == "new feature")
         #expect(c.waiver(for: "b/x", measure: "latency", on: "2027-02-01") == nil)
-        #expect(c.profiles["gate"]?.samples == 40 && c.profiles["gate"]?.suites == ["user-maps", "xdp-demo", "macro"])
+        #expect(c.profiles["gate"]?.samples == 40 && c.profiles["gate"]?.suites == ["user-maps", "xdp-demo", "macro", "objects"])
         #expect(c.profiles["mine"]?.sizes == [64, 128] && c.profiles["mine"]?.repeatCount == 1000)
     }
 
@@ -52,6 +52,17 @@ import Testing
         }
     }
 
+    /// Object declarations: paths resolve against the configuration file's directory.
+    @Test func objectDeclarations_areRead() throws {
+        let json = #"{"objects": [{"object": "build/x.bpf.o", "program": "a", "attach": "xdp", "traffic": {"generator": "udp", "threads": 2}},"#
+            + #" {"object": "/abs/y.o", "program": "b", "traffic": {"command": ["sh", "-c", "true"], "seconds": 30}}]}"#
+        let c = try GateConfig.parse(Data(json.utf8), path: "/proj/bpfgate.json")
+        #expect(c.objects == [
+            ObjectDeclaration(object: "/proj/build/x.bpf.o", program: "a", attach: "xdp", traffic: .generator("udp", threads: 2)),
+            ObjectDeclaration(object: "/abs/y.o", program: "b", traffic: .command(["sh", "-c", "true"], seconds: 30)),
+        ])
+    }
+
     @Test(arguments: [
         (#"{"gate": {"minEfect": 0.1}}"#, "gate.minEfect: unknown key (allowed here: minEffect"),
         (#"{"gates": {}}"#, "gates: unknown key"),
@@ -68,6 +79,13 @@ import Testing
         (#"{"profiles": {"gate": {"sizes": [1]}}}"#, "profiles.gate.sizes: must be a non-empty list"),
         (#"[1]"#, ": must be an object"),
         (#"{"gate": "#, "not valid JSON"),
+        (#"{"objects": [{"program": "p"}]}"#, "objects[0].object: is required"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "attach": "lsm"}]}"#, "objects[0].attach: 'lsm' is not one of tracepoint"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {"generator": "fio"}}]}"#, "objects[0].traffic.generator: 'fio' is not one of getppid"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {"command": []}}]}"#, "objects[0].traffic.command: must be a non-empty list"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {"command": ["x"], "seconds": 0}}]}"#, "objects[0].traffic.seconds: 0.0 is out of range; allowed 1...3600"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {"generator": "udp", "command": ["x"]}}]}"#, "objects[0].traffic: takes a generator or a command"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {}}]}"#, "objects[0].traffic: needs a generator or a command"),
     ])
     func badConfig_isExit65NamingTheKey(json: String, expected: String) {
         #expect {

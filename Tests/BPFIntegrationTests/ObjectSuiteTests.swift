@@ -1,0 +1,64 @@
+import Gate
+import Suites
+import Testing
+
+/// The section -> attach -> traffic table of the user-object suite (no privilege needed).
+@Suite struct ObjectDerivationTests {
+    @Test(arguments: [
+        ("tracepoint/syscalls/sys_enter_getppid", "tracepoint", "getppid"),
+        ("tp/syscalls/sys_exit_openat", "tracepoint", "openat"),
+        ("tracepoint/syscalls/sys_enter_getpgid", "tracepoint", "getpgid"),
+        ("raw_tp/sys_enter", "raw_tracepoint", "getppid"),
+        ("raw_tracepoint/sys_exit", "raw_tracepoint", "getppid"),
+        ("tp_btf/sys_enter", "tp_btf", "getppid"),
+        ("kprobe/do_sys_openat2", "kprobe", "openat"),
+        ("fexit/__x64_sys_getppid", "fexit", "getppid"),
+        ("xdp", "xdp", "udp"),
+        ("xdp/frags", "xdp", "udp"),
+        ("tc", "tc", "udp"),
+        ("classifier", "tc", "udp"),
+        ("socket", "socket_filter", "udp"),
+        ("cgroup_skb/ingress", "cgroup_skb", "udp"),
+    ])
+    func derivable(section: String, attach: String, traffic: String) throws {
+        #expect(try ObjectSuite.attachKind(section: section).get() == attach)
+        #expect(try ObjectSuite.defaultTraffic(section: section).get().rawValue == traffic)
+    }
+
+    @Test(arguments: [
+        ("uprobe", "a uprobe on your binary"),
+        ("uprobe//usr/bin/foo:main", "a uprobe on your binary"),
+        ("tc/egress", "at ingress of its veth only"),
+        ("cgroup_skb/egress", "at ingress only"),
+        ("lsm/file_open", "section 'lsm/file_open' has no default attach"),
+        ("tracepoint", "names no tracepoint"),
+        ("struct_ops/x", "has no default attach"),
+    ])
+    func notDerivableAttach(section: String, reason: String) {
+        guard case let .failure(why) = ObjectSuite.attachKind(section: section) else {
+            Issue.record("\(section) should not be derivable"); return
+        }
+        #expect(why.reason.contains(reason), "\(why)")
+        #expect(why.description.hasPrefix("not derivable: "))
+    }
+
+    @Test(arguments: [
+        ("tracepoint/syscalls/sys_enter_newuname", "no built-in traffic calls newuname; declare a generator or a command"),
+        ("tracepoint/sched/sched_switch", "no built-in traffic makes sched/sched_switch"),
+        ("kprobe/tcp_sendmsg", "no built-in traffic calls tcp_sendmsg"),
+        ("raw_tp/sched_switch", "no built-in traffic makes sched_switch"),
+    ])
+    func notDerivableTraffic(section: String, reason: String) throws {
+        #expect(try ObjectSuite.attachKind(section: section).get() != "")
+        guard case let .failure(why) = ObjectSuite.defaultTraffic(section: section) else {
+            Issue.record("\(section) should have no default traffic"); return
+        }
+        #expect(why.reason.contains(reason), "\(why)")
+    }
+
+    /// The configuration validates generator names without seeing Suites: the two lists must agree.
+    @Test func declaredGenerators_areTheTrafficKinds() {
+        #expect(ObjectDeclaration.generators == TrafficKind.allCases.map(\.rawValue))
+        for kind in ObjectDeclaration.attachKinds { #expect(MacroSuite.hookNames.contains(kind), "\(kind)") }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Results
+import Testing
+
+/// The example project under ci/example: its object built with its own script, then run as a user would.
+@Suite(.serialized, .enabled(if: privilegedTestsEnabled, "needs root to load and attach programs; in CI this never skips"))
+struct ObjectCLITests {
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("ci/example")
+
+    /// ci/example/build.sh into ci/example/build (git ignores it), as a user of the example would.
+    static func buildExample() throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [example.appendingPathComponent("build.sh").path]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "ci/example/build.sh failed")
+        return example.appendingPathComponent("build/example.bpf.o").path
+    }
+
+    static func commandLeftovers() throws -> String {
+        String(decoding: try KernelState.output(["pgrep", "-af", "while :; do uname"]), as: UTF8.self)
+            .split(separator: "\n").filter { !$0.contains("pgrep") }.joined(separator: "\n")
+    }
+
+    @Test func exampleProject_runsDeclaredAndDerivedPrograms() throws {
+        let before = try KernelState.now()
+        let object = try Self.buildExample()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let results = dir.appendingPathComponent("results.json").path
+        let r = try Invocation.run(["run", "--config", Self.example.appendingPathComponent("bpfgate.json").path, "--profile", "example",
+                                    "--object", object, "--samples", "6", "--quiet", "--results", results, "--output", "/dev/null"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+        let byName = Dictionary(uniqueKeysWithValues: file.benchmarks.map { ($0.name, $0) })
+        #expect(Set(byName.keys) == [
+            "object/example/count_uname/tracepoint", "object/example/count_getppid/tracepoint",
+            "object/example/count_getppid/tracepoint/reference", "object/example/pass_udp/xdp", "object/example/pass_udp/xdp/reference",
+            "object/example/on_my_binary",
+        ])
+        func measure(_ name: String, _ m: String) -> MeasureResult? { byName[name]?.measures.first { $0.measure == m } }
+        // Derived and declared programs are timed by bpf_stats; generator traffic also gives the overhead.
+        for name in ["object/example/count_uname/tracepoint", "object/example/count_getppid/tracepoint", "object/example/pass_udp/xdp"] {
+            let latency = try #require(measure(name, "latency"))
+            #expect(latency.status == .ok && latency.samples.count == 6, "\(name): \(latency.status)")
+        }
+        #expect(measure("object/example/count_getppid/tracepoint", "throughput")?.status == .ok)
+        #expect(byName["object/example/count_getppid/tracepoint"]?.reference == "object/example/count_getppid/tracepoint/reference")
+        // Your command's events cannot be counted: said so, never a zero.
+        guard case .notApplicable? = measure("object/example/count_uname/tracepoint", "throughput")?.status else {
+            Issue.record("command traffic: \(String(describing: measure("object/example/count_uname/tracepoint", "throughput")))"); return
+        }
+        guard case let .notApplicable(why)? = measure("object/example/on_my_binary", "latency")?.status else {
+            Issue.record("the uprobe should be listed as not derivable"); return
+        }
+        #expect(why.hasPrefix("not derivable: a uprobe on your binary"))
+        #expect(file.run.bpfObjects.contains { $0.name == "example" })
+        #expect(try Self.commandLeftovers().isEmpty)
+        #expect(try KernelState.settled(like: before) == before)
+    }
+
+    /// SIGTERM while the user's command makes the traffic: the command and its process group are gone too.
+    @Test func sigterm_duringCommandTraffic_stopsTheCommand() throws {
+        let before = try KernelState.now()
+        _ = try Self.buildExample()
+        let r = try Invocation.run(["run", "--config", Self.example.appendingPathComponent("bpfgate.json").path, "--profile", "example",
+                                    "--filter", "count_uname", "--samples", "1000", "--quiet", "--output", "/dev/null"],
+                                   signal: SIGTERM, after: 1.5)
+        #expect(r.status == 128 + SIGTERM, "\(r.stderr)")
+        #expect(try Self.commandLeftovers().isEmpty)
+        #expect(try KernelState.settled(like: before) == before)
+    }
+
+    @Test func badObjects_oneLineAndExit65() throws {
+        let notELF = try Invocation.run(["run", "--object", "/etc/hostname", "--output", "/dev/null"])
+        #expect(notELF.status == 65 && notELF.stderrLines.count == 1 && notELF.stderr.contains("not an ELF object"), "\(notELF.stderr)")
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let object = try Self.buildExample()
+        let config = dir.appendingPathComponent("bpfgate.json").path
+        try Data(#"{"objects": [{"object": "\#(object)", "program": "nope"}]}"#.utf8).write(to: URL(fileURLWithPath: config))
+        let missing = try Invocation.run(["run", "--config", config, "--suite", "objects", "--output", "/dev/null"])
+        #expect(missing.status == 65 && missing.stderrLines.count == 1 && missing.stderr.contains("has no program 'nope'"), "\(missing.stderr)")
+        let absent = try Invocation.run(["run", "--object", "/nonexistent.bpf.o", "--output", "/dev/null"])
+        #expect(absent.status == 64 && absent.stderrLines.count == 1, "\(absent.stderr)")
+    }
+}
