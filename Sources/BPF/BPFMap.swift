@@ -214,7 +214,7 @@ public final class BPFMap {
 
     /// The map's memlock bytes as the kernel accounts them (`memlock:` in /proc/self/fdinfo/<fd>).
     public func memlockBytes() throws -> Int {
-        let path = "/proc/self/fdinfo/\(fd)"
+        let path = "/proc/thread-self/fdinfo/\(fd)"
         let file = open(path, O_RDONLY)
         if file < 0 { throw BPFError.call("open(\(path))", errno: errno) }
         defer { close(file) }

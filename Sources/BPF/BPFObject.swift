@@ -72,6 +72,32 @@ public final class BPFObject {
         return names
     }
 
+    /// A map as the object declares it (known before load).
+    public struct MapDefinition: Equatable, Sendable {
+        public let name: String
+        public let type: MapType
+        public let keySize: Int
+        public let valueSize: Int
+        public let maxEntries: Int
+        public let flags: UInt32
+        /// libbpf's own maps for global data (`.bss`, `.data`, `.rodata`, `.kconfig`).
+        public let isInternal: Bool
+    }
+
+    /// The object's maps as declared, in ELF order.
+    public var mapDefinitions: [MapDefinition] {
+        var out: [MapDefinition] = []
+        var index: Int32 = 0
+        while let m = bpfgate_object_map_at(handle, index) {
+            out.append(MapDefinition(name: String(cString: bpf_map__name(m)), type: MapType(rawValue: bpf_map__type(m).rawValue),
+                                     keySize: Int(bpf_map__key_size(m)), valueSize: Int(bpf_map__value_size(m)),
+                                     maxEntries: Int(bpf_map__max_entries(m)), flags: bpf_map__map_flags(m),
+                                     isInternal: bpf_map__is_internal(m)))
+            index += 1
+        }
+        return out
+    }
+
     /// A map of the loaded object. The map stays valid while the object is open.
     public func map(named name: String) throws -> BPFMap {
         guard let m = bpf_object__find_map_by_name(handle, name) else {

@@ -20,7 +20,7 @@ public struct RunRequest {
     public var objectFiles: [String] = []
     public var objectDeclarations: [ObjectDeclaration] = []
 
-    var objectSuite: ObjectSuite { ObjectSuite(config: macro, files: objectFiles, declarations: objectDeclarations) }
+    var objectSuite: ObjectSuite { ObjectSuite(config: macro, maps: userMaps, files: objectFiles, declarations: objectDeclarations) }
 
     public init(suites: [String] = Catalog.suiteNames, filter: Regex<AnyRegexOutput>? = nil) {
         self.suites = suites
@@ -118,6 +118,7 @@ public enum Catalog {
             let include = request.includes
             benchmarks += try request.objectSuite.run(include: include, progress: progress)
             settings.merge(request.macro.settings) { $1 }
+            settings.merge(request.userMaps.settings) { $1 }
             for path in Set(request.objectFiles + request.objectDeclarations.map(\.object)).sorted() {
                 let source = try ObjectSource.file(path: path)
                 digests.append(ObjectDigest(name: source.name, sha256: source.sha256))

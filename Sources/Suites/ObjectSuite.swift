@@ -19,14 +19,56 @@ import Results
 public struct ObjectSuite {
     public static let name = "objects"
     public let config: MacroConfig
+    public let maps: UserMapConfig
     public let files: [String]
     public let declarations: [ObjectDeclaration]
 
-    public init(config: MacroConfig, files: [String], declarations: [ObjectDeclaration]) {
+    public init(config: MacroConfig, maps: UserMapConfig = UserMapConfig(), files: [String], declarations: [ObjectDeclaration]) {
         self.config = config
+        self.maps = maps
         self.files = files
         self.declarations = declarations
     }
+
+    /// Map types the user-space map suite times.
+    static let timedMapTypes: [MapType] = [.hash, .array, .percpuHash, .percpuArray, .lruHash, .lruPercpuHash]
+    /// Entries and value bytes of one timed map at most: larger declarations are timed at this size.
+    static let maxTimedEntries = 1 << 20
+    static let maxTimedBytes = 256 << 20
+
+    /// A map of a `--object` file: how the user-map suite times it (same type, key and value size, flags,
+    /// plus BPF_F_ZERO_SEED for hash maps), or why it does not.
+    public static func mapSpec(object: String, _ d: BPFObject.MapDefinition, lruFillPercent: Int) -> Result<MapSpec, NotDerivable> {
+        guard timedMapTypes.contains(d.type) else {
+            return .failure(.init("the user-space map suite times hash, array, percpu and LRU maps, not \(d.type.name)"))
+        }
+        guard d.keySize >= 4 else { return .failure(.init("keys narrower than 4 bytes are not timed")) }
+        guard d.maxEntries >= 2 else { return .failure(.init("a map of \(d.maxEntries) entry cannot be timed over distinct keys")) }
+        let perEntry = d.valueSize * (d.type.isPerCPU ? BPFLibrary.possibleCPUs : 1) + d.keySize
+        let entries = min(d.maxEntries, maxTimedEntries, max(2, maxTimedBytes / max(1, perEntry)))
+        var flags = MapFlags(rawValue: d.flags)
+        if !d.type.isArray { flags.insert(.zeroSeed) }
+        let lru = d.type == .lruHash || d.type == .lruPercpuHash
+        return .success(MapSpec(prefix: "object/\(object)/map/\(d.name)", type: d.type, keySize: d.keySize, valueSize: d.valueSize,
+                                maxEntries: entries, flags: flags, fillCount: lru ? max(1, entries * lruFillPercent / 100) : entries))
+    }
+
+    /// The maps of the `--object` files (not of declarations: those name programs).
+    func mapEntries() throws -> [(name: String, spec: Result<MapSpec, NotDerivable>)] {
+        try files.flatMap { path -> [(name: String, spec: Result<MapSpec, NotDerivable>)] in
+            let source = try ObjectSource.file(path: path)
+            let object: BPFObject
+            do { object = try BPFObject(bytes: source.bytes, name: source.name) } catch {
+                throw BadInputError(path: path, problem: "libbpf cannot open it: \(error)")
+            }
+            defer { object.close() }
+            return object.mapDefinitions.filter { !$0.isInternal }.map { d in
+                ("object/\(source.name)/map/\(d.name)", Self.mapSpec(object: source.name, d, lruFillPercent: maps.lruFillPercent))
+            }
+        }
+    }
+
+    static let mapLeaves = ["empty", "full"] + MapOperation.allCases.map(\.rawValue)
 
     static let packetHooks: Set<String> = ["xdp", "tc", "socket_filter", "cgroup_skb"]
     static let openatFunctions: Set<String> = ["do_sys_openat2", "do_sys_open", "__x64_sys_openat", "__arm64_sys_openat", "do_filp_open"]
@@ -171,7 +213,13 @@ public struct ObjectSuite {
     static let notRunMeasure = Measure.latency
 
     public func plan() throws -> [(name: String, measure: Measure)] {
-        try entries().flatMap { e -> [(String, Measure)] in
+        let mapPlan = try mapEntries().flatMap { e -> [(String, Measure)] in
+            guard case let .success(spec) = e.spec else { return [(e.name, Measure.latency)] }
+            let leaves = Self.mapLeaves.map { ("\(spec.prefix)/\($0)", $0 == "empty" || $0 == "full" ? Measure.memlockBytes : .latency) }
+            let batchRef = UserMapSuite.batchReferenceLeaf
+            return leaves + [("\(spec.prefix)/\(UserMapSuite.referenceLeaf)", .latency), ("\(spec.prefix)/\(batchRef)", .latency)]
+        }
+        return try mapPlan + entries().flatMap { e -> [(String, Measure)] in
             guard case let .success(c) = e.runnable else { return [(e.name, Self.notRunMeasure)] }
             return MacroSuite.measures(of: c).map { (c.name, $0) } + (c.referenceName.map { [($0, Measure.latency)] } ?? [])
         }
@@ -181,8 +229,21 @@ public struct ObjectSuite {
         try Privileges.current().require(.enableStats)
         let selected = try entries().filter { include($0.name) }
         let macro = MacroSuite(config: config)
+        // The objects' maps first, timed like the user-map suite's on its measuring thread.
+        var out: [BenchmarkResult] = []
+        let suite = UserMapSuite(config: maps)
+        for e in try mapEntries() {
+            switch e.spec {
+            case let .failure(why):
+                if include(e.name) { out.append(BenchmarkResult(name: e.name, suite: Self.name, measures: [.without(.latency, .notApplicable(why.description))])) }
+            case let .success(spec):
+                let wanted = Set(Self.mapLeaves.filter { include("\(spec.prefix)/\($0)") })
+                if wanted.isEmpty { continue }
+                progress("\(spec.prefix): \(spec.type.name), key \(spec.keySize) B, value \(spec.valueSize) B, \(spec.maxEntries) entries")
+                out += try MeasuringThread.run { try suite.runGroup(spec, selected: wanted, suite: Self.name) }
+            }
+        }
         return try MachineLock.with("macro", waiting: progress) {
-            var out: [BenchmarkResult] = []
             for (i, e) in selected.enumerated() {
                 switch e.runnable {
                 case let .failure(why):

@@ -54,14 +54,44 @@ public enum MapOperation: String, CaseIterable, Sendable {
     case insert
 
     /// Why the operation makes no sense for `kind`, or nil when it does.
-    public func notApplicableReason(for kind: MapKind) -> String? {
-        guard kind.mapType.isArray else { return nil }
+    public func notApplicableReason(for type: MapType) -> String? {
+        guard type.isArray else { return nil }
         switch self {
         case .delete: return "array elements cannot be deleted (the kernel answers EINVAL)"
         case .insert: return "array elements always exist (BPF_NOEXIST answers EEXIST)"
         case .lookupMiss: return "every index below max_entries exists; a larger one is a bounds check, not a miss"
         default: return nil
         }
+    }
+}
+
+/// One map the suite times: its benchmark name prefix and how to create and fill it.
+public struct MapSpec: Sendable {
+    /// e.g. `user/map/hash/1024`; leaves (`update`, `reference`, `full`, ...) follow.
+    public var prefix: String
+    public var type: MapType
+    public var keySize = 4
+    public var valueSize = 8
+    public var maxEntries: Int
+    public var flags: MapFlags
+    /// Keys inserted before timing: every entry, LRU maps only a share (they evict before they are full).
+    public var fillCount: Int
+    var isLRU: Bool { type == .lruHash || type == .lruPercpuHash }
+
+    public init(prefix: String, type: MapType, keySize: Int, valueSize: Int, maxEntries: Int, flags: MapFlags, fillCount: Int) {
+        self.prefix = prefix
+        self.type = type
+        self.keySize = keySize
+        self.valueSize = valueSize
+        self.maxEntries = maxEntries
+        self.flags = flags
+        self.fillCount = fillCount
+    }
+
+    init(kind: MapKind, size: Int, lruFillPercent: Int) {
+        self.init(prefix: UserMapSuite.benchmarkName(kind, size, "").dropLast().description, type: kind.mapType, keySize: 4,
+                  valueSize: 8, maxEntries: size, flags: kind.flags,
+                  fillCount: kind.isLRU ? max(1, size * lruFillPercent / 100) : size)
     }
 }
 
@@ -157,14 +187,15 @@ public struct UserMapSuite {
             let selected = Set(wanted.filter { include(Self.benchmarkName(kind, size, $0)) })
             if selected.isEmpty { continue }
             progress("[\(index + 1)/\(groups.count)] user/map/\(kind.rawValue)/\(size)")
-            results += try runGroup(kind: kind, size: size, selected: selected)
+            results += try runGroup(MapSpec(kind: kind, size: size, lruFillPercent: config.lruFillPercent), selected: selected)
         }
         return results
     }
 
-    private func runGroup(kind: MapKind, size: Int, selected: Set<String>) throws -> [BenchmarkResult] {
+    func runGroup(_ spec: MapSpec, selected: Set<String>, suite: String = UserMapSuite.name) throws -> [BenchmarkResult] {
+        let size = spec.maxEntries
         func result(_ leaf: String, _ m: MeasureResult) -> BenchmarkResult {
-            BenchmarkResult(name: Self.benchmarkName(kind, size, leaf), suite: Self.name, measures: [m])
+            BenchmarkResult(name: "\(spec.prefix)/\(leaf)", suite: suite, measures: [m])
         }
         func failAll(_ why: String) -> [BenchmarkResult] {
             selected.sorted().map { leaf in
@@ -175,11 +206,11 @@ public struct UserMapSuite {
         let map: BPFMap
         do {
             do {
-                map = try BPFMap.create(type: kind.mapType, name: "bpfgate_umap", keySize: 4, valueSize: 8,
-                                        maxEntries: size, flags: kind.flags)
-            } catch let error as BPFError where error.isPermissionDenied && kind.flags.contains(.zeroSeed) {
-                map = try BPFMap.create(type: kind.mapType, name: "bpfgate_umap", keySize: 4, valueSize: 8,
-                                        maxEntries: size, flags: kind.flags.subtracting(.zeroSeed))
+                map = try BPFMap.create(type: spec.type, name: "bpfgate_umap", keySize: spec.keySize, valueSize: spec.valueSize,
+                                        maxEntries: size, flags: spec.flags)
+            } catch let error as BPFError where error.isPermissionDenied && spec.flags.contains(.zeroSeed) {
+                map = try BPFMap.create(type: spec.type, name: "bpfgate_umap", keySize: spec.keySize, valueSize: spec.valueSize,
+                                        maxEntries: size, flags: spec.flags.subtracting(.zeroSeed))
             }
         } catch let error as BPFError where error.isPermissionDenied {
             throw error
@@ -192,7 +223,7 @@ public struct UserMapSuite {
         }
 
         var out: [BenchmarkResult] = []
-        let bench = MapBench(map: map, batch: config.batch)
+        let bench = MapBench(map: map, batch: min(config.batch, spec.fillCount))
         defer { bench.deallocate() }
 
         if selected.contains("empty") {
@@ -201,8 +232,7 @@ public struct UserMapSuite {
         }
         let present: [UInt32]
         do {
-            let count = kind.isLRU ? max(1, size * config.lruFillPercent / 100) : size
-            present = try bench.fill(count: count, checkPresence: kind.isLRU)
+            present = try bench.fill(count: spec.fillCount, checkPresence: spec.isLRU)
         } catch {
             return out + failAll("filling the map failed: \(error)")
         }
@@ -218,7 +248,7 @@ public struct UserMapSuite {
         var units: [[MapOperation]] = []
         var outcomes: [MapOperation: OperationOutcome] = [:]
         for op in MapOperation.allCases where op != .delete && op != .insert && selected.contains(op.rawValue) {
-            if let reason = op.notApplicableReason(for: kind) {
+            if let reason = op.notApplicableReason(for: spec.type) {
                 outcomes[op] = .status(.notApplicable(reason))
             } else {
                 units.append([op])
@@ -227,9 +257,9 @@ public struct UserMapSuite {
         }
         if selected.contains(MapOperation.delete.rawValue) || selected.contains(MapOperation.insert.rawValue) {
             for op in [MapOperation.delete, .insert] {
-                outcomes[op] = op.notApplicableReason(for: kind).map { .status(.notApplicable($0)) } ?? .samples([])
+                outcomes[op] = op.notApplicableReason(for: spec.type).map { .status(.notApplicable($0)) } ?? .samples([])
             }
-            if MapOperation.delete.notApplicableReason(for: kind) == nil { units.append([.delete, .insert]) }
+            if MapOperation.delete.notApplicableReason(for: spec.type) == nil { units.append([.delete, .insert]) }
         }
 
         // The references: array lookups in a map of their own, single and batched, each timed as one more
@@ -300,7 +330,7 @@ public struct UserMapSuite {
             case let .samples(s)?:
                 var r = result(op.rawValue, Measure.latency.result(s))
                 let leaf = Self.referenceLeaf(for: op)
-                r.reference = hasReference(leaf) ? Self.benchmarkName(kind, size, leaf) : nil
+                r.reference = hasReference(leaf) ? "\(spec.prefix)/\(leaf)" : nil
                 out.append(r)
             case let .status(st)?: out.append(result(op.rawValue, .without(.latency, st)))
             case nil: break
@@ -324,10 +354,12 @@ final class MapBench {
     let map: BPFMap
     let batch: Int
     let valueStride: Int
-    let keys: UnsafeMutableBufferPointer<UInt32>
-    let missKeys: UnsafeMutableBufferPointer<UInt32>
+    /// Bytes per key: key i is the little-endian UInt32 i in the first four bytes, zeros after.
+    let keyStride: Int
+    let keys: UnsafeMutableRawBufferPointer
+    let missKeys: UnsafeMutableRawBufferPointer
     let values: UnsafeMutableRawBufferPointer
-    let scratchKeys: UnsafeMutableBufferPointer<UInt32>
+    let scratchKeys: UnsafeMutableRawBufferPointer
     let scratchValues: UnsafeMutableRawBufferPointer
     /// Where `batch-lookup` resumes its walk through the map (the kernel's token), and whether it has one.
     var walkFrom: UInt64 = 0
@@ -338,9 +370,12 @@ final class MapBench {
         self.map = map
         self.batch = batch
         valueStride = map.valueBufferSize
-        keys = .allocate(capacity: batch)
-        missKeys = .allocate(capacity: batch)
-        scratchKeys = .allocate(capacity: batch)
+        keyStride = map.keySize
+        keys = .allocate(byteCount: keyStride * batch, alignment: 8)
+        missKeys = .allocate(byteCount: keyStride * batch, alignment: 8)
+        scratchKeys = .allocate(byteCount: keyStride * batch, alignment: 8)
+        keys.initializeMemory(as: UInt8.self, repeating: 0)
+        missKeys.initializeMemory(as: UInt8.self, repeating: 0)
         values = .allocate(byteCount: valueStride * batch, alignment: 8)
         scratchValues = .allocate(byteCount: valueStride * batch, alignment: 8)
         for i in 0 ..< values.count { values[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
@@ -354,17 +389,29 @@ final class MapBench {
         scratchValues.deallocate()
     }
 
+    /// Writes key `k` at slot `i` of `buffer` (the first four bytes; the rest stay zero).
+    @inline(__always)
+    func store(_ k: UInt32, at i: Int, in buffer: UnsafeMutableRawBufferPointer) {
+        buffer.baseAddress!.storeBytes(of: k.littleEndian, toByteOffset: i * keyStride, as: UInt32.self)
+    }
+
+    @inline(__always)
+    func key(at i: Int, in buffer: UnsafeMutableRawBufferPointer) -> UInt32 {
+        UInt32(littleEndian: buffer.baseAddress!.loadUnaligned(fromByteOffset: i * keyStride, as: UInt32.self))
+    }
+
     /// Inserts keys 0..<count (untimed) and returns the keys present afterwards (LRU maps may evict early).
     func fill(count: Int, checkPresence: Bool) throws -> [UInt32] {
-        for k in 0 ..< UInt32(count) {
-            var key = k
-            try map.update(key: &key, value: values.baseAddress!, flags: .any)
+        let key = UnsafeMutableRawBufferPointer.allocate(byteCount: keyStride, alignment: 8)
+        defer { key.deallocate() }
+        key.initializeMemory(as: UInt8.self, repeating: 0)
+        func at(_ k: UInt32) -> UnsafeMutableRawPointer {
+            key.baseAddress!.storeBytes(of: k.littleEndian, as: UInt32.self)
+            return key.baseAddress!
         }
+        for k in 0 ..< UInt32(count) { try map.update(key: at(k), value: values.baseAddress!, flags: .any) }
         guard checkPresence else { return Array(0 ..< UInt32(count)) }
-        return try (0 ..< UInt32(count)).filter { k in
-            var key = k
-            return try map.lookup(key: &key, value: scratchValues.baseAddress!)
-        }
+        return try (0 ..< UInt32(count)).filter { k in try map.lookup(key: at(k), value: scratchValues.baseAddress!) }
     }
 
     /// The round's keys: the next `batch` keys of `order`, wrapping; miss keys are never inserted.
@@ -372,20 +419,21 @@ final class MapBench {
         let start = (round * batch) % max(order.count, 1)
         for i in 0 ..< batch {
             let k = order.isEmpty ? UInt32(i) : order[(start + i) % order.count]
-            keys[i] = k
-            missKeys[i] = k &+ missOffset
+            store(k, at: i, in: keys)
+            store(k &+ missOffset, at: i, in: missKeys)
         }
     }
 
     /// Times `body` over the round's keys (or miss keys); stops at the first answer other than `expect`.
     @inline(__always)
-    private func timeEach(_ keys: UnsafeMutableBufferPointer<UInt32>, expect: Int32, call: String,
-                          _ body: (UnsafePointer<UInt32>) -> Int32) -> (ns: UInt64, failure: Failure?) {
+    private func timeEach(_ keys: UnsafeMutableRawBufferPointer, expect: Int32, call: String,
+                          _ body: (UnsafeRawPointer) -> Int32) -> (ns: UInt64, failure: Failure?) {
         var failure: Failure?
+        let base = UnsafeRawPointer(keys.baseAddress!), stride = keyStride
         let t0 = monotonicNanoseconds()
         for i in 0 ..< batch {
-            let err = body(keys.baseAddress! + i)
-            if err != expect { failure = Failure(call: call, err: err, key: keys[i]); break }
+            let err = body(base + i * stride)
+            if err != expect { failure = Failure(call: call, err: err, key: key(at: i, in: keys)); break }
         }
         let t1 = monotonicNanoseconds()
         return (t1 &- t0, failure)

@@ -243,7 +243,7 @@ extension PrivilegedTests {
                         let leaf = op == .batchUpdate || op == .batchLookup ? "reference-batch" : "reference"
                         #expect(b.reference == "user/map/\(parts[2])/\(parts[3])/\(leaf)", "\(b.name)")
                     }
-                    if let op = MapOperation(rawValue: String(parts[4])), let reason = op.notApplicableReason(for: kind) {
+                    if let op = MapOperation(rawValue: String(parts[4])), let reason = op.notApplicableReason(for: kind.mapType) {
                         #expect(m.status == .notApplicable(reason), "\(b.name)")
                         #expect(m.samples.isEmpty)
                     } else {

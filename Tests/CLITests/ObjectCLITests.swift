@@ -35,11 +35,23 @@ struct ObjectCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
         let byName = Dictionary(uniqueKeysWithValues: file.benchmarks.map { ($0.name, $0) })
-        #expect(Set(byName.keys) == [
+        let mapLeaves = ["empty", "full", "update", "lookup", "lookup-miss", "batch-update", "batch-lookup", "delete", "insert",
+                         "reference", "reference-batch"]
+        #expect(Set(byName.keys) == Set([
             "object/example/count_uname/tracepoint", "object/example/count_getppid/tracepoint",
             "object/example/count_getppid/tracepoint/reference", "object/example/pass_udp/xdp", "object/example/pass_udp/xdp/reference",
-            "object/example/on_my_binary",
-        ])
+            "object/example/on_my_binary", "object/example/map/packets",
+        ] + mapLeaves.map { "object/example/map/calls/\($0)" }))
+        // The object's hash map, timed by the user-map suite with its own key and value sizes.
+        for leaf in mapLeaves {
+            let m = try #require(byName["object/example/map/calls/\(leaf)"]?.measures.first)
+            #expect(m.status == .ok && m.samples.count == (leaf == "empty" || leaf == "full" ? 1 : 6), "\(leaf): \(m.status)")
+        }
+        #expect(byName["object/example/map/calls/update"]?.reference == "object/example/map/calls/reference")
+        guard case let .notApplicable(oneEntry)? = byName["object/example/map/packets"]?.measures.first?.status else {
+            Issue.record("a one-entry map should be listed as not timed"); return
+        }
+        #expect(oneEntry.contains("1 entry"))
         func measure(_ name: String, _ m: String) -> MeasureResult? { byName[name]?.measures.first { $0.measure == m } }
         // Derived and declared programs are timed by bpf_stats; generator traffic also gives the overhead.
         for name in ["object/example/count_uname/tracepoint", "object/example/count_getppid/tracepoint", "object/example/pass_udp/xdp"] {
