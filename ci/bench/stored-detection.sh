@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Stored-baseline figures: BASE runs recorded as a baseline, then RUNS fresh head runs, each its own process
-# (profile gate, suite user-maps: user/map/*/1024/*, 300 rounds). Each head run is judged as it is (A/A: does
+# (profile gate, suite user-maps: the single-element ops of user/map/*/1024, 300 rounds). Each head run is judged as it is (A/A: does
 # any metric alarm?) and with an injected regression of +5 %, +10 % and +25 % in ONE timed benchmark (its
 # samples scaled, the others untouched, as a real regression in one code path); PER_RUN different benchmarks
 # per head run, one comparison each. The detection rate is the share of injected benchmarks called a
-# regression. Judged by bpfgate's default (t prediction interval, Benjamini-Hochberg, 5 % minimum effect), the
+# regression. Judged by bpfgate's default (t prediction interval, at the run's own speed from 8 baseline runs on,
+# Benjamini-Hochberg, 5 % minimum effect), the
 # same with Holm, Bencher's t_test (upper boundary 0.99, max sample 64) and a plain 5 % percentage rule, each
 # normalized by the reference and raw. Run as root.
 # Usage: [CONFIGS=default,Holm,...] [KEEP=DIR] ci/bench/stored-detection.sh [RUNS=20] [BASE=10] [PER_RUN=5]
