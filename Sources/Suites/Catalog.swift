@@ -20,7 +20,7 @@ public struct RunRequest {
     public var objectFiles: [String] = []
     public var objectDeclarations: [ObjectDeclaration] = []
 
-    var objectSuite: ObjectSuite { ObjectSuite(config: macro, maps: userMaps, files: objectFiles, declarations: objectDeclarations) }
+    public var objectSuite: ObjectSuite { ObjectSuite(config: macro, maps: userMaps, files: objectFiles, declarations: objectDeclarations) }
 
     public init(suites: [String] = Catalog.suiteNames, filter: Regex<AnyRegexOutput>? = nil) {
         self.suites = suites
@@ -114,7 +114,7 @@ public enum Catalog {
                 settings["objects"] = request.objectDirectory
             }
         }
-        if request.suites.contains(ObjectSuite.name) && !(request.objectFiles.isEmpty && request.objectDeclarations.isEmpty) {
+        if request.suites.contains(ObjectSuite.name) && !request.objectSuite.isEmpty {
             let include = request.includes
             benchmarks += try request.objectSuite.run(include: include, progress: progress)
             settings.merge(request.macro.settings) { $1 }

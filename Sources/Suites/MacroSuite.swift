@@ -175,19 +175,23 @@ public struct MacroSuite {
             + (c.referenceName.map { [BenchmarkResult(name: $0, suite: c.suite, measures: [.without(.latency, status)])] } ?? [])
     }
 
-    /// Same-run A/B of the benchmarks that run the gate's demo object (`macro/xdp-demo/xdp`): the base and
-    /// the head program take turns window by window under the same traffic (see `alternate`). Returns the
-    /// paired latency samples per benchmark.
+    /// Same-run A/B of the benchmarks that run the gate's demo object (`macro/xdp-demo/xdp`).
     public func runAB(base: ObjectSource, head: ObjectSource, include: (String) -> Bool = { _ in true },
                       progress: (String) -> Void = { _ in }) throws -> [(benchmark: String, base: MeasureResult, head: MeasureResult)] {
+        try runAB(Self.cases.filter { $0.object == XDPDemoSuite.objectName && include($0.name) }.map { ($0, base, head) }, progress: progress)
+    }
+
+    /// Same-run A/B: per case, the base and the head program take turns window by window under the same
+    /// traffic (see `alternate`), each attached alone. Returns the paired latency samples per benchmark.
+    public func runAB(_ jobs: [(c: MacroCase, base: ObjectSource, head: ObjectSource)],
+                      progress: (String) -> Void = { _ in }) throws -> [(benchmark: String, base: MeasureResult, head: MeasureResult)] {
         try Privileges.current().require(.enableStats)
-        let cases = Self.cases.filter { $0.object == XDPDemoSuite.objectName && include($0.name) }
         return try MachineLock.with("macro", waiting: progress) {
-            try cases.map { c in
+            try jobs.map { c, base, head in
                 progress("\(c.name) A/B: \(config.samples) window pairs, base \(base.origin), head \(head.origin)")
                 func load(_ source: ObjectSource) throws -> Result<(BPFObject, BPFProgram), Error> {
                     do {
-                        let o = try BPFObject(bytes: source.bytes, name: c.object)
+                        let o = try BPFObject(bytes: source.bytes, name: source.name)
                         try o.autoloadOnly(c.function)
                         try o.load()
                         return .success((o, try o.program(named: c.function)))
@@ -205,17 +209,33 @@ public struct MacroSuite {
                     return (c.name, failed(b) ?? .without(.latency, .failed("not run: the head failed")),
                             failed(h) ?? .without(.latency, .failed("not run: the base failed")))
                 }
-                guard case let .success((_, bp)) = b, case let .success((_, hp)) = h else { fatalError("unreachable") }
-                let path = try PacketPath()
-                defer { path.close() }
+                guard case let .success((bo, bp)) = b, case let .success((ho, hp)) = h else { fatalError("unreachable") }
+                for o in [bo, ho] where o.mapNames.contains("probe_cfg") { try Doctor.countOnlyThisProcess(o) }
+                let cgroup = c.attachKind == "cgroup_skb" ? try OwnCgroup() : nil
+                defer { cgroup?.close() }
+                let path = c.traffic == .udp && c.command == nil ? try PacketPath(cgroup: cgroup) : nil
+                defer { path?.close() }
+                let mounted = c.attachKind == "tracepoint" ? try Doctor.mountTraceFSIfAbsent() : nil
+                defer { if let mounted { Cleanup.shared.run(mounted) } }
                 let budget = Double(config.samples * 4 + 4) * Double(config.windowMilliseconds) * 1.3 / 1000 + 10
-                let traffic = TrafficGenerator(kind: c.traffic, threads: config.threads, maxSeconds: budget, socket: path.sender)
+                let traffic = TrafficGenerator(kind: c.traffic, threads: c.command == nil ? c.threads ?? config.threads : 0,
+                                               maxSeconds: c.command == nil ? budget : 0, socket: path?.sender ?? -1)
                 defer { traffic.stop() }
+                let command = try c.command.map { try Self.startCommand($0, budget: budget) }
+                defer { command?.stop() }
                 let stats = try StatsSession()
                 defer { stats.close() }
-                let (bl, hl) = try alternate((bp, { try Self.attach(c, bp, path, nil) }), (hp, { try Self.attach(c, hp, path, nil) }))
+                let (bl, hl) = try alternate((bp, { try Self.attach(c, bp, path, cgroup) }), (hp, { try Self.attach(c, hp, path, cgroup) }))
                 return (c.name, Measure.latency.result(bl), Measure.latency.result(hl))
             }
+        }
+    }
+
+    /// The user's traffic command, bounded by `timeout` (and by the benchmark's budget).
+    static func startCommand(_ cmd: (argv: [String], seconds: Double), budget: Double) throws -> BackgroundCommand {
+        try BackgroundCommand(["timeout", "--kill-after=2", String(format: "%.0f", min(cmd.seconds, budget))] + cmd.argv,
+                              journalName: URL(fileURLWithPath: cmd.argv[0]).lastPathComponent) {
+            SystemCallError(call: "traffic command \(cmd.argv.joined(separator: " ")): \($0)", errno: ENOENT)
         }
     }
 
@@ -361,12 +381,7 @@ public struct MacroSuite {
         defer { traffic.stop() }
         let command: BackgroundCommand?
         do {
-            command = try c.command.map { cmd in
-                try BackgroundCommand(["timeout", "--kill-after=2", String(format: "%.0f", min(cmd.seconds, budget))] + cmd.argv,
-                                      journalName: URL(fileURLWithPath: cmd.argv[0]).lastPathComponent) {
-                    SystemCallError(call: "traffic command \(cmd.argv.joined(separator: " ")): \($0)", errno: ENOENT)
-                }
-            }
+            command = try c.command.map { try Self.startCommand($0, budget: budget) }
         } catch {
             try detach()
             return runtime(.failed("\(error)"))

@@ -225,6 +225,24 @@ public struct ObjectSuite {
         }
     }
 
+    /// The A/B jobs of the runnable programs: base objects from `baseDirectory` (same file name), head
+    /// objects from `headDirectory` or the declared paths. A missing base object is bad input (exit 65).
+    public func abJobs(baseDirectory: String, headDirectory: String?, include: (String) -> Bool = { _ in true }) throws
+        -> [(c: MacroCase, base: ObjectSource, head: ObjectSource)]
+    {
+        try entries().compactMap { e in
+            guard case let .success(c) = e.runnable, include(c.name), let declared = c.source else { return nil }
+            let file = URL(fileURLWithPath: declared.origin).lastPathComponent
+            func from(_ dir: String) throws -> ObjectSource {
+                try ObjectSource.file(path: URL(fileURLWithPath: dir).appendingPathComponent(file).path)
+            }
+            return (c, try from(baseDirectory), try headDirectory.map(from) ?? declared)
+        }
+    }
+
+    /// Whether there is anything to run: object files or declarations.
+    public var isEmpty: Bool { files.isEmpty && declarations.isEmpty }
+
     public func run(include: (String) -> Bool = { _ in true }, progress: (String) -> Void = { _ in }) throws -> [BenchmarkResult] {
         try Privileges.current().require(.enableStats)
         let selected = try entries().filter { include($0.name) }

@@ -112,33 +112,46 @@ struct CheckCommand: ParsableCommand {
     /// Same-run A/B of the object-dependent benchmarks.
     func runAB(config: GateConfig) throws -> Never {
         let request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
-        guard request.suites.contains(XDPDemoSuite.name) || request.suites.contains(MacroSuite.name) else {
-            throw ValidationError("A/B needs an object-dependent suite in the profile (\(XDPDemoSuite.name) or \(MacroSuite.name))")
+        // Your declared objects (and --object files) take part when the profile has the objects suite.
+        let objects = request.suites.contains(ObjectSuite.name) && !request.objectSuite.isEmpty
+        guard request.suites.contains(XDPDemoSuite.name) || request.suites.contains(MacroSuite.name) || objects else {
+            throw ValidationError("A/B needs an object-dependent suite in the profile (\(XDPDemoSuite.name), \(MacroSuite.name) or \(ObjectSuite.name) with declarations)")
         }
         var baseDir = baseObjects
         if let ab {
             baseDir = try ObjectBuilder.build(revision: ab) { note($0) }
         }
-        let base = try ObjectSource.file(directory: baseDir!, name: XDPDemoSuite.objectName)
         var headDir = headObjects
         if let abHead { headDir = try ObjectBuilder.build(revision: abHead) { note($0) } }
-        let head = try headDir.map { try ObjectSource.file(directory: $0, name: XDPDemoSuite.objectName) }
-            ?? ObjectSource.embedded(XDPDemoSuite.objectName)!
-        var demo = request.xdpDemo
-        demo.headExtraWork = injectHeadWork
+        // bpfgate's demo: when the base set has it (bpfgate's own bpf/), or when there is nothing else to compare.
+        let demoFile = URL(fileURLWithPath: baseDir!).appendingPathComponent("\(XDPDemoSuite.objectName).bpf.o").path
+        let withDemo = !objects || FileManager.default.fileExists(atPath: demoFile)
         var pairs: [Gate.PairedSamples] = []
-        if request.suites.contains(XDPDemoSuite.name) && request.includes(XDPDemoSuite.benchmark) {
-            let (b, h) = try MeasuringThread.run { try XDPDemoSuite(config: demo).runAB(base: base, head: head) { note($0) } }
-            pairs.append(Gate.PairedSamples(benchmark: XDPDemoSuite.benchmark, base: b, head: h))
+        if withDemo {
+            let base = try ObjectSource.file(directory: baseDir!, name: XDPDemoSuite.objectName)
+            let head = try headDir.map { try ObjectSource.file(directory: $0, name: XDPDemoSuite.objectName) }
+                ?? ObjectSource.embedded(XDPDemoSuite.objectName)!
+            var demo = request.xdpDemo
+            demo.headExtraWork = injectHeadWork
+            if request.suites.contains(XDPDemoSuite.name) && request.includes(XDPDemoSuite.benchmark) {
+                let (b, h) = try MeasuringThread.run { try XDPDemoSuite(config: demo).runAB(base: base, head: head) { note($0) } }
+                pairs.append(Gate.PairedSamples(benchmark: XDPDemoSuite.benchmark, base: b, head: h))
+            }
+            if request.suites.contains(MacroSuite.name) {
+                // The demo under real traffic: base and head take turns on the veth, window by window.
+                for r in try MacroSuite(config: request.macro).runAB(base: base, head: head, include: request.includes, progress: { note($0) }) {
+                    pairs.append(Gate.PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head))
+                }
+            }
         }
-        if request.suites.contains(MacroSuite.name) {
-            // The demo under real traffic: base and head take turns on the veth, window by window.
-            for r in try MacroSuite(config: request.macro).runAB(base: base, head: head, include: request.includes, progress: { note($0) }) {
+        if objects {
+            let jobs = try request.objectSuite.abJobs(baseDirectory: baseDir!, headDirectory: headDir, include: request.includes)
+            for r in try MacroSuite(config: request.macro).runAB(jobs, progress: { note($0) }) {
                 pairs.append(Gate.PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head))
             }
         }
         let testbedName = Environment.testbed(name: testbed).name
-        let report = Gate.compareAB(pairs, testbed: testbedName, headRun: head.origin, config: config)
+        let report = Gate.compareAB(pairs, testbed: testbedName, headRun: headDir ?? "built-in", config: config)
         try reports.deliver(report)
     }
 }

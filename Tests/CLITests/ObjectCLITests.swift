@@ -73,6 +73,36 @@ struct ObjectCLITests {
         #expect(try KernelState.settled(like: before) == before)
     }
 
+    /// The declarations drive the A/B mode: base objects from one directory, head from another. A head
+    /// built with 100 extra helper calls per event regresses (exit 2); the same objects pass (exit 0).
+    @Test func declarationsDriveAB_slowHeadRegresses_sameHeadPasses() throws {
+        let before = try KernelState.now()
+        _ = try Self.buildExample()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/bin/bash")
+        build.arguments = [Self.example.appendingPathComponent("build.sh").path, dir.path]
+        build.environment = ProcessInfo.processInfo.environment.merging(["EXTRA_CFLAGS": "-DEXTRA_WORK=100"]) { $1 }
+        try build.run()
+        build.waitUntilExit()
+        #expect(build.terminationStatus == 0)
+        let config = Self.example.appendingPathComponent("bpfgate.json").path
+        let base = Self.example.appendingPathComponent("build").path
+        let verdict = dir.appendingPathComponent("verdict.json").path
+        let select = ["--config", config, "--profile", "example", "--filter", "count_getppid", "--samples", "10"]
+        let slow = try Invocation.run(["check", "--base-objects", base, "--head-objects", dir.path, "--verdict", verdict] + select)
+        #expect(slow.status == 2, "\(slow.stdout)\(slow.stderr)")
+        let findings = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: verdict))) as? [String: Any])?["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["benchmark"] as? String } == ["object/example/count_getppid/tracepoint"])
+        #expect(findings.first?["verdict"] as? String == "regression")
+        let same = try Invocation.run(["check", "--base-objects", base] + select)
+        #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+        let missing = try Invocation.run(["check", "--base-objects", dir.appendingPathComponent("nothing").path] + select)
+        #expect(missing.status == 64 || missing.status == 65, "\(missing.stderr)")
+        #expect(try KernelState.settled(like: before) == before)
+    }
+
     /// SIGTERM while the user's command makes the traffic: the command and its process group are gone too.
     @Test func sigterm_duringCommandTraffic_stopsTheCommand() throws {
         let before = try KernelState.now()

@@ -25,8 +25,16 @@ struct {
     __type(value, __u64);
 } packets SEC(".maps");
 
+/* Extra work per event, 0 by default: `EXTRA_CFLAGS=-DEXTRA_WORK=100 ./build.sh slow` builds a slower
+ * version, what a regression looks like to `bpfgate check --base-objects build --head-objects slow`. */
+#ifndef EXTRA_WORK
+#define EXTRA_WORK 0
+#endif
+
 static __always_inline void count_caller(void)
 {
+    for (int i = 0; i < EXTRA_WORK; i++)
+        bpf_get_prandom_u32();
     __u32 tgid = bpf_get_current_pid_tgid() >> 32;
     __u64 one = 1, *n = bpf_map_lookup_elem(&calls, &tgid);
     if (n)
