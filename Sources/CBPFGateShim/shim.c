@@ -258,7 +258,8 @@ uint64_t bpfgate_traffic_run(int kind, int fd, const int *stop, uint64_t *count,
                 if (fd >= 0) close(fd);
                 break;
             }
-            case BPFGATE_TRAFFIC_UDP: x += send(fd, payload, sizeof payload, 0) > 0; break;
+            case BPFGATE_TRAFFIC_UDP:
+            case BPFGATE_TRAFFIC_TCP: x += send(fd, payload, sizeof payload, 0) > 0; break;
             default: x = bpfgate_uprobe_target(x); break;
             }
         }

@@ -92,7 +92,7 @@ public struct ObjectDeclaration: Equatable, Sendable {
     }
 
     /// The built-in traffic generators (`TrafficKind` in Suites; a test keeps the two lists equal).
-    public static let generators = ["getppid", "getpgid", "openat", "uprobe", "udp"]
+    public static let generators = ["getppid", "getpgid", "openat", "uprobe", "udp", "tcp"]
     /// The hooks a declaration may name (as `Doctor.attach` and the macro suite attach them).
     public static let attachKinds = ["tracepoint", "raw_tracepoint", "tp_btf", "kprobe", "kretprobe", "fentry", "fexit",
                                      "xdp", "tc", "socket_filter", "cgroup_skb"]

@@ -104,6 +104,10 @@ public struct MacroSuite {
         var out = hooks.map {
             MacroCase(program: "count", hook: $0.slug, object: "probes", function: $0.function, attachKind: $0.attach, traffic: $0.traffic)
         }
+        // The packet hooks under TCP as well (a connection over the same veth pair).
+        out += hooks.filter { $0.traffic == .udp }.map {
+            MacroCase(program: "count-tcp", hook: $0.slug, object: "probes", function: $0.function, attachKind: $0.attach, traffic: .tcp)
+        }
         // The gate's XDP demo under real traffic (the datagrams go to port 6765, a Fibonacci number: passed).
         for object in ["xdp_demo", "xdp_demo_slow"] {
             out.append(MacroCase(program: object.replacingOccurrences(of: "_", with: "-"), hook: "xdp", object: object,
@@ -213,7 +217,7 @@ public struct MacroSuite {
                 for o in [bo, ho] where o.mapNames.contains("probe_cfg") { try Doctor.countOnlyThisProcess(o) }
                 let cgroup = c.attachKind == "cgroup_skb" ? try OwnCgroup() : nil
                 defer { cgroup?.close() }
-                let path = c.traffic == .udp && c.command == nil ? try PacketPath(cgroup: cgroup) : nil
+                let path = c.traffic.isPacket && c.command == nil ? try PacketPath(cgroup: cgroup, tcp: c.traffic == .tcp) : nil
                 defer { path?.close() }
                 let mounted = c.attachKind == "tracepoint" ? try Doctor.mountTraceFSIfAbsent() : nil
                 defer { if let mounted { Cleanup.shared.run(mounted) } }
@@ -364,7 +368,7 @@ public struct MacroSuite {
         let cgroup: OwnCgroup?
         do {
             cgroup = c.attachKind == "cgroup_skb" ? try OwnCgroup() : nil
-            path = c.traffic == .udp ? try PacketPath(cgroup: cgroup) : nil
+            path = c.traffic.isPacket ? try PacketPath(cgroup: cgroup, tcp: c.traffic == .tcp) : nil
         } catch { return runtime(.failed("packet path: \(error)")) }
         defer { path?.close(); cgroup?.close() }
         let attach = { () throws -> () throws -> Void in try Self.attach(c, program, path, cgroup) }

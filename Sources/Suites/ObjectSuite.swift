@@ -194,11 +194,11 @@ public struct ObjectSuite {
             case let .failure(why): return Entry(name: base, runnable: .failure(why))
             }
         }
-        if packetHooks.contains(attach) && (command != nil || traffic != .udp) {
-            return Entry(name: base, runnable: .failure(.init("\(attach) runs on bpfgate's own veth pair, which only the udp generator reaches")))
+        if packetHooks.contains(attach) && (command != nil || !traffic.isPacket) {
+            return Entry(name: base, runnable: .failure(.init("\(attach) runs on bpfgate's own veth pair, which only the udp and tcp generators reach")))
         }
-        if !packetHooks.contains(attach) && traffic == .udp {
-            return Entry(name: base, runnable: .failure(.init("udp traffic stays inside bpfgate's namespaces; \(attach) would not see it")))
+        if !packetHooks.contains(attach) && traffic.isPacket {
+            return Entry(name: base, runnable: .failure(.init("packet traffic stays inside bpfgate's namespaces; \(attach) would not see it")))
         }
         var c = MacroCase(program: "\(source.name)/\(program)", hook: hook.slug, object: source.name, function: program,
                           attachKind: attach, traffic: traffic, reference: command == nil ? hook.function : nil)

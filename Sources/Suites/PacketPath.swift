@@ -11,7 +11,8 @@ import Foundation
 /// (not `ip netns exec`, which remounts /sys).
 ///
 /// The sender side `tx` (10.200.0.1/30, device `bg-tx`) sends UDP datagrams to the receiver side `rx`
-/// (10.200.0.2/30, device `bg-rx`, UDP port 6765), where a bound socket takes them (and drops what it has no room for).
+/// (10.200.0.2/30, device `bg-rx`, UDP port 6765), where a bound socket takes them (and drops what it has no room for);
+/// or, with `tcp`, 64-byte sends on a TCP connection to the same port, drained on the far end by a thread.
 public final class PacketPath {
     public static let txAddress = "10.200.0.1"
     public static let rxAddress = "10.200.0.2"
@@ -28,8 +29,13 @@ public final class PacketPath {
     /// `bg-rx`'s ifindex inside rx.
     public let rxIfindex: Int32
 
-    /// `cgroup`: make the receiving socket inside it (for cgroup_skb ingress programs).
-    public init(cgroup: OwnCgroup? = nil) throws {
+    /// TCP only: the listening socket (rx) and the thread that drains the accepted connection.
+    private var listener: Int32 = -1
+    private var drained: DispatchSemaphore?
+
+    /// `cgroup`: make the receiving socket inside it (for cgroup_skb ingress programs). `tcp`: a TCP
+    /// connection instead of UDP datagrams; `receiver` is then the accepted socket, drained by a thread.
+    public init(cgroup: OwnCgroup? = nil, tcp: Bool = false) throws {
         try Privileges.current().require(.attachNetwork)
         var made: [Int32] = []
         do {
@@ -43,11 +49,34 @@ public final class PacketPath {
             try Self.ip(in: tx, ["link", "set", "bg-tx", "up"])
             try Self.ip(in: rx, ["addr", "add", "\(Self.rxAddress)/30", "dev", Self.rxDevice])
             try Self.ip(in: rx, ["link", "set", Self.rxDevice, "up"])
-            let makeReceiver = { try Self.inside(rx) { try Self.udpSocket(bind: Self.rxAddress, connect: nil) } }
-            let receiver = try cgroup.map { try $0.inside(makeReceiver) } ?? makeReceiver()
+            let type = tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue)
+            let makeReceiver = { try Self.inside(rx) { try Self.socket(type, bind: Self.rxAddress, connect: nil) } }
+            var receiver = try cgroup.map { try $0.inside(makeReceiver) } ?? makeReceiver()
             made.append(receiver)
-            let sender = try Self.inside(tx) { try Self.udpSocket(bind: nil, connect: Self.rxAddress) }
+            if tcp && listen(receiver, 1) != 0 { throw SystemCallError(call: "listen", errno: errno) }
+            let sender = try Self.inside(tx) { try Self.socket(type, bind: nil, connect: Self.rxAddress) }
             made.append(sender)
+            if tcp {
+                var one: Int32 = 1
+                setsockopt(sender, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                // A send that cannot finish in a second gives up (the loop then sees its stop flag).
+                var timeout = timeval(tv_sec: 1, tv_usec: 0)
+                setsockopt(sender, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                let conn = accept(receiver, nil, nil)
+                if conn < 0 { throw SystemCallError(call: "accept", errno: errno) }
+                made.append(conn)
+                listener = receiver
+                receiver = conn
+                let done = DispatchSemaphore(value: 0)
+                let drain = Thread {
+                    let buffer = UnsafeMutableRawPointer.allocate(byteCount: 65536, alignment: 8)
+                    defer { buffer.deallocate(); done.signal() }
+                    while recv(conn, buffer, 65536, 0) > 0 {}
+                }
+                drain.name = "bpfgate-tcp-drain"
+                drain.start()
+                drained = done
+            }
             let index = try Self.inside(rx) { Int32(if_nametoindex(Self.rxDevice)) }
             guard index > 0 else { throw SystemCallError(call: "if_nametoindex(\(Self.rxDevice))", errno: ENODEV) }
             (self.tx, self.rx, self.sender, self.receiver, rxIfindex) = (tx, rx, sender, receiver, index)
@@ -64,7 +93,13 @@ public final class PacketPath {
     public func close() {
         guard !closed else { return }
         closed = true
-        for fd in [sender, receiver, tx, rx] { Foundation.close(fd) }
+        if let drained {
+            // The far end sees EOF and its drain thread returns before the socket is closed under it.
+            shutdown(sender, Int32(SHUT_RDWR))
+            shutdown(receiver, Int32(SHUT_RDWR))
+            drained.wait()
+        }
+        for fd in [sender, receiver, listener, tx, rx] where fd >= 0 { Foundation.close(fd) }
     }
 
     /// Attaches a socket filter program to the receiving socket (SO_ATTACH_BPF) / detaches it.
@@ -113,9 +148,13 @@ public final class PacketPath {
         }
     }
 
-    static func udpSocket(bind address: String?, connect peer: String?) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw SystemCallError(call: "socket(AF_INET, SOCK_DGRAM)", errno: errno) }
+    static func socket(_ type: Int32, bind address: String?, connect peer: String?) throws -> Int32 {
+        let fd = Glibc.socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw SystemCallError(call: "socket(AF_INET, \(type == Int32(SOCK_STREAM.rawValue) ? "SOCK_STREAM" : "SOCK_DGRAM"))", errno: errno) }
+        if type == Int32(SOCK_STREAM.rawValue) {
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
         func sockaddr(_ a: String) -> sockaddr_in {
             var s = sockaddr_in()
             s.sin_family = sa_family_t(AF_INET)

@@ -13,6 +13,11 @@ public enum TrafficKind: String, CaseIterable, Sendable {
     case uprobe
     /// 64-byte UDP datagrams over a veth pair between two network namespaces (`PacketPath`).
     case udp
+    /// 64-byte sends on a TCP connection over the same veth pair (TCP_NODELAY; a thread drains the far end).
+    case tcp
+
+    /// Packets over bpfgate's veth pair.
+    public var isPacket: Bool { self == .udp || self == .tcp }
 
     var raw: Int32 {
         switch self {
@@ -21,6 +26,7 @@ public enum TrafficKind: String, CaseIterable, Sendable {
         case .openat: return Int32(BPFGATE_TRAFFIC_OPENAT.rawValue)
         case .uprobe: return Int32(BPFGATE_TRAFFIC_UPROBE.rawValue)
         case .udp: return Int32(BPFGATE_TRAFFIC_UDP.rawValue)
+        case .tcp: return Int32(BPFGATE_TRAFFIC_TCP.rawValue)
         }
     }
 }

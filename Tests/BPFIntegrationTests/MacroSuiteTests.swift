@@ -95,6 +95,31 @@ extension PrivilegedTests {
             #expect(medianLatency("macro/map-heavy/tracepoint") > medianLatency("macro/count/tracepoint"))
         }
 
+        /// Ring buffer and perf buffer programs: bpfgate's consumer receives their events (drops counted,
+        /// never negative), and the TCP variant of a packet hook sees its connection's segments.
+        @Test func eventSubmissionAndTCP_measure() throws {
+            var results: [BenchmarkResult] = []
+            try expectKernelLeftAsFound {
+                results = try MacroSuite(config: Self.small()).run(include: {
+                    ["macro/ringbuf-64/tracepoint", "macro/perfbuf-4096/tracepoint", "macro/count-tcp/tc"].contains($0)
+                })
+            }
+            func m(_ name: String, _ measure: String) throws -> MeasureResult {
+                try #require(results.first { $0.name == name }?.measures.first { $0.measure == measure }, "\(name) \(measure)")
+            }
+            for name in ["macro/ringbuf-64/tracepoint", "macro/perfbuf-4096/tracepoint"] {
+                let consumed = try m(name, "consumed"), drops = try m(name, "drop-percent")
+                #expect(consumed.status == .ok && consumed.samples.count == 4 && consumed.samples.allSatisfy { $0 > 1000 }, "\(name): \(consumed)")
+                #expect(drops.status == .ok && drops.samples.allSatisfy { $0 >= 0 && $0 <= 100 }, "\(name): \(drops)")
+                #expect(try m(name, "latency").status == .ok)
+            }
+            // 64-byte events through a 4 MB ring buffer: the consumer keeps up (measured here: 0 % dropped).
+            #expect((Descriptive.median(try m("macro/ringbuf-64/tracepoint", "drop-percent").samples) ?? 100) < 50)
+            let tcp = try m("macro/count-tcp/tc", "latency")
+            #expect(tcp.status == .ok && tcp.samples.count == 4, "\(tcp)")
+            #expect(try m("macro/count-tcp/tc", "throughput").samples.allSatisfy { $0 > 1000 })
+        }
+
         /// /proc/stat's first line: kernel = system + irq + softirq, total = the first eight fields.
         @Test func procStat_parses() throws {
             let text = "cpu  100 5 40 800 10 3 2 1 7 0\ncpu0 50 2 20 400 5 1 1 0 3 0\nintr 1\n"

@@ -66,7 +66,7 @@ struct KernelState: Equatable, CustomStringConvertible {
 /// devices and namespaces are as before, and it writes no output.
 @Suite(.serialized, .enabled(if: privilegedTestsEnabled, "needs root to load and attach programs; in CI this never skips"))
 struct MacroSignalTests {
-    @Test(arguments: [SIGINT, SIGTERM], ["count/tracepoint", "uprobe$", "map-heavy", "count/xdp", "count/tc", "cgroup-skb"])
+    @Test(arguments: [SIGINT, SIGTERM], ["count/tracepoint", "uprobe$", "map-heavy", "count/xdp", "count/tc", "count/cgroup-skb", "count-tcp/xdp", "ringbuf-4096"])
     func stopMidSuite_leavesKernelAsFound(sig: Int32, program: String) throws {
         let before = try KernelState.now()
         let dir = try temporaryDirectory()

@@ -79,6 +79,7 @@ enum bpfgate_traffic_kind {
     BPFGATE_TRAFFIC_OPENAT = 2,   /* openat(/dev/null) + close */
     BPFGATE_TRAFFIC_UPROBE = 3,   /* bpfgate_uprobe_target() */
     BPFGATE_TRAFFIC_UDP = 4,      /* send(fd) of a 64-byte datagram on a connected UDP socket */
+    BPFGATE_TRAFFIC_TCP = 5,      /* send(fd) of 64 bytes on a connected TCP socket (TCP_NODELAY: a segment each) */
 };
 uint64_t bpfgate_traffic_run(int kind, int fd, const int *stop, uint64_t *count, uint64_t deadline_ns, uint64_t max_events);
 uint64_t bpfgate_atomic_load_u64(const uint64_t *p);
