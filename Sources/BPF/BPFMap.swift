@@ -167,6 +167,12 @@ public final class BPFMap {
         bpfgate_map_lookup_batch(fd, start, next, keys, values, &count)
     }
 
+    /// Pushes a value into a queue, stack or bloom filter (an update without a key).
+    public func push(value: UnsafeRawPointer) throws {
+        let err = bpf_map_update_elem(fd, nil, value, 0)
+        if err != 0 { throw BPFError.call("bpf_map_update_elem(\(name), push)", errno: -err) }
+    }
+
     // MARK: typed convenience (tests, set-up)
 
     /// Updates a fixed-size key with a fixed-size value.

@@ -84,6 +84,14 @@ public struct BPFProgram {
     }
 
     /// Runs the program once or `repeat` times on `input` (`bpf_prog_test_run_opts`).
+    /// BPF_PROG_TEST_RUN with a context and no packet (raw_tp programs: their u64 arguments), run once.
+    public func testRun(context: [UInt64]) throws -> UInt32 {
+        var retval: UInt32 = 0
+        let err = context.withUnsafeBytes { bpfgate_prog_test_run_ctx(fd, $0.baseAddress, UInt32($0.count), &retval) }
+        if err != 0 { throw BPFError.call("bpf_prog_test_run_opts(\(name))", errno: -err) }
+        return retval
+    }
+
     public func testRun(input: [UInt8] = [], repeat count: UInt32 = 1) throws -> TestRunResult {
         var result = bpfgate_test_run_result()
         let err = input.withUnsafeBytes { buf in

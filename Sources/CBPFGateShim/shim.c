@@ -148,6 +148,14 @@ int bpfgate_prog_test_run(int prog_fd, const void *data_in, uint32_t data_size, 
     return 0;
 }
 
+int bpfgate_prog_test_run_ctx(int prog_fd, const void *ctx, uint32_t ctx_size, uint32_t *retval) {
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx, .ctx_size_in = ctx_size);
+    int err = bpf_prog_test_run_opts(prog_fd, &opts);
+    if (err) return err;
+    *retval = opts.retval;
+    return 0;
+}
+
 int bpfgate_prog_info(int prog_fd, struct bpfgate_prog_info *out) {
     struct bpf_prog_info info;
     uint32_t len = sizeof info;

@@ -160,6 +160,14 @@ public enum Gate {
                 continue
             }
             guard let headSummary = Summary(hm.samples) else { continue }
+            if !hm.flags.isEmpty && !deterministicMeasures.contains(measure) {
+                // A measurement that failed its own check (e.g. in-kernel linearity) is shown, never gated.
+                f.head = headSummary.median
+                f.verdict = .needsData
+                f.note = "not gated: flagged \(hm.flags.joined(separator: ", "))"
+                findings.append(f)
+                continue
+            }
             f.head = headSummary.median
             if okBase.isEmpty {
                 f.verdict = baseRuns.isEmpty ? .new : .new

@@ -11,6 +11,7 @@ public struct RunRequest {
     public var userMaps = UserMapConfig()
     public var xdpDemo = XDPDemoConfig()
     public var macro = MacroConfig()
+    public var kernel = KernelConfig()
     /// Where the object-dependent suites take their objects from; nil: built in.
     public var objectDirectory: String?
     public var testbedName: String?
@@ -44,7 +45,7 @@ public struct RunRequest {
 
 /// The suites bpfgate knows, and the one place that runs them into a results file.
 public enum Catalog {
-    public static let suiteNames = [UserMapSuite.name, XDPDemoSuite.name, MacroSuite.name, ObjectSuite.name]
+    public static let suiteNames = [UserMapSuite.name, XDPDemoSuite.name, MacroSuite.name, ObjectSuite.name, KernelSuite.name]
 
     /// Every benchmark x measure the request selects, without running anything (user objects are opened,
     /// not loaded: a missing or malformed one throws bad input).
@@ -63,6 +64,11 @@ public enum Catalog {
         if request.suites.contains(MacroSuite.name) {
             for p in MacroSuite(config: request.macro).plan() where request.includes(p.name) {
                 out.append((MacroSuite.name, p.name, p.measure))
+            }
+        }
+        if request.suites.contains(KernelSuite.name) {
+            for p in KernelSuite(config: request.kernel).plan() where request.includes(p.name) {
+                out.append((KernelSuite.name, p.name, p.measure))
             }
         }
         if request.suites.contains(ObjectSuite.name) {
@@ -89,6 +95,12 @@ public enum Catalog {
             settings.merge(request.userMaps.settings) { $1 }
         }
         var digests = Environment.objectDigests
+        if request.suites.contains(KernelSuite.name) {
+            let suite = KernelSuite(config: request.kernel)
+            let include = request.includes
+            benchmarks += try MeasuringThread.run { try suite.run(include: include, progress: progress) }
+            settings.merge(request.kernel.settings) { $1 }
+        }
         if request.suites.contains(XDPDemoSuite.name) {
             let source = try request.objectSource(XDPDemoSuite.objectName)
             let suite = XDPDemoSuite(config: request.xdpDemo)

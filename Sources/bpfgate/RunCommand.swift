@@ -100,9 +100,13 @@ struct SelectionOptions: ParsableArguments {
         request.userMaps.warmup = warmup
         request.xdpDemo.samples = samples ?? profile.samples(for: XDPDemoSuite.name) ?? request.xdpDemo.samples
         request.macro.samples = samples ?? profile.samples(for: MacroSuite.name) ?? request.macro.samples
+        request.kernel.samples = samples ?? profile.samples(for: KernelSuite.name) ?? request.kernel.samples
+        request.kernel.warmup = self.warmup ?? request.kernel.warmup
+        request.kernel.fills = profile.fills ?? request.kernel.fills
         request.xdpDemo.warmup = warmup
         if let r = profile.repeatCount { request.xdpDemo.repeatCount = UInt32(r) }
         request.userMaps.sizes = sizes.flatMap(Self.parse(sizes:)) ?? profile.sizes ?? request.userMaps.sizes
+        request.kernel.sizes = sizes.flatMap(Self.parse(sizes:)) ?? profile.sizes ?? request.kernel.sizes
         let batch = self.batch ?? profile.batch ?? request.userMaps.batch
         if !(1 ... 1_000_000).contains(batch) { throw ValidationError("--batch must be between 1 and 1000000") }
         if request.suites.contains(UserMapSuite.name) && batch > request.userMaps.maxBatch {

@@ -158,6 +158,14 @@ import Testing
         #expect(r.verdict == .needsData && r.note.contains("too noisy"), "\(r)")
     }
 
+    /// A measure that failed its own check (the in-kernel linearity test) is shown, never gated.
+    @Test func aFlaggedMeasure_isNotGated() throws {
+        var head = Build.run(id: 9, value: 400, reference: 100)
+        head.benchmarks[0].measures[0].flags = ["nonlinear"]
+        let f = try #require(Self.finding(Gate.compare(baseline: Build.baseline(), head: head, config: GateConfig(), today: Self.today), "b/x"))
+        #expect(f.verdict == .needsData && f.note == "not gated: flagged nonlinear", "\(f)")
+    }
+
     @Test func newAndGoneBenchmarks_haveTheirOwnVerdicts() throws {
         let extra = BenchmarkResult(name: "b/new", suite: "s", measures: [Measure.latency.result([1, 2, 3])])
         let report = Gate.compare(baseline: Build.baseline().map { r in var r = r; r.benchmarks.append(BenchmarkResult(name: "b/old", suite: "s", measures: [Measure.latency.result([5, 5])])); return r },

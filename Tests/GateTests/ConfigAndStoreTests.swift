@@ -25,7 +25,7 @@ import Testing
         #expect(c.rule(for: "user/map/hash/1024/full", measure: "memlock-bytes").model?.maxSampleSize == 10)
         #expect(c.waiver(for: "b/x", measure: "latency", on: "2027-01-31")?.reason == "new feature")
         #expect(c.waiver(for: "b/x", measure: "latency", on: "2027-02-01") == nil)
-        #expect(c.profiles["gate"]?.samples == 40 && c.profiles["gate"]?.suites == ["user-maps", "xdp-demo", "macro", "objects"])
+        #expect(c.profiles["gate"]?.samples == 40 && c.profiles["gate"]?.suites == ["user-maps", "xdp-demo", "macro", "objects", "kernel"])
         #expect(c.profiles["mine"]?.sizes == [64, 128] && c.profiles["mine"]?.repeatCount == 1000)
     }
 

@@ -40,6 +40,9 @@ struct bpf_link *bpfgate_attach_uprobe(struct bpf_program *prog, int retprobe, c
 
 /// bpf_prog_test_run_opts with data in/out, repeat and duration.
 struct bpfgate_test_run_result { uint32_t retval; uint32_t duration_ns; };
+/// BPF_PROG_TEST_RUN of a program that takes a context and no packet (raw_tp: ctx = its u64 arguments;
+/// run once, no repeat). 0 or -errno; retval in *retval.
+int bpfgate_prog_test_run_ctx(int prog_fd, const void *ctx, uint32_t ctx_size, uint32_t *retval);
 int bpfgate_prog_test_run(int prog_fd, const void *data_in, uint32_t data_size, uint32_t repeat,
                           struct bpfgate_test_run_result *result);
 

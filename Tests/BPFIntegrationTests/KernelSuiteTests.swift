@@ -1,0 +1,57 @@
+import BPF
+import Foundation
+import Results
+import Statistics
+import Suites
+import Testing
+
+extension PrivilegedTests {
+    /// In-kernel timing: map operations and helpers, net of the empty loop, with their references.
+    @Suite struct KernelSuiteTests {
+        static func small() -> KernelConfig {
+            var c = KernelConfig()
+            c.samples = 5
+            c.warmup = 1
+            c.batchMilliseconds = 2
+            c.linearityRuns = 1
+            return c
+        }
+
+        @Test func mapOpsAndHelpers_measureInTheKernel() throws {
+            let wanted: Set<String> = ["kernel/map/hash/1024/full/lookup", "kernel/map/hash/1024/full/delete-insert",
+                                       "kernel/map/array/1024/full/lookup", "kernel/map/lpm-trie/1024/full/lookup",
+                                       "kernel/map/queue/1024/50pct/push-pop", "kernel/map/bloom-filter/1024/50pct/peek",
+                                       "kernel/helper/get_current_pid_tgid", "kernel/helper/get_stackid", "kernel/helper/spin_lock",
+                                       "kernel/helper/bpf_loop"]
+            var results: [BenchmarkResult] = []
+            try expectKernelLeftAsFound {
+                results = try KernelSuite(config: Self.small()).run(include: { wanted.contains($0) })
+            }
+            let byName = Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0) })
+            #expect(Set(byName.keys) == wanted.union(wanted.filter { $0 != "kernel/helper/bpf_loop" }.map { "\($0)/reference" }))
+            func median(_ name: String) throws -> Double {
+                let m = try #require(byName[name]?.measures.first, "\(name)")
+                #expect(m.status == .ok && m.samples.count == 5, "\(name): \(m.status)")
+                return Descriptive.median(m.samples) ?? .nan
+            }
+            // Published (bench_bpf_timing): hash lookup ~20-32 ns; here ~30 ns net of an ~8 ns loop body.
+            let lookup = try median("kernel/map/hash/1024/full/lookup")
+            #expect(lookup > 3 && lookup < 500, "hash lookup \(lookup) ns")
+            #expect(try median("kernel/map/array/1024/full/lookup") < lookup, "an array lookup is cheaper than a hash lookup")
+            #expect(try median("kernel/map/hash/1024/full/delete-insert") > lookup)
+            let loop = try median("kernel/helper/bpf_loop")
+            #expect(loop > 0.5 && loop < 100, "bpf_loop per iteration \(loop) ns")
+            // get_stackid walks the stack: far dearer than reading the pid.
+            #expect(try median("kernel/helper/get_stackid") > 10 * max(1, try median("kernel/helper/get_current_pid_tgid")))
+            for name in wanted where name != "kernel/helper/bpf_loop" {
+                #expect(byName[name]?.reference == "\(name)/reference")
+                let ref = try median("\(name)/reference")
+                #expect(ref > 0.5 && ref < 200, "\(name): empty loop \(ref) ns")
+            }
+            _ = try median("kernel/map/lpm-trie/1024/full/lookup")
+            _ = try median("kernel/map/queue/1024/50pct/push-pop")
+            _ = try median("kernel/map/bloom-filter/1024/50pct/peek")
+            _ = try median("kernel/helper/spin_lock")
+        }
+    }
+}
