@@ -74,7 +74,8 @@ extension PrivilegedTests {
                 let userSpaceWorkload = ["uprobe", "uretprobe"].contains(hook)
                 for m in ["system-cpu-percent", "system-cpu-percent-base"] {
                     let cpu = try #require(byMeasure[m])
-                    let floor = m.hasSuffix("-base") && userSpaceWorkload ? -1.0 : 1.0
+                    // The base is sampled from few 10 ms ticks in these short windows: only its range is sure.
+                    let floor = m.hasSuffix("-base") ? -1.0 : 1.0
                     #expect(cpu.samples.count == 1 && cpu.samples[0] > floor && cpu.samples[0] <= 100, "\(b.name) \(m): \(cpu.samples)")
                 }
                 if userSpaceWorkload {
