@@ -106,12 +106,12 @@ struct GateCLITests {
         #expect(export.status == 0, "\(export.stderr)")
         try FileManager.default.createDirectory(at: slow, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: fast.appendingPathComponent("xdp_demo_slow.bpf.o"), to: slow.appendingPathComponent("xdp_demo.bpf.o"))
-        let regressed = try Invocation.run(["check", "--base-objects", fast.path, "--head-objects", slow.path])
+        let regressed = try Invocation.run(["check", "--base-objects", fast.path, "--head-objects", slow.path, "--samples", "30"])
         #expect(regressed.status == 2, "\(regressed.stdout)\(regressed.stderr)")
         // Both object-dependent benchmarks: in BPF_PROG_TEST_RUN and under real traffic on the veth.
         #expect(regressed.stdout.contains("A/B: 2 regression"), "\(regressed.stdout)")
         #expect(regressed.stdout.contains("xdp/demo/fib-classifier") && regressed.stdout.contains("macro/xdp-demo/xdp"))
-        let same = try Invocation.run(["check", "--base-objects", fast.path])
+        let same = try Invocation.run(["check", "--base-objects", fast.path, "--samples", "30"])
         #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
     }
 }
