@@ -223,9 +223,7 @@ public enum Gate {
                     headValue = headRatio
                     f.normalized = true
                     if let headSpeed = Descriptive.median(headRef.samples) { speeds = (base.map(\.speed), headSpeed) }
-                    if hm.samples.count == headRef.samples.count, headRef.samples.allSatisfy({ $0 > 0 }) {
-                        judgedSamples = zip(hm.samples, headRef.samples).map { $0 / $1 }
-                    }
+                    judgedSamples = roundRatios(hm, reference: headRef) ?? hm.samples
                 } else {
                     f.note = "not normalized: a baseline run lacks the reference; "
                 }
@@ -399,9 +397,7 @@ public enum Gate {
     /// A run's value relative to its reference: the median of the per-round ratios when both have one sample
     /// per round (a speed change within the run then cancels round by round), else the ratio of the medians.
     static func normalizedValue(_ m: MeasureResult, reference: MeasureResult) -> Double? {
-        if m.samples.count == reference.samples.count, reference.samples.allSatisfy({ $0 > 0 }) {
-            return Descriptive.median(zip(m.samples, reference.samples).map { $0 / $1 })
-        }
+        if let ratios = roundRatios(m, reference: reference) { return Descriptive.median(ratios) }
         guard let v = Descriptive.median(m.samples), let r = Descriptive.median(reference.samples), r > 0 else { return nil }
         return v / r
     }
@@ -415,6 +411,12 @@ public enum Gate {
     static func speedFit(values: [Double], speeds: [Double], headValue: Double, headSpeed: Double) -> LinearFit? {
         guard headValue > 0, headSpeed > 0, values.allSatisfy({ $0 > 0 }), speeds.allSatisfy({ $0 > 0 }) else { return nil }
         return LinearFit(x: speeds.map { log($0) }, y: values.map { log($0) })
+    }
+
+    /// Sample i over reference sample i, when both have one sample per round and the reference is positive.
+    static func roundRatios(_ m: MeasureResult, reference: MeasureResult) -> [Double]? {
+        guard m.samples.count == reference.samples.count, reference.samples.allSatisfy({ $0 > 0 }) else { return nil }
+        return zip(m.samples, reference.samples).map { $0 / $1 }
     }
 
     static func judge(change: Double, direction: Direction, band: Double, significant: Bool) -> Verdict {

@@ -46,9 +46,8 @@ public enum Leftover: Codable, Equatable, Sendable {
         switch self {
         case let .tracefsMount(path): return umount2(path, Int32(MNT_DETACH)) == 0
         case let .sysctl(path, value):
-            guard let now = try? String(contentsOfFile: path, encoding: .utf8),
-                  now.trimmingCharacters(in: .whitespacesAndNewlines) != value else { return false }
-            return (try? value.write(toFile: path, atomically: false, encoding: .utf8)) != nil
+            guard let now = try? Sysctl.read(path), now != value else { return false }
+            return (try? Sysctl.write(value, to: path)) != nil
         case let .cgroup(path): return rmdir(path) == 0
         case let .process(pid, command):
             // The process group it led (its workers can outlive a SIGKILLed leader), members that still run

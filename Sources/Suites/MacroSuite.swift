@@ -217,16 +217,13 @@ public struct MacroSuite {
                 for o in [bo, ho] where o.mapNames.contains("probe_cfg") { try Doctor.countOnlyThisProcess(o) }
                 let cgroup = c.attachKind == "cgroup_skb" ? try OwnCgroup() : nil
                 defer { cgroup?.close() }
-                let path = c.traffic.isPacket && c.command == nil ? try PacketPath(cgroup: cgroup, tcp: c.traffic == .tcp) : nil
+                let path = try Self.packetPath(for: c, cgroup: cgroup)
                 defer { path?.close() }
                 let mounted = c.attachKind == "tracepoint" ? try Doctor.mountTraceFSIfAbsent() : nil
                 defer { if let mounted { Cleanup.shared.run(mounted) } }
                 let budget = Double(config.samples * 4 + 4) * Double(config.windowMilliseconds) * 1.3 / 1000 + 10
-                let traffic = TrafficGenerator(kind: c.traffic, threads: c.command == nil ? c.threads ?? config.threads : 0,
-                                               maxSeconds: c.command == nil ? budget : 0, socket: path?.sender ?? -1)
+                let traffic = try CaseTraffic(c, threads: config.threads, seconds: budget, socket: path?.sender ?? -1)
                 defer { traffic.stop() }
-                let command = try c.command.map { try Self.startCommand($0, budget: budget) }
-                defer { command?.stop() }
                 let stats = try StatsSession()
                 defer { stats.close() }
                 let (bl, hl) = try alternate((bp, { try Self.attach(c, bp, path, cgroup) }), (hp, { try Self.attach(c, hp, path, cgroup) }))
@@ -235,12 +232,9 @@ public struct MacroSuite {
         }
     }
 
-    /// The user's traffic command, bounded by `timeout` (and by the benchmark's budget).
-    static func startCommand(_ cmd: (argv: [String], seconds: Double), budget: Double) throws -> BackgroundCommand {
-        try BackgroundCommand(["timeout", "--kill-after=2", String(format: "%.0f", min(cmd.seconds, budget))] + cmd.argv,
-                              journalName: URL(fileURLWithPath: cmd.argv[0]).lastPathComponent) {
-            SystemCallError(call: "traffic command \(cmd.argv.joined(separator: " ")): \($0)", errno: ENOENT)
-        }
+    /// Packet traffic gets a veth pair between two namespaces of its own (gone with the process), UDP or TCP.
+    static func packetPath(for c: MacroCase, cgroup: OwnCgroup?) throws -> PacketPath? {
+        c.traffic.isPacket ? try PacketPath(cgroup: cgroup, tcp: c.traffic == .tcp) : nil
     }
 
     /// Attaches `program` for `c` and returns how to detach it: packet hooks on the receiving end of `path`
@@ -368,7 +362,7 @@ public struct MacroSuite {
         let cgroup: OwnCgroup?
         do {
             cgroup = c.attachKind == "cgroup_skb" ? try OwnCgroup() : nil
-            path = c.traffic.isPacket ? try PacketPath(cgroup: cgroup, tcp: c.traffic == .tcp) : nil
+            path = try Self.packetPath(for: c, cgroup: cgroup)
         } catch { return runtime(.failed("packet path: \(error)")) }
         defer { path?.close(); cgroup?.close() }
         let attach = { () throws -> () throws -> Void in try Self.attach(c, program, path, cgroup) }
@@ -379,18 +373,12 @@ public struct MacroSuite {
 
         let window = UInt64(config.windowMilliseconds) * 1_000_000
         let budget = Double(config.samples * 6 + 4) * Double(config.windowMilliseconds) * 1.3 / 1000 + 10
-        // The traffic: a generator, or the user's command (whose events bpfgate cannot count).
-        let traffic = TrafficGenerator(kind: c.traffic, threads: c.command == nil ? c.threads ?? config.threads : 0,
-                                       maxSeconds: c.command == nil ? budget : 0, socket: path?.sender ?? -1)
-        defer { traffic.stop() }
-        let command: BackgroundCommand?
-        do {
-            command = try c.command.map { try Self.startCommand($0, budget: budget) }
-        } catch {
+        let traffic: CaseTraffic
+        do { traffic = try CaseTraffic(c, threads: config.threads, seconds: budget, socket: path?.sender ?? -1) } catch {
             try detach()
             return runtime(.failed("\(error)"))
         }
-        defer { command?.stop() }
+        defer { traffic.stop() }
 
         // The reference: the counting program on the same hook, loaded on its own.
         var reference: (object: BPFObject, attach: () throws -> () throws -> Void)?
@@ -523,5 +511,32 @@ public struct MacroSuite {
             complete ? Measure.latency.result(referenceLatency)
                 : .without(.latency, .failed("the reference saw no run in \(config.samples - referenceLatency.count) windows")),
         ])]
+    }
+}
+
+/// A case's traffic: the built-in generator, or the user's command (whose events bpfgate cannot count:
+/// `events` stays 0), bounded by the user's seconds and the benchmark's budget. `stop()` is idempotent.
+final class CaseTraffic {
+    private let generator: TrafficGenerator?
+    private let command: BackgroundCommand?
+
+    init(_ c: MacroCase, threads: Int, seconds: Double, socket: Int32) throws {
+        if let cmd = c.command {
+            generator = nil
+            command = try BackgroundCommand(["timeout", "--kill-after=2", String(format: "%.0f", min(cmd.seconds, seconds))] + cmd.argv,
+                                            journalName: URL(fileURLWithPath: cmd.argv[0]).lastPathComponent) {
+                SystemCallError(call: "traffic command \(cmd.argv.joined(separator: " ")): \($0)", errno: ENOENT)
+            }
+        } else {
+            generator = TrafficGenerator(kind: c.traffic, threads: c.threads ?? threads, maxSeconds: seconds, socket: socket)
+            command = nil
+        }
+    }
+
+    var events: UInt64 { generator?.events ?? 0 }
+
+    func stop() {
+        generator?.stop()
+        command?.stop()
     }
 }

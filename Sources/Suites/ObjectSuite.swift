@@ -56,16 +56,25 @@ public struct ObjectSuite {
     /// The maps of the `--object` files (not of declarations: those name programs).
     func mapEntries() throws -> [(name: String, spec: Result<MapSpec, NotDerivable>)] {
         try files.flatMap { path -> [(name: String, spec: Result<MapSpec, NotDerivable>)] in
-            let source = try ObjectSource.file(path: path)
-            let object: BPFObject
-            do { object = try BPFObject(bytes: source.bytes, name: source.name) } catch {
-                throw BadInputError(path: path, problem: "libbpf cannot open it: \(error)")
-            }
-            defer { object.close() }
-            return object.mapDefinitions.filter { !$0.isInternal }.map { d in
-                ("object/\(source.name)/map/\(d.name)", Self.mapSpec(object: source.name, d, lruFillPercent: maps.lruFillPercent))
+            let o = try Self.open(path)
+            return o.maps.filter { !$0.isInternal }.map { d in
+                ("object/\(o.source.name)/map/\(d.name)", Self.mapSpec(object: o.source.name, d, lruFillPercent: maps.lruFillPercent))
             }
         }
+    }
+
+    /// What a user's object declares, read with libbpf without loading it; an unreadable or malformed
+    /// object is bad input (exit 65).
+    static func open(_ path: String) throws
+        -> (source: ObjectSource, programs: [(name: String, section: String)], maps: [BPFObject.MapDefinition])
+    {
+        let source = try ObjectSource.file(path: path)
+        let object: BPFObject
+        do { object = try BPFObject(bytes: source.bytes, name: source.name) } catch {
+            throw BadInputError(path: path, problem: "libbpf cannot open it: \(error)")
+        }
+        defer { object.close() }
+        return (source, object.programs.map { ($0.name, $0.section) }, object.mapDefinitions)
     }
 
     static let mapLeaves = ["empty", "full"] + MapOperation.allCases.map(\.rawValue)
@@ -137,16 +146,10 @@ public struct ObjectSuite {
     public func entries() throws -> [Entry] {
         var out: [Entry] = []
         var seen: Set<String> = []
-        var opened: [String: (source: ObjectSource, programs: [(name: String, section: String)])] = [:]
-        func open(_ path: String) throws -> (source: ObjectSource, programs: [(name: String, section: String)]) {
+        var opened: [String: (source: ObjectSource, programs: [(name: String, section: String)], maps: [BPFObject.MapDefinition])] = [:]
+        func open(_ path: String) throws -> (source: ObjectSource, programs: [(name: String, section: String)], maps: [BPFObject.MapDefinition]) {
             if let o = opened[path] { return o }
-            let source = try ObjectSource.file(path: path)
-            let object: BPFObject
-            do { object = try BPFObject(bytes: source.bytes, name: source.name) } catch {
-                throw BadInputError(path: path, problem: "libbpf cannot open it: \(error)")
-            }
-            defer { object.close() }
-            let o = (source, object.programs.map { ($0.name, $0.section) })
+            let o = try Self.open(path)
             opened[path] = o
             return o
         }

@@ -30,11 +30,11 @@ public final class StatsSession {
             }
         }
         mechanism = .sysctl
-        let previous = try Self.readSysctl()
+        let previous = try Sysctl.read(Self.sysctlPath)
         if previous != "0" { return }  // already on (someone else's): leave it as found
-        token = try Cleanup.shared.change("bpf_stats_enabled back to 0", { try Self.writeSysctl("1") },
+        token = try Cleanup.shared.change("bpf_stats_enabled back to 0", { try Sysctl.write("1", to: Self.sysctlPath) },
                                           leftover: { .sysctl(path: Self.sysctlPath, value: previous) },
-                                          undo: { try? Self.writeSysctl(previous) }).token
+                                          undo: { try? Sysctl.write(previous, to: Self.sysctlPath) }).token
     }
 
     deinit { close() }
@@ -45,20 +45,23 @@ public final class StatsSession {
         if let token { Cleanup.shared.run(token) }
         token = nil
     }
+}
 
-    static func readSysctl() throws -> String {
+/// A /proc/sys file, read trimmed and written with one write(2) (how the kernel takes a sysctl).
+enum Sysctl {
+    static func read(_ path: String) throws -> String {
         do {
-            return try String(contentsOfFile: sysctlPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         } catch {
-            throw SystemCallError(call: "reading \(sysctlPath)", errno: ENOENT)
+            throw SystemCallError(call: "reading \(path)", errno: ENOENT)
         }
     }
 
-    static func writeSysctl(_ value: String) throws {
-        let fd = open(sysctlPath, O_WRONLY)
-        guard fd >= 0 else { throw SystemCallError(call: "opening \(sysctlPath)", errno: errno) }
-        defer { Foundation.close(fd) }
+    static func write(_ value: String, to path: String) throws {
+        let fd = open(path, O_WRONLY)
+        guard fd >= 0 else { throw SystemCallError(call: "opening \(path)", errno: errno) }
+        defer { close(fd) }
         let bytes = Array(value.utf8)
-        guard write(fd, bytes, bytes.count) == bytes.count else { throw SystemCallError(call: "writing \(sysctlPath)", errno: errno) }
+        guard Glibc.write(fd, bytes, bytes.count) == bytes.count else { throw SystemCallError(call: "writing \(path)", errno: errno) }
     }
 }
