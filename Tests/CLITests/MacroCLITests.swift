@@ -107,7 +107,9 @@ struct MacroSignalTests {
             #expect(try samples("macro/\(program)/xdp").count == 8)
         }
         let (slow, fast) = (try ratio("xdp-demo-slow"), try ratio("xdp-demo"))
-        #expect(slow > 1.2 * fast, "slow \(slow), fast \(fast)")
+        // Measured over 30 runs of this command: slow/fast 1.10-1.73 (median 1.44); the demo's placement in
+        // memory changes from load to load, so one load per side keeps a wide spread. 1.05 leaves room for it.
+        #expect(slow > 1.05 * fast, "slow \(slow), fast \(fast)")
     }
 
     /// A/B under real traffic: base and head demo objects take turns on the veth, window by window. The slow
