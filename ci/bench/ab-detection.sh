@@ -32,6 +32,8 @@ for mode in ("aa", "injected"):
     imp = sum(f["verdict"] == "improvement" for f in fs)
     ch = [f["change"] * 100 for f in fs]
     mde = [f["minimumDetectableEffect"] * 100 for f in fs]
+    for i, f in enumerate(fs, 1):
+        print(f"  {mode} {i:2}: {f['change'] * 100:+.2f} % (ratio CI {f['ratioLower']:.4f}..{f['ratioUpper']:.4f}) {f['verdict']}")
     label = "A/A false alarms" if mode == "aa" else "+injected cost detected"
     print(f"{label}: {reg}/{runs} regressions, {imp}/{runs} improvements; median change {statistics.median(ch):+.2f} % "
           f"(range {min(ch):+.2f}..{max(ch):+.2f}); median MDE {statistics.median(mde):.2f} %")
