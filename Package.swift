@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "bpfgate", targets: ["bpfgate"]),
-        .library(name: "BPFGate", targets: ["Suites", "BPF", "Results", "Gate", "Reports", "Statistics"]),
+        .library(name: "BPFGate", targets: ["Suites", "BPF", "Results", "Gate", "Reports", "Statistics", "Tracking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,13 +35,16 @@ let package = Package(
         .plugin(name: "BPFObjectsPlugin", capability: .buildTool()),
         .target(name: "BPFObjects", swiftSettings: swift5, plugins: ["BPFObjectsPlugin"]),
 
+        // Uploads to tracking servers through libcurl (Bencher, InfluxDB), retries, the outbox: no kernel.
+        .target(name: "Tracking", dependencies: ["CCurl", "Gate", "Results", "Statistics"], swiftSettings: swift5),
+
         // Benchmarks, testbed detection and the doctor's live probes.
         .target(name: "Suites", dependencies: ["BPF", "BPFObjects", "Gate", "Results", "Statistics", "CCurl"],
                 swiftSettings: swift5),
 
         .executableTarget(
             name: "bpfgate",
-            dependencies: ["Suites", "Results", "Gate", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Suites", "Results", "Gate", "Reports", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swift5),
 
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Statistics", "Reports"],
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFObjects", "Gate", "Results", "Statistics"],
                     swiftSettings: swift5),
-        .testTarget(name: "CLITests", dependencies: ["bpfgate", "Results"], swiftSettings: swift5),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Gate", "Results", "Statistics"], swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["bpfgate", "Results", "Tracking"], swiftSettings: swift5),
     ]
 )

@@ -112,6 +112,30 @@ struct {
     __type(value, __u64);
 } k_percpu_counter SEC(".maps");
 
+/* Event submission: a ring buffer (user space sets its size before load and empties it between batches), a
+ * perf event array (user space opens the per-CPU buffers), and the record the output helpers copy from. */
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 4096);
+} k_ringbuf SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+    __uint(key_size, sizeof(__u32));
+    __uint(value_size, sizeof(__u32));
+} k_perfbuf SEC(".maps");
+
+struct record {
+    __u64 words[KBENCH_MAX_RECORD / 8];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct record);
+} k_record SEC(".maps");
+
 struct loop_ctx {
     __u32 keys;
     __u32 pad;
@@ -120,6 +144,7 @@ struct loop_ctx {
     struct props *props;
     struct locked *locked;
     __u64 *counter;
+    struct record *record;
 };
 
 /* The key of iteration i: spread over [0, keys) by a multiplicative hash (no sequential locality). */
@@ -139,6 +164,7 @@ static __always_inline int run(void *prog_ctx, long (*body)(__u64, void *), int 
     if (!tracing) /* tracing programs may not touch a map with a bpf_spin_lock */
         c.locked = bpf_map_lookup_elem(&k_locked, &zero);
     c.counter = bpf_map_lookup_elem(&k_percpu_counter, &zero);
+    c.record = bpf_map_lookup_elem(&k_record, &zero);
     __u64 t0 = bpf_ktime_get_ns();
     bpf_loop(cfg->iters, body, &c, 0);
     __u64 t1 = bpf_ktime_get_ns();
@@ -336,6 +362,49 @@ XDP_BENCH(map_lookup_percpu_elem)
 XDP_BENCH(spin_lock)
 XDP_BENCH(atomic_add_shared)
 XDP_BENCH(plain_add_percpu)
+
+/* Event submission, per record size: bpf_ringbuf_output and bpf_perf_event_output copy `size` bytes from a
+ * map value; reserve+submit writes the record's first and last word in place, as a program filling its own
+ * fields would. A failed submission (buffer full) counts into acc; user space checks every record arrived. */
+#define EVENT_BODIES(size)                                                      \
+    static long body_ringbuf_output_##size(__u64 i, void *ctx)                  \
+    {                                                                           \
+        struct loop_ctx *c = ctx;                                               \
+        c->acc += key_of(i, c);                                                 \
+        if (c->record)                                                          \
+            c->acc += bpf_ringbuf_output(&k_ringbuf, c->record, size, 0);       \
+        return 0;                                                               \
+    }                                                                           \
+    static long body_ringbuf_reserve_submit_##size(__u64 i, void *ctx)          \
+    {                                                                           \
+        struct loop_ctx *c = ctx;                                               \
+        c->acc += key_of(i, c);                                                 \
+        __u64 *r = bpf_ringbuf_reserve(&k_ringbuf, size, 0);                    \
+        if (!r) {                                                               \
+            c->acc++;                                                           \
+            return 0;                                                           \
+        }                                                                       \
+        r[0] = i;                                                               \
+        r[size / 8 - 1] = c->acc;                                               \
+        bpf_ringbuf_submit(r, 0);                                               \
+        return 0;                                                               \
+    }                                                                           \
+    static long body_perf_event_output_##size(__u64 i, void *ctx)               \
+    {                                                                           \
+        struct loop_ctx *c = ctx;                                               \
+        c->acc += key_of(i, c);                                                 \
+        if (c->record)                                                          \
+            c->acc += bpf_perf_event_output(c->prog_ctx, &k_perfbuf,            \
+                                            BPF_F_CURRENT_CPU, c->record, size);\
+        return 0;                                                               \
+    }                                                                           \
+    XDP_BENCH(ringbuf_output_##size)                                            \
+    XDP_BENCH(ringbuf_reserve_submit_##size)                                    \
+    XDP_BENCH(perf_event_output_##size)
+EVENT_BODIES(64)
+EVENT_BODIES(256)
+EVENT_BODIES(1024)
+EVENT_BODIES(4096)
 
 /* Tracing-only helpers, in raw_tp programs. */
 HELPER_BODY(get_current_pid_tgid, c->acc += bpf_get_current_pid_tgid())

@@ -13,4 +13,7 @@ struct kbench_config {
 /* Lookup-miss keys: never inserted (user space fills keys below the map size). */
 #define KBENCH_MISS_OFFSET (1u << 30)
 
+/* The largest event record (bytes) the submission benchmarks copy: sizes 64, 256, 1024, 4096. */
+#define KBENCH_MAX_RECORD 4096
+
 #endif

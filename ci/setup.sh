@@ -3,7 +3,9 @@
 # Idempotent: apt-get runs only when a package is missing.
 set -euo pipefail
 
-packages=(libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev pkg-config bpftool iproute2 util-linux stress-ng python3 python3-jsonschema)
+# influxdb: the upload tests start their own server (own port, own data directory).
+packages=(libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev pkg-config bpftool iproute2 util-linux stress-ng python3 python3-jsonschema
+          influxdb)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,7 +17,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "setup: installing ${missing[*]}" >&2
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  # Packages must not start their services here (influxdb would take port 8086 and stay): policy-rc.d says no.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod +x "$policy"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || { [ -z "$policy" ] || rm -f "$policy"; exit 1; }
+  [ -z "$policy" ] || rm -f "$policy"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

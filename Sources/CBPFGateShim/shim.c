@@ -307,6 +307,7 @@ struct bpfgate_consumer {
     struct ring_buffer *rb;
     struct perf_buffer *pb;
     pthread_t thread;
+    int threaded;
     int stop;
     uint64_t events, bytes, lost;
 };
@@ -339,7 +340,7 @@ static void *consumer_loop(void *arg) {
     return NULL;
 }
 
-struct bpfgate_consumer *bpfgate_consumer_start(int map_fd, int perf, size_t perf_pages, int *err) {
+struct bpfgate_consumer *bpfgate_consumer_start(int map_fd, int perf, size_t perf_pages, int threaded, int *err) {
     struct bpfgate_consumer *c = calloc(1, sizeof *c);
     if (!c) { *err = -ENOMEM; return NULL; }
     if (perf) {
@@ -349,6 +350,8 @@ struct bpfgate_consumer *bpfgate_consumer_start(int map_fd, int perf, size_t per
         c->rb = ring_buffer__new(map_fd, consumer_ringbuf_event, c, NULL);
         if (!c->rb) { *err = -errno; free(c); return NULL; }
     }
+    if (!threaded) return c;
+    c->threaded = 1;
     int rc = pthread_create(&c->thread, NULL, consumer_loop, c);
     if (rc) {
         if (c->pb) perf_buffer__free(c->pb);
@@ -366,10 +369,17 @@ void bpfgate_consumer_counts(struct bpfgate_consumer *c, uint64_t *events, uint6
     *lost = __atomic_load_n(&c->lost, __ATOMIC_RELAXED);
 }
 
+int bpfgate_consumer_drain(struct bpfgate_consumer *c) {
+    int n = c->rb ? ring_buffer__consume(c->rb) : perf_buffer__consume(c->pb);
+    return n < 0 ? n : 0;
+}
+
 void bpfgate_consumer_stop(struct bpfgate_consumer *c) {
     if (!c) return;
-    __atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
-    pthread_join(c->thread, NULL);
+    if (c->threaded) {
+        __atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+        pthread_join(c->thread, NULL);
+    }
     if (c->pb) perf_buffer__free(c->pb);
     if (c->rb) ring_buffer__free(c->rb);
     free(c);

@@ -160,7 +160,7 @@ public struct GateConfig: Equatable, Sendable {
     /// of ring and perf buffers (64 B and 4 KB stay), and TCP on all but tc.
     public static let gateFilter = "^(?!user/map/[^/]+/[^/]+/(batch-|reference-batch$))"
         + "(?!macro/(get-current-comm|probe-read-kernel-str)/)(?!macro/(ringbuf|perfbuf)-(256|1024)/)"
-        + "(?!macro/count-tcp/(xdp|socket-filter|cgroup-skb)$)"
+        + "(?!macro/count-tcp/(xdp|socket-filter|cgroup-skb)$)(?!kernel/helper/[a-z_]+/(256|1024)(/reference)?$)"
 
     public static let defaultProfiles: [String: Profile] = [
         // xdp-demo: 100 samples x 300k test runs: in A/B, 100 ABBA pairs resolve a ~2 % change (~20 s here).

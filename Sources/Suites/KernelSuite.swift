@@ -18,6 +18,14 @@ public struct KernelConfig: Sendable {
     public var linearityRuns = 3
     /// Largest deviation of t(2N) / 2 t(N) from 1 before a benchmark is flagged `nonlinear`.
     public var linearityTolerance = 0.05
+    /// Record sizes (bytes) of the event-submission benchmarks (ring buffer, perf buffer).
+    public var eventSizes = [64, 256, 1024, 4096]
+    /// The ring buffer's size, and each per-CPU perf buffer's, while an event benchmark runs: a batch (and
+    /// the linearity check's 2N) is capped to what fits, so no record is dropped between drains.
+    public var eventBufferBytes = 32 << 20
+    /// Below this many samples a run says its medians are rough (bench_bpf_timing warns below 200 samples of
+    /// ~1 ms; ours are ~10 ms batches, and the distribution-free 95 % interval of a median needs >= 6).
+    public static let fewSamples = 10
 
     public init() {}
 
@@ -41,6 +49,8 @@ public struct KernelCase: Sendable {
     public let fill: Int
     /// Pushed values instead of key/value pairs (bloom filter, queue, stack).
     let pushes: Bool
+    /// Event submission: the buffer the program writes and the record size.
+    var events: (kind: EventConsumer.Kind, bytes: Int)? = nil
 
     var isTracing: Bool { program.hasPrefix("kt_") }
     /// Timed by BPF_PROG_TEST_RUN's repeat and duration (one operation per run), not by bpf_loop.
@@ -108,6 +118,13 @@ public struct KernelSuite {
             out.append(KernelCase(name: "kernel/helper/\(h.name)", program: (h.tracing ? "kt_" : "kb_") + h.name, map: nil,
                                   size: 0, fill: 0, pushes: false))
         }
+        for bytes in config.eventSizes {
+            for (helper, kind) in [("ringbuf_output", EventConsumer.Kind.ringbuf), ("ringbuf_reserve_submit", .ringbuf),
+                                   ("perf_event_output", .perfbuf)] {
+                out.append(KernelCase(name: "kernel/helper/\(helper)/\(bytes)", program: "kb_\(helper)_\(bytes)", map: nil,
+                                      size: 0, fill: 0, pushes: false, events: (kind, bytes)))
+            }
+        }
         out.append(KernelCase(name: "kernel/helper/bpf_loop", program: "kb_empty", map: nil, size: 0, fill: 0, pushes: false))
         return out
     }
@@ -139,6 +156,7 @@ public struct KernelSuite {
         defer { object.close() }
         for p in object.programs { try p.setAutoload(p.name == c.program || p.name == c.empty) }
         if let map = c.map { try object.setMaxEntries(UInt32(c.size), ofMap: map) }
+        if c.events?.kind == .ringbuf { try object.setMaxEntries(UInt32(config.eventBufferBytes), ofMap: "k_ringbuf") }
         do { try object.load() } catch let error as BPFError where !error.isPermissionDenied {
             // Loading is the probe: a helper or map type this kernel lacks is unsupported, with its answer.
             let code = error.errno ?? 0
@@ -150,6 +168,24 @@ public struct KernelSuite {
         let cfg = try object.map(named: "kbench_cfg"), result = try object.map(named: "kbench_result")
         let keys: Int
         do { keys = try fill(c, object) } catch { return failed(.failed("filling \(c.map ?? ""): \(error)")) }
+        // Event benchmarks: the buffer is emptied after every batch, outside the timed interval, and every
+        // record must have arrived (a full buffer fails fast and would look cheap).
+        let consumer: EventConsumer?, maxIterations: Int
+        if let events = c.events {
+            do {
+                consumer = try EventConsumer(map: try object.map(named: events.kind == .ringbuf ? "k_ringbuf" : "k_perfbuf"),
+                                             kind: events.kind, perfPages: config.eventBufferBytes / 4096, threaded: false)
+            } catch let error as BPFError where !error.isPermissionDenied {
+                return failed(.failed("opening the \(events.kind.rawValue): \(error)"))
+            }
+            // Ring buffer records: 8-byte header, rounded up to 8; perf samples: 8-byte header and a u32 size.
+            let footprint = (events.bytes + (events.kind == .ringbuf ? 8 : 12) + 7) / 8 * 8
+            maxIterations = config.eventBufferBytes * 9 / 10 / (2 * footprint)
+        } else {
+            consumer = nil
+            maxIterations = Int.max
+        }
+        defer { consumer?.stop() }
 
         let packet = [UInt8](repeating: 0, count: 64)
         /// Elapsed ns of one batch of `n` iterations of `p`.
@@ -168,16 +204,21 @@ public struct KernelSuite {
                 return Double(try p.testRun(input: packet, repeat: UInt32(n)).durationNanoseconds) * Double(n)
             }
             if c.isTracing { _ = try p.testRun(context: [0]) } else { _ = try p.testRun(input: packet, repeat: 1) }
-            return Double(try result.lookup(UInt32(0), as: UInt64.self) ?? 0)
+            let elapsed = Double(try result.lookup(UInt32(0), as: UInt64.self) ?? 0)
+            if let consumer, p.name == program.name {
+                let before = consumer.counts.events, after = try consumer.drain().events
+                if after - before != UInt64(n) { throw Dropped(submitted: n, arrived: Int(after - before)) }
+            }
+            return elapsed
         }
 
         let pin = CPUPin()
         defer { pin.restore() }
         do {
             // Calibrate: N such that one batch takes ~batchMilliseconds (at most bpf_loop's 1 << 23).
-            let probe = 2000
+            let probe = min(2000, maxIterations)
             let perIteration = max(try time(program, probe), 1) / Double(probe)
-            let n = min(c.viaTestRun ? 1 << 20 : 1 << 23, max(1000, Int(config.batchMilliseconds * 1e6 / perIteration)))
+            let n = min(c.viaTestRun ? 1 << 20 : 1 << 23, maxIterations, max(1000, Int(config.batchMilliseconds * 1e6 / perIteration)))
             var net: [Double] = [], loop: [Double] = [], raw: [Double] = []
             for round in 0 ..< (config.warmup + config.samples) {
                 var t: [Bool: Double] = [:]
@@ -208,7 +249,14 @@ public struct KernelSuite {
             return [r, BenchmarkResult(name: c.referenceName, suite: Self.name, measures: [Measure.latency.result(loop)])]
         } catch let error as BPFError where !error.isPermissionDenied {
             return failed(.failed("\(error)"))
+        } catch let dropped as Dropped {
+            return failed(.failed("\(dropped)"))
         }
+    }
+
+    struct Dropped: Error, CustomStringConvertible {
+        let submitted: Int, arrived: Int
+        var description: String { "\(submitted - arrived) of \(submitted) records did not arrive: the buffer filled within a batch" }
     }
 
     /// Fills the case's map to its fill level from user space; returns the key count the loop spreads over.

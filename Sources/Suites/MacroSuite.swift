@@ -13,12 +13,16 @@ public struct MacroConfig: Sendable {
     public var threads = 1
     /// Loads timed per program (load-ns samples); the last load is the one measured under traffic.
     public var loads = 3
+    /// A/B: copies of each side loaded and taken in turn, window pair by window pair. A program's cost
+    /// depends on where its JIT image lands: measured here, one load of the slow demo against one of the fast
+    /// was 1.10-1.73x in 30 runs, and an A/A of one load per side alarmed once in 12 checks (+2.6 %).
+    public var abLoads = 4
 
     public init() {}
 
     public var settings: [String: String] {
         ["macro.samples": String(samples), "macro.window-ms": String(windowMilliseconds), "macro.threads": String(threads),
-         "macro.loads": String(loads),
+         "macro.loads": String(loads), "macro.ab-loads": String(abLoads),
          "macro.latency": "delta run_time_ns / delta run_cnt per window, bpf_stats on (bpf_enable_stats, fd-scoped; "
              + "the kernel.bpf_stats_enabled sysctl, restored after, only without it or with BPFGATE_STATS=sysctl)",
          "macro.overhead": "workload rate with and without the program in ABBA windows, bpf_stats off"]
@@ -133,15 +137,16 @@ public struct MacroSuite {
     /// alone (bpf_stats must be on): sample i of each comes from the same pair of windows. A window without
     /// a run of its program (an XDP attach can take the veth's carrier down for a moment) leaves that pair
     /// out and another pair is timed, up to twice the samples in all.
-    func alternate(_ a: (BPFProgram, () throws -> () throws -> Void), _ b: (BPFProgram, () throws -> () throws -> Void))
-        throws -> ([Double], [Double])
-    {
+    typealias Attachable = (BPFProgram, () throws -> () throws -> Void)
+
+    /// Window pairs of `a` and `b` in ABBA order; with several copies per side, pair i takes copy i mod n.
+    func alternate(_ a: [Attachable], _ b: [Attachable]) throws -> ([Double], [Double]) {
         let window = UInt64(config.windowMilliseconds) * 1_000_000
         var outA: [Double] = [], outB: [Double] = []
         for i in 0 ..< 2 * config.samples where outA.count < config.samples {
             var pair: [Bool: Double] = [:]
             for isA in (i % 2 == 0 ? [true, false] : [false, true]) {
-                let (program, attach) = isA ? a : b
+                let (program, attach) = isA ? a[i % a.count] : b[i % b.count]
                 let undo = try attach()
                 sleepNanoseconds(window / 8)  // the attach settles
                 pair[isA] = try Self.windowLatency(program, nanoseconds: window)
@@ -203,18 +208,25 @@ public struct MacroSuite {
                         return .failure(e)
                     }
                 }
-                let (b, h) = (try load(base), try load(head))
-                defer { for side in [b, h] { if case let .success((o, _)) = side { o.close() } } }
-                func failed(_ side: Result<(BPFObject, BPFProgram), Error>) -> MeasureResult? {
-                    guard case let .failure(e) = side else { return nil }
-                    return .without(.latency, .failed("load: \(e)" + ((e as? BPFError)?.verifierTail(lines: 3) ?? "")))
+                // abLoads copies per side, loaded alternately, so neither side's copies cluster in memory.
+                var b: [Result<(BPFObject, BPFProgram), Error>] = [], h: [Result<(BPFObject, BPFProgram), Error>] = []
+                defer { for side in b + h { if case let .success((o, _)) = side { o.close() } } }
+                for _ in 0 ..< max(1, config.abLoads) {
+                    b.append(try load(base))
+                    h.append(try load(head))
+                }
+                func failed(_ side: [Result<(BPFObject, BPFProgram), Error>]) -> MeasureResult? {
+                    for case let .failure(e) in side {
+                        return .without(.latency, .failed("load: \(e)" + ((e as? BPFError)?.verifierTail(lines: 3) ?? "")))
+                    }
+                    return nil
                 }
                 if failed(b) != nil || failed(h) != nil {
                     return (c.name, failed(b) ?? .without(.latency, .failed("not run: the head failed")),
                             failed(h) ?? .without(.latency, .failed("not run: the base failed")))
                 }
-                guard case let .success((bo, bp)) = b, case let .success((ho, hp)) = h else { fatalError("unreachable") }
-                for o in [bo, ho] where o.mapNames.contains("probe_cfg") { try Doctor.countOnlyThisProcess(o) }
+                let loadedBase = b.compactMap { try? $0.get() }, loadedHead = h.compactMap { try? $0.get() }
+                for (o, _) in loadedBase + loadedHead where o.mapNames.contains("probe_cfg") { try Doctor.countOnlyThisProcess(o) }
                 let cgroup = c.attachKind == "cgroup_skb" ? try OwnCgroup() : nil
                 defer { cgroup?.close() }
                 let path = try Self.packetPath(for: c, cgroup: cgroup)
@@ -226,7 +238,8 @@ public struct MacroSuite {
                 defer { traffic.stop() }
                 let stats = try StatsSession()
                 defer { stats.close() }
-                let (bl, hl) = try alternate((bp, { try Self.attach(c, bp, path, cgroup) }), (hp, { try Self.attach(c, hp, path, cgroup) }))
+                let (bl, hl) = try alternate(loadedBase.map { _, p in (p, { try Self.attach(c, p, path, cgroup) }) },
+                                             loadedHead.map { _, p in (p, { try Self.attach(c, p, path, cgroup) }) })
                 return (c.name, Measure.latency.result(bl), Measure.latency.result(hl))
             }
         }
@@ -422,7 +435,7 @@ public struct MacroSuite {
                 try detach()
                 attached = false
                 let refProgram = try reference.object.program(named: c.reference!)
-                (latency, referenceLatency) = try alternate((program, attach), (refProgram, reference.attach))
+                (latency, referenceLatency) = try alternate([(program, attach)], [(refProgram, reference.attach)])
             } else {
                 sleepNanoseconds(window / 4)  // let the traffic and the counters settle
                 for _ in 0 ..< config.samples { if let v = try Self.windowLatency(program, nanoseconds: window) { latency.append(v) } }

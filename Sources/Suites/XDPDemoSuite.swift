@@ -12,7 +12,7 @@ public struct XDPDemoConfig: Sendable {
     /// Packets in the fixed set (half to Fibonacci ports, half not).
     public var packets = 4
     /// A/B: loads of each side, rotated through round by round (see `runAB`).
-    public var instances = 16
+    public var instances = 48
     /// Calibration only: loop iterations of extra work per packet in the head program (0: none).
     public var headExtraWork: UInt32 = 0
     public init() {}

@@ -46,6 +46,11 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Also write the head run's results file here.")
     var results: String?
 
+    @Option(help: "Upload the head run to bencher or influxdb (stored-baseline mode; see `bpfgate upload --help`).")
+    var upload: UploadTarget?
+
+    @OptionGroup(title: "Upload") var uploadOptions: UploadOptions
+
     @Option(help: ArgumentHelp("A/B calibration: add this many steps of known extra work (0-64, well under 1 ns each) per packet to the head demo program.",
                                visibility: .hidden))
     var injectHeadWork: UInt32 = 0
@@ -60,6 +65,9 @@ struct CheckCommand: ParsableCommand {
         if let results { try requireWritableDirectory(of: results) }
         try requireTestbedName(testbed)
         if injectHeadWork > 64 { throw ValidationError("--inject-head-work must be 0...64") }
+        if upload != nil && (baseObjects != nil || ab != nil) {
+            throw ValidationError("--upload sends a run's trend point; A/B compares two object sets in one run: upload a `bpfgate run --results` file instead")
+        }
     }
 
     var profileName: String { selection.profile ?? (quick ? "quick" : "gate") }
@@ -72,6 +80,13 @@ struct CheckCommand: ParsableCommand {
         request.testbedName = testbed
         let head = try Catalog.run(request) { note($0) }
         if let results { try Lifecycle.commit { try AtomicFile.write(try ResultsCodec.encode(head), to: results) } }
+        // Trend data goes up whatever the verdict; a failed upload is kept in the outbox and exits 6 unless a
+        // regression (2) outranks it.
+        var uploadStatus = ExitStatus.ok
+        if let upload {
+            uploadStatus = try uploadOptions.send(try uploadOptions.upload(head, to: upload, testbed: nil, config: config),
+                                                  with: try uploadOptions.uploader())
+        }
 
         let baseline = try store.store.baseline(testbed: head.testbed.name)
         if baseline.isEmpty {
@@ -79,13 +94,14 @@ struct CheckCommand: ParsableCommand {
                 throw BaselineError.missing("no baseline for testbed '\(head.testbed.name)' in \(store.baselines)/ (--require-baseline); record one with `bpfgate baseline save` and commit it")
             }
             try recordFirstBaseline(head: head, config: config)
-            throw Lifecycle.Exit(status: .ok)
+            throw Lifecycle.Exit(status: uploadStatus)
         }
         if head.benchmarks.contains(where: { b in b.measures.contains { if case .failed = $0.status { return true } else { return false } } }) {
             note("bpfgate: some benchmarks failed; see the report")
         }
         let planned = Set(try Catalog.plan(request).map(\.name))
-        try reports.deliver(Gate.compare(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned))
+        try reports.deliver(Gate.compare(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned),
+                            also: uploadStatus)
     }
 
     /// No baseline: this run and `baselineRuns - 1` more (each its own process) become one, loudly.

@@ -22,15 +22,16 @@ struct ReportOptions: ParsableArguments {
         for path in [markdown, junit, verdict].compactMap({ $0 }) { try requireWritableDirectory(of: path) }
     }
 
-    /// Prints the terminal table on stdout, writes the requested files, and exits with the report's status.
-    func deliver(_ report: GateReport) throws -> Never {
+    /// Prints the terminal table on stdout, writes the requested files, and exits with the report's status
+    /// (or `also`'s, where it ranks higher: an upload failure never hides a regression).
+    func deliver(_ report: GateReport, also: ExitStatus = .ok) throws -> Never {
         print(report.terminal(), terminator: "")
         try Lifecycle.commit {
             if let markdown { try AtomicFile.write(Data(report.markdown().utf8), to: markdown) }
             if let junit { try AtomicFile.write(Data(report.junit().utf8), to: junit) }
             if let verdict { try AtomicFile.write(try StableJSON.encode(report), to: verdict) }
         }
-        let status = report.exitStatus(warnOnly: warnOnly)
+        let status = ExitStatus.combined([report.exitStatus(warnOnly: warnOnly), also])
         if warnOnly && !report.regressions.isEmpty { note("bpfgate: warning: \(report.regressions.count) regression(s) (--warn-only: passing)") }
         throw Lifecycle.Exit(status: status)
     }

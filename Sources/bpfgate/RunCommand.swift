@@ -172,8 +172,13 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         global.apply()
         let request = try selection.request(config: try configOptions.load(), testbed: testbed)
-        if try Catalog.plan(request).isEmpty {
+        let plan = try Catalog.plan(request)
+        if plan.isEmpty {
             throw ValidationError("no benchmark matches --filter '\(selection.filter ?? "")' (see `bpfgate list`)")
+        }
+        if request.kernel.samples < KernelConfig.fewSamples, plan.contains(where: { $0.suite == KernelSuite.name }) {
+            note("bpfgate: warning: \(request.kernel.samples) samples per in-kernel benchmark (fewer than \(KernelConfig.fewSamples)): "
+                 + "its medians are rough and the gate cannot bound them well")
         }
         let run = try Catalog.run(request) { if !quiet { note($0) } }
         let bmf = try BMF.encode(BMF.document(from: run))

@@ -53,5 +53,29 @@ extension PrivilegedTests {
             _ = try median("kernel/map/bloom-filter/1024/50pct/peek")
             _ = try median("kernel/helper/spin_lock")
         }
+
+        /// Event submission from the program: every record reaches user space between batches (else the case
+        /// fails), copying 4 KB costs more than 64 B, and reserving in place skips the copy.
+        @Test func eventSubmission_everyRecordArrives() throws {
+            let wanted: Set<String> = ["kernel/helper/ringbuf_output/64", "kernel/helper/ringbuf_output/4096",
+                                       "kernel/helper/ringbuf_reserve_submit/4096", "kernel/helper/perf_event_output/64",
+                                       "kernel/helper/perf_event_output/4096"]
+            var config = Self.small()
+            config.eventBufferBytes = 4 << 20  // a 4 KB batch is capped at ~460 records: the cap is exercised
+            var results: [BenchmarkResult] = []
+            try expectKernelLeftAsFound {
+                results = try KernelSuite(config: config).run(include: { wanted.contains($0) })
+            }
+            let byName = Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0) })
+            func median(_ name: String) throws -> Double {
+                let m = try #require(byName[name]?.measures.first, "\(name)")
+                #expect(m.status == .ok && m.samples.count == 5, "\(name): \(m.status)")
+                return Descriptive.median(m.samples) ?? .nan
+            }
+            let small = try median("kernel/helper/ringbuf_output/64"), large = try median("kernel/helper/ringbuf_output/4096")
+            #expect(small > 1 && large > small, "ringbuf_output 64 B \(small) ns, 4 KB \(large) ns")
+            #expect(try median("kernel/helper/ringbuf_reserve_submit/4096") < large, "reserve+submit writes in place")
+            #expect(try median("kernel/helper/perf_event_output/4096") > (try median("kernel/helper/perf_event_output/64")))
+        }
     }
 }

@@ -103,6 +103,8 @@ int bpfgate_unshare_net(void);
 /// its own thread, polling every 10 ms and counting events, bytes and (perf buffer) lost records. NULL and
 /// *err = -errno when it cannot start. Stop frees it.
 struct bpfgate_consumer;
-struct bpfgate_consumer *bpfgate_consumer_start(int map_fd, int perf, size_t perf_pages, int *err);
+/// threaded = 0: no thread; the caller drains with bpfgate_consumer_drain (0 or -errno); the counts tell what arrived.
+struct bpfgate_consumer *bpfgate_consumer_start(int map_fd, int perf, size_t perf_pages, int threaded, int *err);
+int bpfgate_consumer_drain(struct bpfgate_consumer *c);
 void bpfgate_consumer_counts(struct bpfgate_consumer *c, uint64_t *events, uint64_t *bytes, uint64_t *lost);
 void bpfgate_consumer_stop(struct bpfgate_consumer *c);

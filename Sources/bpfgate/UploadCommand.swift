@@ -1,0 +1,212 @@
+import ArgumentParser
+import Foundation
+import Gate
+import Results
+import Suites
+import Tracking
+
+/// Where trend data goes.
+enum UploadTarget: String, ExpressibleByArgument, CaseIterable {
+    case bencher, influxdb
+}
+
+/// How results reach a tracking server (shared by `upload` and `check --upload`). For Bencher the options
+/// and environment variables mirror `bencher run`; secrets come from the environment or `--secrets-file`
+/// and are never printed or written.
+struct UploadOptions: ParsableArguments {
+    @Option(help: "Bencher API host (env BENCHER_HOST; default \(BencherTarget.defaultHost)).")
+    var host: String?
+
+    @Option(help: "Bencher project slug or UUID (env BENCHER_PROJECT).")
+    var project: String?
+
+    @Option(help: "Branch (env BENCHER_BRANCH); also InfluxDB's branch tag.")
+    var branch: String?
+
+    @Option(help: "Full git commit hash (default: the run's commit, else git HEAD).")
+    var hash: String?
+
+    @Flag(help: "Send the configuration's threshold models to Bencher (per measure: per-benchmark rules cannot be mirrored).")
+    var thresholds = false
+
+    @Flag(help: "Exit 2 when Bencher reports an alert.")
+    var failOnAlert = false
+
+    @Option(help: "InfluxDB 1.x base URL, e.g. http://127.0.0.1:8086 (env INFLUX_URL).")
+    var influxUrl: String?
+
+    @Option(help: "InfluxDB database (env INFLUX_DB).")
+    var influxDb: String?
+
+    @Option(help: "A file of KEY=VALUE lines (BENCHER_API_KEY, INFLUX_USERNAME, INFLUX_PASSWORD, INFLUX_TOKEN); wins over the environment.")
+    var secretsFile: String?
+
+    @Option(help: "Seconds to wait for a connection (default 10).")
+    var connectTimeout: Double = 10
+
+    @Option(help: "Seconds an attempt may take in all (default 60).")
+    var httpTimeout: Double = 60
+
+    @Option(help: "Attempts per upload, the first included (default 5).")
+    var attempts: Int = 5
+
+    @Option(help: "Largest backoff between attempts, seconds (default 30; a server's Retry-After up to 60 s is honoured).")
+    var maxBackoff: Double = 30
+
+    @Option(help: "A CA certificate (PEM) to trust besides the system's.")
+    var cacert: String?
+
+    @Flag(help: "Do not verify the server's TLS certificate (never the default).")
+    var insecure = false
+
+    @Option(help: "Where failed uploads wait for `upload --flush` (default \(Outbox.defaultDirectory)).")
+    var outbox: String = Outbox.defaultDirectory
+
+    func validate() throws {
+        if !(connectTimeout > 0) || !(httpTimeout > 0) { throw ValidationError("--connect-timeout and --http-timeout must be positive") }
+        if !(1 ... 100).contains(attempts) { throw ValidationError("--attempts must be 1...100") }
+        if !(maxBackoff >= 0) { throw ValidationError("--max-backoff must be >= 0") }
+        if let cacert, !FileManager.default.isReadableFile(atPath: cacert) { throw ValidationError("--cacert: cannot read '\(cacert)'") }
+        if let secretsFile, !FileManager.default.isReadableFile(atPath: secretsFile) {
+            throw ValidationError("--secrets-file: cannot read '\(secretsFile)'")
+        }
+    }
+
+    /// The environment, without empty values (an empty variable means unset).
+    var environment: [String: String] { ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty } }
+
+    /// The secrets: the environment, overridden by `--secrets-file`.
+    func credentials() throws -> Credentials {
+        var values = environment.filter { ["BENCHER_API_KEY", "INFLUX_USERNAME", "INFLUX_PASSWORD", "INFLUX_TOKEN"].contains($0.key) }
+        if let secretsFile {
+            guard let text = try? String(contentsOfFile: secretsFile, encoding: .utf8) else {
+                throw ValidationError("--secrets-file: cannot read '\(secretsFile)'")
+            }
+            for (n, raw) in text.split(whereSeparator: \.isNewline).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                guard let eq = line.firstIndex(of: "="), !line[..<eq].isEmpty else {
+                    // Never echo the line: it may be a secret.
+                    throw ValidationError("--secrets-file: line \(n + 1) is not KEY=VALUE")
+                }
+                values[String(line[..<eq]).trimmingCharacters(in: .whitespaces)] = String(line[line.index(after: eq)...])
+            }
+        }
+        var c = Credentials(bencherKey: values["BENCHER_API_KEY"].flatMap { $0.isEmpty ? nil : $0 })
+        if let token = values["INFLUX_TOKEN"], !token.isEmpty {
+            c.influx = .token(token)
+        } else if let user = values["INFLUX_USERNAME"], !user.isEmpty {
+            c.influx = .basic(user: user, password: values["INFLUX_PASSWORD"] ?? "")
+        }
+        return c
+    }
+
+    func uploader() throws -> Uploader {
+        var transport = CurlTransport.Options(userAgent: "bpfgate/\(Environment.toolVersion) (\(CurlTransport.version.split(separator: " ").first ?? "libcurl"))")
+        transport.connectTimeout = connectTimeout
+        transport.totalTimeout = httpTimeout
+        transport.caFile = cacert
+        transport.insecure = insecure
+        var policy = RetryPolicy()
+        policy.attempts = attempts
+        policy.maxDelay = maxBackoff
+        policy.baseDelay = min(policy.baseDelay, maxBackoff)
+        policy.maxRetryAfter = max(maxBackoff, 60)
+        return Uploader(transport: CurlTransport(options: transport), policy: policy, outbox: Outbox(directory: outbox),
+                        credentials: try credentials())
+    }
+
+    /// The upload of `run` to `target`, before credentials.
+    func upload(_ run: ResultsFile, to target: UploadTarget, testbed: String?, config: GateConfig) throws -> Upload {
+        switch target {
+        case .bencher:
+            var t = BencherTarget()
+            t.host = host ?? environment["BENCHER_HOST"] ?? BencherTarget.defaultHost
+            t.project = project ?? environment["BENCHER_PROJECT"]
+            t.branch = branch ?? environment["BENCHER_BRANCH"]
+            t.testbed = testbed ?? environment["BENCHER_TESTBED"]
+            t.hash = hash ?? (run.run.git == nil ? Environment.gitState()?.commit : nil)
+            if thresholds {
+                let measures = Set(run.benchmarks.flatMap { $0.measures.filter { $0.status == .ok }.map(\.measure) })
+                let (models, notMirrored) = Bencher.mirroredModels(config, measures: measures)
+                if models.isEmpty { note("bpfgate: --thresholds: the configuration sets no threshold model (`gate.model` or a rule's `model`): none sent") }
+                for rule in notMirrored {
+                    note("bpfgate: --thresholds: the rule for '\(rule)' is per benchmark; Bencher keys models by measure only: not mirrored")
+                }
+                t.models = models
+            }
+            return try Upload.bencher(run, target: t)
+        case .influxdb:
+            guard let url = influxUrl ?? environment["INFLUX_URL"], let db = influxDb ?? environment["INFLUX_DB"] else {
+                throw ValidationError("influxdb needs --influx-url and --influx-db (or INFLUX_URL and INFLUX_DB)")
+            }
+            return try Upload.influx(run, target: InfluxTarget(url: url, database: db, branch: branch ?? environment["BENCHER_BRANCH"]))
+        }
+    }
+
+    /// Uploads and says how it went, one line (plus Bencher's alerts); the exit status it stands for.
+    func send(_ upload: Upload, with uploader: Uploader) throws -> ExitStatus {
+        switch try uploader.deliver(upload, log: { note("bpfgate: \($0)") }) {
+        case let .accepted(response):
+            guard upload.target == "bencher" else {
+                note("bpfgate: uploaded run \(upload.run) to \(upload.request.url) (HTTP \(response.status))")
+                return .ok
+            }
+            guard let report = Bencher.report(response.body) else {
+                note("bpfgate: uploaded run \(upload.run) (HTTP \(response.status)); the answer was not a Bencher report")
+                return .ok
+            }
+            let host = upload.request.url.replacingOccurrences(of: "/v0/run", with: "")
+            note("bpfgate: uploaded run \(upload.run): report \(report.url(host: host)) (\(report.activeAlerts) alert(s))")
+            for alert in report.alerts { note("bpfgate: alert: \(uploader.delivery.secrets.redact(alert))") }
+            return report.activeAlerts > 0 && failOnAlert ? .regression : .ok
+        case let .spooled(path, problem, _):
+            note("bpfgate: upload failed (\(problem)); kept in \(path): send it later with `bpfgate upload --flush`")
+            return .transportFailure
+        }
+    }
+}
+
+/// `bpfgate upload`: a saved run to a tracking server, or the outbox's waiting uploads.
+struct UploadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload",
+        abstract: "Upload a results file (run/check --results) to Bencher or InfluxDB; --flush sends the outbox.",
+        discussion: "Exit codes: 0 uploaded, 2 Bencher alert with --fail-on-alert, 6 not uploaded (kept in the outbox), 65 bad file.")
+
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var options: UploadOptions
+
+    @Argument(help: "The results file to upload.")
+    var file: String?
+
+    @Option(help: "Where to: bencher or influxdb.")
+    var to: UploadTarget = .bencher
+
+    @Option(help: "Bencher testbed (env BENCHER_TESTBED; default: the run's testbed).")
+    var testbed: String?
+
+    @Flag(help: "Send the outbox's uploads, oldest first; each is deleted only once the server accepted it.")
+    var flush = false
+
+    func validate() throws {
+        if flush == (file != nil) { throw ValidationError(flush ? "give a file or --flush, not both" : "give a results file to upload, or --flush") }
+    }
+
+    func run() throws {
+        let uploader = try options.uploader()
+        if flush {
+            let report = try uploader.flush(log: { note("bpfgate: \($0)") })
+            for (path, _) in report.sent { note("bpfgate: sent \(path)") }
+            for (path, problem) in report.kept { note("bpfgate: kept \(path): \(problem)") }
+            note("bpfgate: outbox \(options.outbox): \(report.sent.count) sent, \(report.kept.count) kept")
+            throw Lifecycle.Exit(status: report.kept.isEmpty ? .ok : .transportFailure)
+        }
+        guard let data = FileManager.default.contents(atPath: file!) else {
+            throw BadInputError(path: file!, problem: "cannot read the file")
+        }
+        let run = try ResultsCodec.decode(data, path: file!)
+        let upload = try options.upload(run, to: to, testbed: testbed, config: try configOptions.load())
+        throw Lifecycle.Exit(status: try options.send(upload, with: uploader))
+    }
+}
