@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A/B figures: false alarms of A/A (the built-in demo objects against themselves) and detection of a known
 # +3 % cost (check's calibration knob --inject-head-work 2 adds ~3 % to the head demo program), RUNS times each,
-# with the gate profile's A/B (xdp/demo/fib-classifier: 3 x 100 ABBA pairs x 300k test runs, 16 loads per side;
-# macro/xdp-demo/xdp under veth traffic). Only the first finding (the test-run demo) is reported. Run as root.
+# with the gate profile's A/B (xdp/demo/fib-classifier: 3 x 100 ABBA pairs x 300k test runs, 48 loads per side;
+# macro/xdp-demo/xdp under veth traffic, 4 loads per side). Only the first finding (the test-run demo) is reported. Run as root.
 # Usage: ci/bench/ab-detection.sh [RUNS=20] [WORK=2]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
