@@ -17,17 +17,18 @@ stub_pid=""
 trap '[ -z "$stub_pid" ] || kill "$stub_pid" 2>/dev/null; rm -rf "$work"' EXIT
 export BENCHER_API_KEY=bench-key-0123456789
 
-start_stub() {  # port (0: any)
+start_stub() {  # port (0: any); sets $port and $stub_pid (not in a subshell: it must keep the pid)
   rm -f "$work/port"
-  python3 ci/test-servers/bencher_stub.py --port-file "$work/port" --log "$work/stub.log" --key "$BENCHER_API_KEY" --port "$1" &
+  python3 ci/test-servers/bencher_stub.py --port-file "$work/port" --log "$work/stub.log" --key "$BENCHER_API_KEY" \
+    --port "$1" >/dev/null 2>&1 &
   stub_pid=$!
   for _ in $(seq 100); do [ -f "$work/port" ] && break; sleep 0.05; done
-  cat "$work/port"
+  port=$(cat "$work/port")
 }
 stop_stub() { kill "$stub_pid"; wait "$stub_pid" 2>/dev/null || true; stub_pid=""; }
 
 # 1. Loss. A port nothing listens on: the stub's, once stopped.
-port=$(start_stub 0)
+start_stub 0
 stop_stub
 "$bin" run --quiet --suite user-maps --filter '^user/map/array/1024/lookup$' --samples 5 --output /dev/null --results "$work/r.json"
 for i in $(seq "$runs"); do
@@ -43,7 +44,7 @@ PY
   [ "$code" -eq 6 ] || { echo "upload $i with the server down exited $code, not 6"; exit 1; }
 done
 kept=$(ls "$work/outbox" | wc -l)
-start_stub "$port" >/dev/null
+start_stub "$port"
 "$bin" upload --flush --outbox "$work/outbox" 2>/dev/null
 created=$(grep -c '"event": "created"' "$work/stub.log" || true)
 left=$(ls "$work/outbox" | wc -l)
