@@ -218,3 +218,29 @@ func writeResults(to path: String, id: String = UUID().uuidString.lowercased()) 
         #expect(r.status == 64 && r.stderr.contains("--influx-url"), "\(r.stderr)")
     }
 }
+
+/// `check --upload`: the run it measured goes up whatever the verdict, before the baseline is looked at.
+@Suite(.serialized, .enabled(if: privilegedTestsEnabled, "needs root to run benchmarks; in CI this never skips"))
+struct CheckUploadCLITests {
+    @Test func checkUploadsItsRun_anUploadFailureNeverHidesTheVerdict() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let stub = try BencherStub(key: UploadCLITests.key, in: dir)
+        defer { stub.stop() }
+        let results = dir.appendingPathComponent("head.json").path, outbox = dir.appendingPathComponent("outbox").path
+        let check = ["check", "--quick", "--samples", "3", "--baselines", dir.appendingPathComponent("baselines").path, "--require-baseline",
+                     "--results", results, "--upload", "bencher", "--project", "p", "--outbox", outbox]
+        let env = ["BENCHER_API_KEY": UploadCLITests.key]
+        let r = try Invocation.run(check + ["--host", stub.url], environment: env)
+        #expect(r.status == 4, "no baseline (--require-baseline) still exits 4 after the upload: \(r.stderr)")
+        let head = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+        #expect(try stub.events("created").map { $0["idempotency_key"] as? String } == [head.run.id])
+        #expect(r.stderr.contains("uploaded run \(head.run.id)"), "\(r.stderr)")
+        // Server gone: the run is kept, and the verdict (exit 4) still outranks the upload failure (6).
+        stub.stop()
+        let down = try Invocation.run(check + ["--host", stub.url, "--attempts", "1"], environment: env)
+        #expect(down.status == 4, "\(down.stderr)")
+        #expect((try FileManager.default.contentsOfDirectory(atPath: outbox)).count == 1)
+        #expect(!down.stderr.contains(UploadCLITests.key) && !r.stderr.contains(UploadCLITests.key))
+    }
+}
