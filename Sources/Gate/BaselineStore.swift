@@ -86,9 +86,9 @@ public struct BaselineStore: Sendable {
         } catch {
             throw WriteError(path: dir, problem: "cannot create the directory")
         }
-        let stamp = Self.fileStamp(now)
+        let stamp = Timestamp.fileStamp(now)
         let path = "\(dir)/\(stamp)-\(results.run.id.prefix(8)).json"
-        let run = StoredRun(kind: kind, reason: reason, savedAt: Self.iso(now), results: results)
+        let run = StoredRun(kind: kind, reason: reason, savedAt: Timestamp.iso(now), results: results)
         try AtomicFile.write(try StableJSON.encode(run), to: path)
         let all = try history(testbed: name)
         for old in all.dropLast(max(0, min(limit, all.count))) { if let f = old.file { try? FileManager.default.removeItem(atPath: f) } }
@@ -116,19 +116,6 @@ public struct BaselineStore: Sendable {
         return victims.count
     }
 
-    static func fileStamp(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
-        return f.string(from: date)
-    }
-
-    static func iso(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
-    }
 }
 
 /// Baseline commands' own failures.

@@ -140,7 +140,7 @@ public enum Catalog {
         let finished = Date()
         let run = RunMetadata(
             id: UUID().uuidString.lowercased(), toolVersion: Environment.toolVersion,
-            startedAt: Environment.timestamp(started), finishedAt: Environment.timestamp(finished),
+            startedAt: Timestamp.iso(started), finishedAt: Timestamp.iso(finished),
             durationSeconds: (finished.timeIntervalSince(started) * 1000).rounded() / 1000,
             git: Environment.gitState(), bpfObjects: digests, load: request.load.map(\.description), suites: request.suites,
             settings: settings)

@@ -51,11 +51,6 @@ public enum Environment {
     }
 
     /// ISO 8601 UTC with milliseconds.
-    public static func timestamp(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
-    }
 }
 
 /// Runs helper commands (git, clang) found on PATH.

@@ -59,12 +59,16 @@ public enum Bencher {
         return out
     }
 
-    /// The request, with the API key in the Authorization header only.
-    public static func request(body: Data, host: String, apiKey: String) -> HTTPRequest {
+    /// The request; the API key, when given, goes in the Authorization header only.
+    public static func request(body: Data, host: String, apiKey: String?) -> HTTPRequest {
         HTTPRequest(method: "POST", url: host.trimmingSuffix("/") + "/v0/run",
-                    headers: [("Authorization", "Bearer \(apiKey)"), ("Content-Type", "application/json"), ("Accept", "application/json")],
+                    headers: (apiKey.map { [("Authorization", authorization($0))] } ?? [])
+                        + [("Content-Type", "application/json"), ("Accept", "application/json")],
                     body: body)
     }
+
+    /// The Authorization header's value for an API key.
+    public static func authorization(_ apiKey: String) -> String { "Bearer \(apiKey)" }
 
     /// The models bpfgate's configuration lets Bencher mirror, per measure of `run`, and what it cannot:
     /// Bencher keys a threshold by branch, testbed and measure, so a rule for some benchmarks only has no

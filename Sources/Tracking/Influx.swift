@@ -29,7 +29,7 @@ public enum InfluxAuth: Sendable {
 /// overwrites the same points (same measurement, tags and time), so a retried upload never doubles one.
 public enum Influx {
     public static func lines(_ run: ResultsFile, target: InfluxTarget) throws -> String {
-        guard let end = ISOTime.parse(run.run.finishedAt) else {
+        guard let end = Timestamp.parse(run.run.finishedAt) else {
             throw BadInputError(path: "results", problem: "run end time '\(run.run.finishedAt)' is not ISO 8601")
         }
         // bpfgate's times have milliseconds; whole milliseconds keep the stamp exact (a Double of ns would not).
@@ -95,16 +95,5 @@ public enum Influx {
         case let .basic(user, password): return [password, Data("\(user):\(password)".utf8).base64EncodedString()]
         case let .token(token): return [token]
         }
-    }
-}
-
-/// ISO 8601 with or without fractional seconds (what bpfgate writes).
-enum ISOTime {
-    static func parse(_ text: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: text) { return d }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: text)
     }
 }

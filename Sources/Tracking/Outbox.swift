@@ -43,16 +43,13 @@ public struct Outbox: Sendable {
     @discardableResult
     public func put(_ entry: Entry, date: Date = Date()) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
         let id = entry.run.filter { $0.isLetter || $0.isNumber }.prefix(12)
-        var path = "\(directory)/\(f.string(from: date))-\(entry.target)-\(id).json"
+        let stem = "\(directory)/\(Timestamp.fileStamp(date))-\(entry.target)-\(id)"
+        var path = "\(stem).json"
         var n = 1
         while FileManager.default.fileExists(atPath: path) {
             n += 1
-            path = "\(directory)/\(f.string(from: date))-\(entry.target)-\(id)-\(n).json"
+            path = "\(stem)-\(n).json"
         }
         try AtomicFile.write(try StableJSON.encode(entry), to: path)
         return path

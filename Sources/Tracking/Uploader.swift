@@ -19,7 +19,7 @@ public struct Credentials: Sendable {
     /// unclaimed, as `bencher run` does without a key).
     func headers(for target: String) -> [(name: String, value: String)] {
         switch target {
-        case "bencher": return bencherKey.map { [("Authorization", "Bearer \($0)")] } ?? []
+        case "bencher": return bencherKey.map { [("Authorization", Bencher.authorization($0))] } ?? []
         default: return Influx.authorization(influx).map { [("Authorization", $0)] } ?? []
         }
     }
@@ -38,9 +38,8 @@ public struct Upload: Sendable {
     }
 
     public static func bencher(_ run: ResultsFile, target: BencherTarget) throws -> Upload {
-        var request = Bencher.request(body: try Bencher.runBody(run, target: target), host: target.host, apiKey: "")
-        request.headers.removeAll { $0.name == "Authorization" }
-        return Upload(target: "bencher", request: request, run: run.run.id)
+        Upload(target: "bencher", request: Bencher.request(body: try Bencher.runBody(run, target: target), host: target.host, apiKey: nil),
+               run: run.run.id)
     }
 
     public static func influx(_ run: ResultsFile, target: InfluxTarget) throws -> Upload {
@@ -79,7 +78,7 @@ public struct Uploader: Sendable {
     public func deliver(_ upload: Upload, log: (String) -> Void, sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) throws -> Result {
         let (accepted, problem, rejected) = attempt(upload, log: log, sleep: sleep)
         if let accepted { return .accepted(accepted) }
-        let entry = Outbox.Entry(target: upload.target, created: ISO8601DateFormatter().string(from: Date()), method: upload.request.method,
+        let entry = Outbox.Entry(target: upload.target, created: Timestamp.iso(Date()), method: upload.request.method,
                                  url: upload.request.url,
                                  contentType: upload.request.headers.first { $0.name == "Content-Type" }?.value ?? "application/octet-stream",
                                  body: String(decoding: upload.request.body, as: UTF8.self), run: upload.run, reason: problem)
