@@ -12,11 +12,7 @@ extension GateReport {
                          f.head.map { value($0, f.unit) } ?? "-", change(f), f.adjustedP.map(pValue) ?? "-",
                          f.minimumDetectableEffect.map(Gate.percent) ?? "-", f.note])
         }
-        let widths = (0 ..< rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
-        var out = rows.map { row in
-            row.enumerated().map { c, cell in c == row.count - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
+        var out = TerminalTable.columns(rows)
         if let g = geomeanRatio { out += "geomean of head/base ratios: \(String(format: "%.3f", g)) (\(signedPercent(g - 1)))\n" }
         out += summaryLine + "\n"
         return out

@@ -17,7 +17,13 @@ public enum TerminalTable {
                 }
             }
         }
-        let widths = (0 ..< rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return columns(rows)
+    }
+
+    /// Rows as aligned columns (two spaces apart; the last column is not padded), one line each.
+    public static func columns(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        let widths = (0 ..< first.count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { c, cell in
                 c == row.count - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)

@@ -280,6 +280,16 @@ public struct Measure: Equatable, Sendable {
     /// all events the program tried to submit.
     public static let dropPercent = Measure(slug: "drop-percent", unit: "%", direction: .smallerIsBetter)
 
+    /// Every measure bpfgate writes: a slug read back from BMF or InfluxDB gets its unit and direction here.
+    public static let all: [Measure] = [
+        latency, memlockBytes, throughput, overheadNanoseconds, overheadPercent, verifiedInstructions, loadNanoseconds,
+        jitedBytes, xlatedBytes, verifierLimitPercent, systemCPUPercent, systemCPUPercentBase, rssBytes,
+        consumedPerSecond, dropPercent,
+    ]
+
+    /// The measure with this slug, if bpfgate writes it.
+    public static func named(_ slug: String) -> Measure? { all.first { $0.slug == slug } }
+
     /// A result with samples.
     public func result(_ samples: [Double], flags: [String] = []) -> MeasureResult {
         MeasureResult(measure: slug, unit: unit, direction: direction, samples: samples, status: .ok, flags: flags)

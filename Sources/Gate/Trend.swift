@@ -1,0 +1,91 @@
+import Foundation
+import Results
+import Statistics
+
+/// What `bpfgate trend` looks for: change points per benchmark x measure (`ChangePoints`, Otava's method and
+/// defaults) in the series' medians, and whether a regression step came within the last `recent` points.
+public struct TrendOptions: Equatable, Sendable {
+    public var changePoints: ChangePoints.Options
+    /// A regression step whose new segment starts within the last `recent` points fails the command.
+    public var recent: Int
+
+    public init(changePoints: ChangePoints.Options = ChangePoints.Options(), recent: Int = 5) {
+        self.changePoints = changePoints
+        self.recent = recent
+    }
+}
+
+/// One change point: where a series stepped, by how much, and whether that is worse.
+public struct TrendStep: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable { case regression, improvement }
+
+    public var benchmark: String
+    public var measure: String
+    public var unit: String
+    /// Index of the first point of the new level, and that point's run.
+    public var index: Int
+    public var time: String
+    public var runID: String
+    /// The commit of the first run at the new level, and of the last one before it: the step came with a
+    /// commit in (commitBefore, commit].
+    public var commit: String?
+    public var commitBefore: String?
+    /// Means of the segments on either side (up to the neighbouring change points).
+    public var meanBefore: Double
+    public var meanAfter: Double
+    public var pointsBefore: Int
+    public var pointsAfter: Int
+    /// meanAfter / meanBefore - 1.
+    public var change: Double
+    public var pValue: Double
+    public var kind: Kind
+    /// Within the last `recent` points of its series.
+    public var recent: Bool
+    /// A step of a reference: the machine's speed changed; shown, never failing.
+    public var reference: Bool
+}
+
+/// The outcome of `Trend.analyze`.
+public struct TrendReport: Codable, Equatable, Sendable {
+    public var windowLength: Int
+    public var maxPValue: Double
+    public var minMagnitude: Double
+    public var recent: Int
+    public var series: Int
+    public var points: Int
+    /// Every change point, by benchmark, measure and index.
+    public var steps: [TrendStep]
+
+    /// Regression steps of non-references within the last `recent` points: what fails the command.
+    public var recentRegressions: [TrendStep] { steps.filter(\.failing) }
+
+    public var exitStatus: ExitStatus { recentRegressions.isEmpty ? .ok : .regression }
+}
+
+extension TrendStep {
+    public var failing: Bool { kind == .regression && recent && !reference }
+}
+
+public enum Trend {
+    public static func analyze(_ series: [HistorySeries], options: TrendOptions = TrendOptions()) -> TrendReport {
+        var steps: [TrendStep] = []
+        for s in series where s.points.count >= 2 {
+            let values = s.points.map(\.value)
+            for cp in ChangePoints.detect(values, options: options.changePoints).changePoints {
+                let before = s.points[cp.index - 1], at = s.points[cp.index]
+                let worse = s.direction == .smallerIsBetter ? cp.stats.meanAfter > cp.stats.meanBefore
+                                                            : cp.stats.meanAfter < cp.stats.meanBefore
+                steps.append(TrendStep(
+                    benchmark: s.benchmark, measure: s.measure, unit: s.unit, index: cp.index, time: at.time,
+                    runID: at.runID, commit: at.commit, commitBefore: before.commit, meanBefore: cp.stats.meanBefore,
+                    meanAfter: cp.stats.meanAfter, pointsBefore: cp.stats.countBefore, pointsAfter: cp.stats.countAfter,
+                    change: cp.stats.forwardChange, pValue: cp.stats.pValue, kind: worse ? .regression : .improvement,
+                    recent: cp.index >= s.points.count - options.recent, reference: s.isReference))
+            }
+        }
+        let o = options.changePoints
+        return TrendReport(windowLength: o.windowLength, maxPValue: o.maxPValue, minMagnitude: o.minMagnitude,
+                           recent: options.recent, series: series.count, points: series.reduce(0) { $0 + $1.points.count },
+                           steps: steps)
+    }
+}

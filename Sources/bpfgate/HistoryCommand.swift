@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import Gate
+import Reports
+import Results
+import Statistics
+import Suites
+
+/// Where a history is read from and which series of it (shared by `history`, `trend` and `report`).
+struct HistorySourceOptions: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The testbed whose stored runs to read (default: this machine's).")
+    var testbed: String?
+
+    @Option(help: "Only benchmarks whose name matches this regular expression.")
+    var benchmark: String?
+
+    @Option(help: "Only this measure (e.g. latency).")
+    var measure: String?
+
+    @Flag(help: "Use each timing's ratio to the reference timed in the same rounds (as the gate judges it), not its median.")
+    var normalized = false
+
+    func validate() throws {
+        try requireTestbedName(testbed)
+        if let measure, Naming.problem(withMeasure: measure) != nil { throw ValidationError("--measure '\(measure)' is not a measure slug") }
+    }
+
+    /// The stored runs of the testbed as series, oldest point first.
+    func load() throws -> [HistorySeries] {
+        let filter = try HistoryFilter(benchmark: benchmark, measure: measure)
+        let name = testbed ?? Environment.testbed().name
+        let runs = try store.store.history(testbed: name)
+        if runs.isEmpty { throw BaselineError.missing("no stored runs for testbed '\(name)' in \(store.baselines)") }
+        let kinds = Dictionary(runs.map { ($0.results.run.id, $0.kind.rawValue) }, uniquingKeysWith: { a, _ in a })
+        let series = History.series(of: runs.map(\.results), kinds: kinds, filter: filter, normalized: normalized)
+        if series.isEmpty {
+            throw ValidationError("no benchmark x measure of the \(runs.count) stored run(s) of '\(name)' matches\(benchmark.map { " --benchmark '\($0)'" } ?? "")\(measure.map { " --measure \($0)" } ?? "")")
+        }
+        return series
+    }
+}
+
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List a testbed's stored runs as series: per benchmark x measure, each run's median and quartiles.")
+
+    @OptionGroup var source: HistorySourceOptions
+
+    @Option(help: "Also write the series as JSON.")
+    var json: String?
+
+    func validate() throws { if let json { try requireWritableDirectory(of: json) } }
+
+    func run() throws {
+        let series = try source.load()
+        print(HistoryTable.render(series), terminator: "")
+        if let json { try Lifecycle.commit { try AtomicFile.write(try StableJSON.encode(series), to: json) } }
+    }
+}
+
+struct TrendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trend",
+        abstract: "Find change points in a testbed's history (E-divisive means, t-test significance, as Apache Otava).",
+        discussion: """
+            Each benchmark x measure's run medians, oldest first, are split into windows; a step is kept when \
+            the t test between the levels on either side gives p <= --max-pvalue and it changes the mean by more \
+            than --min-change. Exit 2 when a regression step (worse in the measure's direction) starts within \
+            the last --recent points.
+            """)
+
+    @OptionGroup var source: HistorySourceOptions
+
+    @Option(help: "Points per window (default 50, Otava's).")
+    var window = 50
+
+    @Option(help: "Largest p-value of a change point (default 0.001, Otava's).")
+    var maxPvalue = 0.001
+
+    @Option(help: "Smallest relative change of a step, percent (default 0).")
+    var minChange = 0.0
+
+    @Option(help: "A regression step in the last N points fails (default 5).")
+    var recent = 5
+
+    @Option(help: "Also write the change points as JSON.")
+    var json: String?
+
+    func validate() throws {
+        if !(2 ... 10000).contains(window) { throw ValidationError("--window must be 2...10000") }
+        if !(maxPvalue > 0 && maxPvalue < 1) { throw ValidationError("--max-pvalue must be between 0 and 1") }
+        if !(minChange >= 0 && minChange < 1000) { throw ValidationError("--min-change must be a percentage >= 0") }
+        if recent < 1 { throw ValidationError("--recent must be at least 1") }
+        if let json { try requireWritableDirectory(of: json) }
+    }
+
+    var options: TrendOptions {
+        TrendOptions(changePoints: ChangePoints.Options(windowLength: window, maxPValue: maxPvalue, minMagnitude: minChange / 100),
+                     recent: recent)
+    }
+
+    func run() throws {
+        let report = Trend.analyze(try source.load(), options: options)
+        print(report.terminal(), terminator: "")
+        if let json { try Lifecycle.commit { try AtomicFile.write(try StableJSON.encode(report), to: json) } }
+        throw Lifecycle.Exit(status: report.exitStatus)
+    }
+}
