@@ -89,6 +89,9 @@ struct TrendCommand: ParsableCommand {
     @Option(help: "Also write the change points as JSON.")
     var json: String?
 
+    @Flag(help: ArgumentHelp("Recompute the neighbours Otava 0.8 recomputes after a merge removal (cross-checks only).", visibility: .hidden))
+    var otavaNeighbours = false
+
     func validate() throws {
         if !(2 ... 10000).contains(window) { throw ValidationError("--window must be 2...10000") }
         if !(maxPvalue > 0 && maxPvalue < 1) { throw ValidationError("--max-pvalue must be between 0 and 1") }
@@ -98,7 +101,8 @@ struct TrendCommand: ParsableCommand {
     }
 
     var options: TrendOptions {
-        TrendOptions(changePoints: ChangePoints.Options(windowLength: window, maxPValue: maxPvalue, minMagnitude: minChange / 100),
+        TrendOptions(changePoints: ChangePoints.Options(windowLength: window, maxPValue: maxPvalue, minMagnitude: minChange / 100,
+                                                           otavaNeighbours: otavaNeighbours),
                      recent: recent)
     }
 
