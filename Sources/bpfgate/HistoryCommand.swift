@@ -74,16 +74,16 @@ struct TrendCommand: ParsableCommand {
 
     @OptionGroup var source: HistorySourceOptions
 
-    @Option(help: "Points per window (default 50, Otava's).")
+    @Option(help: "Points per window (Otava's default).")
     var window = 50
 
-    @Option(help: "Largest p-value of a change point (default 0.001, Otava's).")
+    @Option(help: "Largest p-value of a change point (Otava's default).")
     var maxPvalue = 0.001
 
-    @Option(help: "Smallest relative change of a step, percent (default 0).")
+    @Option(help: "Smallest relative change of a step, in percent.")
     var minChange = 0.0
 
-    @Option(help: "A regression step in the last N points fails (default 5).")
+    @Option(help: "A regression step starting in the last N points fails the command.")
     var recent = 5
 
     @Option(help: "Also write the change points as JSON.")
