@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Gate
+import Reports
+import Results
+import Suites
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a report with charts: map operations, hooks, ring vs perf buffer, a comparison, trends.",
+        discussion: """
+            From results files (`run --results`), a verdict (`check`/`compare --verdict`) and, with --history, \
+            the testbed's stored runs and their change points. --html writes one self-contained page (inline \
+            SVG, no script, nothing fetched); --markdown writes Markdown with each chart as an SVG file beside it.
+            """)
+
+    @Argument(help: "Results files to chart (with --history and none given: the latest stored run).")
+    var results: [String] = []
+
+    @Flag(help: "Add the stored runs' trends and change points (see `trend`).")
+    var history = false
+
+    @OptionGroup var source: HistorySourceOptions
+
+    @Option(name: .customLong("compare"), help: "A verdict JSON file to chart.")
+    var verdict: String?
+
+    @Option(help: "Write the HTML page here.")
+    var html: String?
+
+    @Option(help: "Write Markdown here, and the charts as <name>-<chart>.svg beside it.")
+    var markdown: String?
+
+    func validate() throws {
+        if html == nil && markdown == nil { throw ValidationError("give --html FILE or --markdown FILE (or both)") }
+        if results.isEmpty && !history && verdict == nil { throw ValidationError("nothing to report: give results files, --history or --compare VERDICT") }
+        for path in [html, markdown].compactMap({ $0 }) { try requireWritableDirectory(of: path) }
+    }
+
+    func run() throws {
+        var input = ReportInput(generatedAt: Timestamp.iso(Date()))
+        for path in results {
+            input.results.append(try ResultsCodec.read(path: path))
+            input.sources.append(URL(fileURLWithPath: path).lastPathComponent)
+        }
+        if history {
+            let series = try source.load()
+            input.history = series
+            input.trend = Trend.analyze(series)
+            if results.isEmpty {
+                let name = source.testbed ?? Environment.testbed().name
+                if let last = try source.store.store.history(testbed: name).last {
+                    input.results.append(last.results)
+                    input.sources.append("the latest stored run of \(name)")
+                }
+            }
+            input.sources.append("the stored runs of \(source.testbed ?? Environment.testbed().name)")
+        }
+        if let verdict {
+            guard let data = FileManager.default.contents(atPath: verdict) else { throw BadInputError(path: verdict, problem: "cannot read the verdict") }
+            do {
+                input.comparison = try JSONDecoder().decode(GateReport.self, from: data)
+            } catch let error as DecodingError {
+                throw BadInputError(path: verdict, problem: "not a bpfgate verdict (\(ResultsCodec.describe(error)))")
+            }
+            input.sources.append(URL(fileURLWithPath: verdict).lastPathComponent)
+        }
+        let (sections, omitted) = HTMLReport.sections(input)
+        if sections.isEmpty { throw BadInputError(path: results.first ?? verdict ?? "history", problem: "nothing to chart: " + omitted.joined(separator: "; ")) }
+        try Lifecycle.commit {
+            if let html { try AtomicFile.write(Data(HTMLReport.html(input).utf8), to: html) }
+            if let markdown {
+                let url = URL(fileURLWithPath: markdown)
+                let stem = url.deletingPathExtension().lastPathComponent
+                let (md, svgs) = HTMLReport.markdown(input) { "\(stem)-\($0)-\($1).svg" }
+                for (name, svg) in svgs { try AtomicFile.write(Data(svg.utf8), to: url.deletingLastPathComponent().appendingPathComponent(name).path) }
+                try AtomicFile.write(Data(md.utf8), to: markdown)
+            }
+        }
+        note("report: \(sections.count) section(s): \(sections.map(\.title).joined(separator: ", "))" + [html, markdown].compactMap { $0 }.map { "; wrote \($0)" }.joined())
+        for o in omitted { note("report: not shown: \(o)") }
+    }
+}
