@@ -54,6 +54,8 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFObjects", "Gate", "Results", "Statistics"],
                     swiftSettings: swift5),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Gate", "Results", "Statistics"], exclude: ["Golden"],
+                    swiftSettings: swift5),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Gate", "Results", "Statistics"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["bpfgate", "Results", "Tracking"], swiftSettings: swift5),
     ]

@@ -3,9 +3,10 @@
 # Idempotent: apt-get runs only when a package is missing.
 set -euo pipefail
 
-# influxdb: the upload tests start their own server (own port, own data directory).
+# influxdb: the upload tests start their own server (own port, own data directory). chromium: the report test
+# renders the HTML report headless to a PNG.
 packages=(libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev pkg-config bpftool iproute2 util-linux stress-ng python3 python3-jsonschema
-          influxdb)
+          influxdb chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

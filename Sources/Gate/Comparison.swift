@@ -80,6 +80,15 @@ public struct GateReport: Codable, Equatable, Sendable {
     /// exp(mean(ln ratio)) over the timing findings with both sides (normalized where judged so).
     public var geomeanRatio: Double?
 
+    public init(mode: Mode, testbed: String, headRun: String, baseRuns: [String], findings: [Finding], geomeanRatio: Double?) {
+        self.mode = mode
+        self.testbed = testbed
+        self.headRun = headRun
+        self.baseRuns = baseRuns
+        self.findings = findings
+        self.geomeanRatio = geomeanRatio
+    }
+
     public var regressions: [Finding] { findings.filter { $0.verdict == .regression } }
     public var failures: [Finding] { findings.filter { $0.verdict == .failed } }
 
