@@ -5,10 +5,24 @@ import Reports
 import Results
 import Statistics
 import Suites
+import Tracking
+
+/// Where a history is kept.
+enum HistorySource: String, ExpressibleByArgument, CaseIterable {
+    case baselines, influxdb
+}
 
 /// Where a history is read from and which series of it (shared by `history`, `trend` and `report`).
 struct HistorySourceOptions: ParsableArguments {
+    @Option(help: "Read the stored runs in --baselines, or the points uploaded to InfluxDB (--influx-url, --influx-db).")
+    var from: HistorySource = .baselines
+
     @OptionGroup var store: StoreOptions
+    @OptionGroup var influx: InfluxOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "With --from influxdb: only points with this branch tag.")
+    var branch: String?
 
     @Option(help: "The testbed whose stored runs to read (default: this machine's).")
     var testbed: String?
@@ -24,13 +38,25 @@ struct HistorySourceOptions: ParsableArguments {
 
     func validate() throws {
         try requireTestbedName(testbed)
+        if from == .influxdb && normalized {
+            throw ValidationError("--normalized needs --from baselines: InfluxDB keeps each run's median, not the per-round samples")
+        }
         if let measure, Naming.problem(withMeasure: measure) != nil { throw ValidationError("--measure '\(measure)' is not a measure slug") }
     }
 
-    /// The stored runs of the testbed as series, oldest point first.
+    /// The testbed's history as series, oldest point first.
     func load() throws -> [HistorySeries] {
         let filter = try HistoryFilter(benchmark: benchmark, measure: measure)
         let name = testbed ?? Environment.testbed().name
+        if from == .influxdb {
+            let target = try influx.target(branch: branch, environment: connection.environment)
+            let series = try InfluxHistory.fetch(target: target, testbed: name, credentials: try connection.credentials(),
+                                                 transport: connection.transport(), filter: filter, log: { note("bpfgate: \($0)") })
+            if series.isEmpty {
+                throw BaselineError.missing("no points of testbed '\(name)'\(branch.map { " on branch '\($0)'" } ?? "") in InfluxDB database '\(target.database)' match")
+            }
+            return series
+        }
         let runs = try store.store.history(testbed: name)
         if runs.isEmpty { throw BaselineError.missing("no stored runs for testbed '\(name)' in \(store.baselines)") }
         let kinds = Dictionary(runs.map { ($0.results.run.id, $0.kind.rawValue) }, uniquingKeysWith: { a, _ in a })

@@ -48,14 +48,14 @@ struct ReportCommand: ParsableCommand {
             let series = try source.load()
             input.history = series
             input.trend = Trend.analyze(series)
-            if results.isEmpty {
+            if results.isEmpty && source.from == .baselines {
                 let name = source.testbed ?? Environment.testbed().name
                 if let last = try source.store.store.history(testbed: name).last {
                     input.results.append(last.results)
                     input.sources.append("the latest stored run of \(name)")
                 }
             }
-            input.sources.append("the stored runs of \(source.testbed ?? Environment.testbed().name)")
+            input.sources.append((source.from == .baselines ? "the stored runs of " : "the InfluxDB points of ") + (source.testbed ?? Environment.testbed().name))
         }
         if let verdict {
             guard let data = FileManager.default.contents(atPath: verdict) else { throw BadInputError(path: verdict, problem: "cannot read the verdict") }

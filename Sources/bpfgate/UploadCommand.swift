@@ -32,20 +32,8 @@ struct UploadOptions: ParsableArguments {
     @Flag(help: "Exit 2 when Bencher reports an alert.")
     var failOnAlert = false
 
-    @Option(help: "InfluxDB 1.x base URL, e.g. http://127.0.0.1:8086 (env INFLUX_URL).")
-    var influxUrl: String?
-
-    @Option(help: "InfluxDB database (env INFLUX_DB).")
-    var influxDb: String?
-
-    @Option(help: "A file of KEY=VALUE lines (BENCHER_API_KEY, INFLUX_USERNAME, INFLUX_PASSWORD, INFLUX_TOKEN); wins over the environment.")
-    var secretsFile: String?
-
-    @Option(help: "Seconds to wait for a connection (default 10).")
-    var connectTimeout: Double = 10
-
-    @Option(help: "Seconds an attempt may take in all (default 60).")
-    var httpTimeout: Double = 60
+    @OptionGroup var influx: InfluxOptions
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(help: "Attempts per upload, the first included (default 5).")
     var attempts: Int = 5
@@ -53,19 +41,110 @@ struct UploadOptions: ParsableArguments {
     @Option(help: "Largest backoff between attempts, seconds (default 30; a server's Retry-After up to 60 s is honoured).")
     var maxBackoff: Double = 30
 
+    @Option(help: "Where failed uploads wait for `upload --flush` (default \(Outbox.defaultDirectory)).")
+    var outbox: String = Outbox.defaultDirectory
+
+    func validate() throws {
+        if !(1 ... 100).contains(attempts) { throw ValidationError("--attempts must be 1...100") }
+        if !(maxBackoff >= 0) { throw ValidationError("--max-backoff must be >= 0") }
+    }
+
+    var environment: [String: String] { connection.environment }
+
+
+    func uploader() throws -> Uploader {
+        var policy = RetryPolicy()
+        policy.attempts = attempts
+        policy.maxDelay = maxBackoff
+        policy.baseDelay = min(policy.baseDelay, maxBackoff)
+        policy.maxRetryAfter = max(maxBackoff, 60)
+        return Uploader(transport: connection.transport(), policy: policy, outbox: Outbox(directory: outbox),
+                        credentials: try connection.credentials())
+    }
+
+    /// The upload of `run` to `target`, before credentials.
+    func upload(_ run: ResultsFile, to target: UploadTarget, testbed: String?, config: GateConfig) throws -> Upload {
+        switch target {
+        case .bencher:
+            var t = BencherTarget()
+            t.host = host ?? environment["BENCHER_HOST"] ?? BencherTarget.defaultHost
+            t.project = project ?? environment["BENCHER_PROJECT"]
+            t.branch = branch ?? environment["BENCHER_BRANCH"]
+            t.testbed = testbed ?? environment["BENCHER_TESTBED"]
+            t.hash = hash ?? (run.run.git == nil ? Environment.gitState()?.commit : nil)
+            if thresholds {
+                let measures = Set(run.benchmarks.flatMap { $0.measures.filter { $0.status == .ok }.map(\.measure) })
+                let (models, notMirrored) = Bencher.mirroredModels(config, measures: measures)
+                if models.isEmpty { note("bpfgate: --thresholds: the configuration sets no threshold model (`gate.model` or a rule's `model`): none sent") }
+                for rule in notMirrored {
+                    note("bpfgate: --thresholds: the rule for '\(rule)' is per benchmark; Bencher keys models by measure only: not mirrored")
+                }
+                t.models = models
+            }
+            return try Upload.bencher(run, target: t)
+        case .influxdb:
+            return try Upload.influx(run, target: try influx.target(branch: branch ?? environment["BENCHER_BRANCH"], environment: environment))
+        }
+    }
+
+    /// Uploads and says how it went, one line (plus Bencher's alerts); the exit status it stands for.
+    func send(_ upload: Upload, with uploader: Uploader) throws -> ExitStatus {
+        switch try uploader.deliver(upload, log: { note("bpfgate: \($0)") }) {
+        case let .accepted(response):
+            guard upload.target == "bencher" else {
+                note("bpfgate: uploaded run \(upload.run) to \(upload.request.url) (HTTP \(response.status))")
+                return .ok
+            }
+            guard let report = Bencher.report(response.body) else {
+                note("bpfgate: uploaded run \(upload.run) (HTTP \(response.status)); the answer was not a Bencher report")
+                return .ok
+            }
+            let host = upload.request.url.replacingOccurrences(of: "/v0/run", with: "")
+            note("bpfgate: uploaded run \(upload.run): report \(report.url(host: host)) (\(report.activeAlerts) alert(s))")
+            for alert in report.alerts { note("bpfgate: alert: \(uploader.delivery.secrets.redact(alert))") }
+            return report.activeAlerts > 0 && failOnAlert ? .regression : .ok
+        case let .spooled(path, problem, _):
+            note("bpfgate: upload failed (\(problem)); kept in \(path): send it later with `bpfgate upload --flush`")
+            return .transportFailure
+        }
+    }
+}
+
+/// Where InfluxDB is (shared by `upload --to influxdb` and the history readers' `--from influxdb`).
+struct InfluxOptions: ParsableArguments {
+    @Option(help: "InfluxDB 1.x base URL, e.g. http://127.0.0.1:8086 (env INFLUX_URL).")
+    var influxUrl: String?
+
+    @Option(help: "InfluxDB database (env INFLUX_DB).")
+    var influxDb: String?
+
+    func target(branch: String?, environment: [String: String]) throws -> InfluxTarget {
+        guard let url = influxUrl ?? environment["INFLUX_URL"], let db = influxDb ?? environment["INFLUX_DB"] else {
+            throw ValidationError("influxdb needs --influx-url and --influx-db (or INFLUX_URL and INFLUX_DB)")
+        }
+        return InfluxTarget(url: url, database: db, branch: branch)
+    }
+}
+
+/// How bpfgate talks HTTP to a tracking server (libcurl): timeouts, TLS, and where secrets come from.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "A file of KEY=VALUE lines (BENCHER_API_KEY, INFLUX_USERNAME, INFLUX_PASSWORD, INFLUX_TOKEN); wins over the environment.")
+    var secretsFile: String?
+
+    @Option(help: "Seconds to wait for a connection.")
+    var connectTimeout: Double = 10
+
+    @Option(help: "Seconds an HTTP attempt may take in all.")
+    var httpTimeout: Double = 60
+
     @Option(help: "A CA certificate (PEM) to trust besides the system's.")
     var cacert: String?
 
     @Flag(help: "Do not verify the server's TLS certificate (never the default).")
     var insecure = false
 
-    @Option(help: "Where failed uploads wait for `upload --flush` (default \(Outbox.defaultDirectory)).")
-    var outbox: String = Outbox.defaultDirectory
-
     func validate() throws {
         if !(connectTimeout > 0) || !(httpTimeout > 0) { throw ValidationError("--connect-timeout and --http-timeout must be positive") }
-        if !(1 ... 100).contains(attempts) { throw ValidationError("--attempts must be 1...100") }
-        if !(maxBackoff >= 0) { throw ValidationError("--max-backoff must be >= 0") }
         if let cacert, !FileManager.default.isReadableFile(atPath: cacert) { throw ValidationError("--cacert: cannot read '\(cacert)'") }
         if let secretsFile, !FileManager.default.isReadableFile(atPath: secretsFile) {
             throw ValidationError("--secrets-file: cannot read '\(secretsFile)'")
@@ -74,6 +153,15 @@ struct UploadOptions: ParsableArguments {
 
     /// The environment, without empty values (an empty variable means unset).
     var environment: [String: String] { ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty } }
+
+    func transport() -> CurlTransport {
+        var options = CurlTransport.Options(userAgent: "bpfgate/\(Environment.toolVersion) (\(CurlTransport.version.split(separator: " ").first ?? "libcurl"))")
+        options.connectTimeout = connectTimeout
+        options.totalTimeout = httpTimeout
+        options.caFile = cacert
+        options.insecure = insecure
+        return CurlTransport(options: options)
+    }
 
     /// The secrets: the environment, overridden by `--secrets-file`.
     func credentials() throws -> Credentials {
@@ -101,70 +189,6 @@ struct UploadOptions: ParsableArguments {
         return c
     }
 
-    func uploader() throws -> Uploader {
-        var transport = CurlTransport.Options(userAgent: "bpfgate/\(Environment.toolVersion) (\(CurlTransport.version.split(separator: " ").first ?? "libcurl"))")
-        transport.connectTimeout = connectTimeout
-        transport.totalTimeout = httpTimeout
-        transport.caFile = cacert
-        transport.insecure = insecure
-        var policy = RetryPolicy()
-        policy.attempts = attempts
-        policy.maxDelay = maxBackoff
-        policy.baseDelay = min(policy.baseDelay, maxBackoff)
-        policy.maxRetryAfter = max(maxBackoff, 60)
-        return Uploader(transport: CurlTransport(options: transport), policy: policy, outbox: Outbox(directory: outbox),
-                        credentials: try credentials())
-    }
-
-    /// The upload of `run` to `target`, before credentials.
-    func upload(_ run: ResultsFile, to target: UploadTarget, testbed: String?, config: GateConfig) throws -> Upload {
-        switch target {
-        case .bencher:
-            var t = BencherTarget()
-            t.host = host ?? environment["BENCHER_HOST"] ?? BencherTarget.defaultHost
-            t.project = project ?? environment["BENCHER_PROJECT"]
-            t.branch = branch ?? environment["BENCHER_BRANCH"]
-            t.testbed = testbed ?? environment["BENCHER_TESTBED"]
-            t.hash = hash ?? (run.run.git == nil ? Environment.gitState()?.commit : nil)
-            if thresholds {
-                let measures = Set(run.benchmarks.flatMap { $0.measures.filter { $0.status == .ok }.map(\.measure) })
-                let (models, notMirrored) = Bencher.mirroredModels(config, measures: measures)
-                if models.isEmpty { note("bpfgate: --thresholds: the configuration sets no threshold model (`gate.model` or a rule's `model`): none sent") }
-                for rule in notMirrored {
-                    note("bpfgate: --thresholds: the rule for '\(rule)' is per benchmark; Bencher keys models by measure only: not mirrored")
-                }
-                t.models = models
-            }
-            return try Upload.bencher(run, target: t)
-        case .influxdb:
-            guard let url = influxUrl ?? environment["INFLUX_URL"], let db = influxDb ?? environment["INFLUX_DB"] else {
-                throw ValidationError("influxdb needs --influx-url and --influx-db (or INFLUX_URL and INFLUX_DB)")
-            }
-            return try Upload.influx(run, target: InfluxTarget(url: url, database: db, branch: branch ?? environment["BENCHER_BRANCH"]))
-        }
-    }
-
-    /// Uploads and says how it went, one line (plus Bencher's alerts); the exit status it stands for.
-    func send(_ upload: Upload, with uploader: Uploader) throws -> ExitStatus {
-        switch try uploader.deliver(upload, log: { note("bpfgate: \($0)") }) {
-        case let .accepted(response):
-            guard upload.target == "bencher" else {
-                note("bpfgate: uploaded run \(upload.run) to \(upload.request.url) (HTTP \(response.status))")
-                return .ok
-            }
-            guard let report = Bencher.report(response.body) else {
-                note("bpfgate: uploaded run \(upload.run) (HTTP \(response.status)); the answer was not a Bencher report")
-                return .ok
-            }
-            let host = upload.request.url.replacingOccurrences(of: "/v0/run", with: "")
-            note("bpfgate: uploaded run \(upload.run): report \(report.url(host: host)) (\(report.activeAlerts) alert(s))")
-            for alert in report.alerts { note("bpfgate: alert: \(uploader.delivery.secrets.redact(alert))") }
-            return report.activeAlerts > 0 && failOnAlert ? .regression : .ok
-        case let .spooled(path, problem, _):
-            note("bpfgate: upload failed (\(problem)); kept in \(path): send it later with `bpfgate upload --flush`")
-            return .transportFailure
-        }
-    }
 }
 
 /// `bpfgate upload`: a saved run to a tracking server, or the outbox's waiting uploads.

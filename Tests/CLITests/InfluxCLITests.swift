@@ -129,6 +129,49 @@ struct InfluxCLITests {
         }
     }
 
+    /// The trend fixture's 30 runs uploaded, then read back: `trend --from influxdb` finds the same change
+    /// points, with the same statistics, as `trend` over the stored runs.
+    @Test func history_fromInflux_sameSeriesAndChangePointsAsTheStoredRuns() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try InfluxServer(in: dir)
+        defer { server.stop() }
+        let baselines = try TrendFixture.store(in: dir)
+        let env = ["INFLUX_USERNAME": InfluxServer.user, "INFLUX_PASSWORD": InfluxServer.password]
+        let influx = ["--influx-url", server.url, "--influx-db", "bpfgate"]
+        for i in 0 ..< 30 {
+            let r = try Invocation.run(["upload", dir.appendingPathComponent("run\(i).json").path, "--to", "influxdb", "--branch", "main",
+                                        "--outbox", dir.appendingPathComponent("outbox").path] + influx, environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let fromInflux = dir.appendingPathComponent("influx.json").path, fromStore = dir.appendingPathComponent("store.json").path
+        let a = try Invocation.run(["trend", "--from", "influxdb", "--testbed", "hist", "--branch", "main", "--recent", "12", "--json", fromInflux] + influx,
+                                   environment: env)
+        #expect(a.status == 2, "\(a.stdout)\(a.stderr)")
+        let b = try Invocation.run(["trend", "--baselines", baselines, "--testbed", "hist", "--recent", "12", "--json", fromStore])
+        #expect(b.status == 2)
+        func steps(_ path: String) throws -> [[String: Any]] {
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            return try #require(report["steps"] as? [[String: Any]])
+        }
+        let (x, y) = (try steps(fromInflux), try steps(fromStore))
+        #expect(x.count == y.count && !x.isEmpty)
+        for (p, q) in zip(x, y) {
+            for key in ["benchmark", "index", "kind", "commit", "commitBefore", "time", "reference"] {
+                #expect("\(p[key] ?? "nil")" == "\(q[key] ?? "nil")", "\(key): \(p[key] ?? "nil") vs \(q[key] ?? "nil")")
+            }
+            #expect(abs((p["pValue"] as? Double ?? 1) - (q["pValue"] as? Double ?? 0)) <= 1e-9 * max(1e-300, q["pValue"] as? Double ?? 0))
+        }
+        let history = try Invocation.run(["history", "--from", "influxdb", "--testbed", "hist", "--benchmark", "^t/op$"] + influx, environment: env)
+        #expect(history.status == 0 && history.stdout.hasPrefix("t/op  latency (ns, smaller is better): 30 point(s)\n"), "\(history.stdout)")
+
+        let denied = try Invocation.run(["trend", "--from", "influxdb", "--testbed", "hist"] + influx,
+                                        environment: ["INFLUX_USERNAME": InfluxServer.user, "INFLUX_PASSWORD": "not-the-password-9"])
+        #expect(denied.status == 6 && denied.stderr.contains("HTTP 401") && !denied.stderr.contains("not-the-password-9"), "\(denied.stderr)")
+        let none = try Invocation.run(["history", "--from", "influxdb", "--testbed", "other"] + influx, environment: env)
+        #expect(none.status == 4 && none.stderrLines.count == 1, "\(none.stderr)")
+    }
+
     @Test func wrongPassword_rejected_exit6_keptInTheOutbox() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

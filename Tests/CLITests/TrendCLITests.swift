@@ -2,8 +2,8 @@ import Foundation
 import Results
 import Testing
 
-/// A history of 30 stored runs: `t/op` (timed with the reference `t/ref`) steps +12 % at run 20 while its
-/// reference stays; `t/both` steps with its reference `t/both-ref` (the machine got slower).
+/// A history of 30 stored runs: `t/op` (timed with the reference `t/op/reference`) steps +12 % at run 20 while its
+/// reference stays; `t/both` steps with its reference `t/both/reference` (the machine got slower).
 enum TrendFixture {
     static let testbed = Testbed(name: "hist", kernelRelease: "6.18.44", architecture: "x86_64", cpuModel: "cpu", cpuCount: 2,
                                  libbpfVersion: "1.1", clangVersion: "clang 21", jitEnabled: true, jitHarden: 0)
@@ -26,10 +26,10 @@ enum TrendFixture {
                              finishedAt: time, durationSeconds: 1, git: GitState(commit: String(format: "%02d", i) + String(repeating: "a", count: 38), dirty: false),
                              bpfObjects: [], load: [], suites: ["t"], settings: [:]),
             benchmarks: [
-                BenchmarkResult(name: "t/op", suite: "t", measures: [Measure.latency.result(samples(op, i))], reference: "t/ref"),
-                BenchmarkResult(name: "t/ref", suite: "t", measures: [Measure.latency.result(samples(10, i + 100))]),
-                BenchmarkResult(name: "t/both", suite: "t", measures: [Measure.latency.result(samples(4 * machine, i + 200))], reference: "t/both-ref"),
-                BenchmarkResult(name: "t/both-ref", suite: "t", measures: [Measure.latency.result(samples(machine, i + 300))]),
+                BenchmarkResult(name: "t/op", suite: "t", measures: [Measure.latency.result(samples(op, i))], reference: "t/op/reference"),
+                BenchmarkResult(name: "t/op/reference", suite: "t", measures: [Measure.latency.result(samples(10, i + 100))]),
+                BenchmarkResult(name: "t/both", suite: "t", measures: [Measure.latency.result(samples(4 * machine, i + 200))], reference: "t/both/reference"),
+                BenchmarkResult(name: "t/both/reference", suite: "t", measures: [Measure.latency.result(samples(machine, i + 300))]),
             ])
     }
 
@@ -79,7 +79,7 @@ enum TrendFixture {
         #expect((op["commit"] as? String)?.hasPrefix("20a") == true && (op["commitBefore"] as? String)?.hasPrefix("19a") == true)
         #expect(abs((op["change"] as? Double ?? 0) - 0.12) < 0.01 && (op["pValue"] as? Double ?? 1) < 0.001)
         // The reference stepped too: shown, never failing.
-        let ref = try #require(steps.first { $0["benchmark"] as? String == "t/both-ref" })
+        let ref = try #require(steps.first { $0["benchmark"] as? String == "t/both/reference" })
         #expect(ref["reference"] as? Bool == true)
         #expect(recent.stdout.contains("✗  t/op "))
 
