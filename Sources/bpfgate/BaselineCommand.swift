@@ -29,7 +29,7 @@ struct BaselineCommand: ParsableCommand {
         @Flag(help: "Store runs of another testbed identity too.")
         var force = false
 
-        @Option(help: "Name of this testbed (default: automatic).")
+        @Option(help: "Name of this testbed (default: automatic; with --results, the runs are stored under it).")
         var testbed: String?
 
         func validate() throws {
@@ -43,7 +43,11 @@ struct BaselineCommand: ParsableCommand {
         let cfg = try config.load()
         var runs: [ResultsFile]
         if !options.resultsFiles.isEmpty {
-            runs = try options.resultsFiles.map { try ResultsCodec.read(path: $0) }
+            runs = try options.resultsFiles.map { path in
+                var run = try ResultsCodec.read(path: path)
+                if let name = options.testbed { run.testbed.name = name }  // store them under that name
+                return run
+            }
         } else {
             _ = try selection.request(config: cfg, defaultProfile: "gate")  // fail fast on a bad selection
             var args = selection.arguments
