@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The CI gate (called by .github/workflows/bpfgate.yml): same-run A/B of the BPF objects of the merge base
 # against those of HEAD, both built from git by bpfgate (`check --ab BASE --ab-head HEAD`). Writes the Markdown
-# summary (to $GITHUB_STEP_SUMMARY when set) and a JUnit report, and exits with bpfgate's code: 2 on a
-# regression, 0 when none.
+# summary (to $GITHUB_STEP_SUMMARY when set), a JUnit report and report.html (the comparison's chart), and
+# exits with bpfgate's code: 2 on a regression, 0 when none.
 #   GATE_BASE    the base revision (default: merge base of HEAD and origin/main, else HEAD~1)
 #   BPFGATE      the bpfgate binary (default: bpfgate on PATH, else .build/release/bpfgate)
 #   GATE_OUT     where the reports go (default: .bpfgate/gate)
@@ -17,5 +17,8 @@ set +e
 "$bpfgate" check --ab "$base" --ab-head HEAD --markdown "$out/summary.md" --junit "$out/junit.xml" --verdict "$out/verdict.json" "$@"
 status=$?
 set -e
+if [ -f "$out/verdict.json" ]; then
+  "$bpfgate" report --compare "$out/verdict.json" --html "$out/report.html" || echo "bpfgate gate: no report.html" >&2
+fi
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$out/summary.md" ]; then cat "$out/summary.md" >> "$GITHUB_STEP_SUMMARY"; fi
 exit $status

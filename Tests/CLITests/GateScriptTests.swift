@@ -44,6 +44,8 @@ struct GateScriptTests {
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect(try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8).hasPrefix("## bpfgate: 1 regression(s)"))
         #expect(try String(contentsOf: out.appendingPathComponent("junit.xml"), encoding: .utf8).contains("<failure type=\"regression\""))
+        let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(page.contains("<section id=\"comparison\">") && page.contains("regression"))
         let worktrees = try Self.sh("git worktree list | wc -l", in: repo)
         #expect(worktrees.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "a temporary worktree was left behind")
         let status = try Self.sh("git status --porcelain --ignored", in: repo)
