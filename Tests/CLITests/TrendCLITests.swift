@@ -63,6 +63,13 @@ enum TrendFixture {
         #expect(points.count == 30 && (points[0]["commit"] as? String)?.hasPrefix("00a") == true && points[29]["kind"] as? String == "save")
         let first = try #require(points[0]["value"] as? Double), last = try #require(points[29]["value"] as? Double)
         #expect(abs(first - 25) < 0.5 && abs(last - 28) < 0.5)
+
+        // `baseline save --results --testbed NAME` stores the runs under NAME.
+        let renamed = try Invocation.run(["baseline", "save", "--baselines", baselines, "--force", "--testbed", "renamed",
+                                          "--results", dir.appendingPathComponent("run0.json").path])
+        #expect(renamed.status == 0, "\(renamed.stderr)")
+        let one = try Invocation.run(["history", "--baselines", baselines, "--testbed", "renamed", "--benchmark", "^t/op$"])
+        #expect(one.status == 0 && one.stdout.hasPrefix("t/op  latency (ns, smaller is better): 1 point(s)\n"), "\(one.stdout)\(one.stderr)")
     }
 
     @Test func trend_findsTheStepAndItsCommits_failsOnlyWhenRecent() throws {
