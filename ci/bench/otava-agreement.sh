@@ -8,7 +8,7 @@
 # - synthetic: 120 stored runs written directly, 24 benchmarks of known shape (flat with normal, uniform,
 #   heavy-tailed or spiky noise, constant, steps of +1..+10 % and -8 %, two steps, a step in the last 3-4
 #   points, bimodal 25/33 ns with a +8 % step, integer-quantized values, slow drift), seeded, reproducible;
-# - real: RUNS runs of `bpfgate run --profile gate --suite user-maps` (~4.6 s each on a 2-CPU VM), stored by
+# - real: RUNS runs of `bpfgate run --profile gate --suite user-maps` (~4.3 s each on a 2-CPU VM), stored by
 #   `bpfgate baseline save --results`; in the second half the samples of 3 timed benchmarks are scaled by
 #   1.10 (an injected +10 % regression, as stored-detection.sh does) so real noise carries a known step.
 # Reported per case (synthetic; real by medians; real --normalized, the ratios to the reference as the gate
@@ -144,7 +144,8 @@ json.dump([{"benchmark": c, "measure": "latency", "index": first, "what": f"{c} 
 json.dump([json.load(open(p))["run"]["id"] for p in files], open(f"{tmp}/real-order.json", "w"))
 PY
 start=$(date +%s%N)
-"$bin" baseline save --baselines "$tmp/baselines" --testbed real --results "$tmp"/real/run*.json 2>"$tmp/save.log"
+"$bin" baseline save --baselines "$tmp/baselines" --testbed real --results "$tmp"/real/run*.json 2>"$tmp/save.log" ||
+  { cat "$tmp/save.log" >&2; exit 1; }
 echo $(( ($(date +%s%N) - start) / 1000000 )) > "$tmp/save.ms"
 
 # Cases: the synthetic store, the real one by medians, and the real one --normalized (each timing's ratio to
