@@ -38,25 +38,42 @@ public struct BaselineStore: Sendable {
 
     public func directory(testbed: String) -> String { "\(root)/\(testbed)/runs" }
 
-    /// Every stored run of `testbed`, oldest first; a malformed file is a `BadInputError` (exit 65).
+    /// The stored runs' file names of `testbed`, oldest first.
+    func fileNames(testbed: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory(testbed: testbed)) else { return [] }
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Every stored run of `testbed`, oldest first; a malformed file is a `BadInputError` (exit 65). Files are
+    /// decoded on all CPUs: decoding is most of the time a long history takes to read.
     public func history(testbed: String) throws -> [StoredRun] {
         let dir = directory(testbed: testbed)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
-        return try names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().map { name in
-            let path = "\(dir)/\(name)"
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw BadInputError(path: path, problem: "cannot read the stored run")
-            }
-            var run: StoredRun
-            do {
-                run = try JSONDecoder().decode(StoredRun.self, from: data)
-            } catch let error as DecodingError {
-                throw BadInputError(path: path, problem: "not a stored bpfgate run (\(ResultsCodec.describe(error)))")
-            }
-            if let problem = ResultsCodec.validate(run.results) { throw BadInputError(path: path, problem: problem) }
-            run.file = path
-            return run
+        let paths = fileNames(testbed: testbed).map { "\(dir)/\($0)" }
+        var decoded = [Result<StoredRun, Error>?](repeating: nil, count: paths.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            let r = Result { try Self.read(path: paths[i]) }
+            lock.lock()
+            decoded[i] = r
+            lock.unlock()
         }
+        return try decoded.map { try $0!.get() }
+    }
+
+    /// One stored run.
+    static func read(path: String) throws -> StoredRun {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BadInputError(path: path, problem: "cannot read the stored run")
+        }
+        var run: StoredRun
+        do {
+            run = try JSONDecoder().decode(StoredRun.self, from: data)
+        } catch let error as DecodingError {
+            throw BadInputError(path: path, problem: "not a stored bpfgate run (\(ResultsCodec.describe(error)))")
+        }
+        if let problem = ResultsCodec.validate(run.results) { throw BadInputError(path: path, problem: problem) }
+        run.file = path
+        return run
     }
 
     /// The runs that make the baseline now: from the latest `accept` on.
@@ -67,16 +84,23 @@ public struct BaselineStore: Sendable {
     }
 
     /// Stores `results` and drops the oldest runs beyond `history`. A run whose testbed identity differs from
-    /// `currentTestbed` or from the runs already stored under its name needs `force`.
+    /// `currentTestbed` or from the runs already stored under its name needs `force`; a run already stored
+    /// (same run id) is not stored again: its file is returned.
     @discardableResult
     public func save(_ results: ResultsFile, kind: StoredRun.Kind, reason: String?, history limit: Int,
                      currentTestbed: Testbed, force: Bool, now: Date = Date()) throws -> String {
         let name = results.testbed.name
+        let names = fileNames(testbed: name)
+        // File names end in the run id's first 8 characters: only those candidates are read.
+        for file in names where file.hasSuffix("-\(results.run.id.prefix(8)).json") {
+            let path = "\(directory(testbed: name))/\(file)"
+            if try Self.read(path: path).results.run.id == results.run.id { throw BaselineError.alreadyStored(path) }
+        }
         if !force {
             if !results.testbed.isComparable(to: currentTestbed) {
                 throw BaselineError.otherTestbed("the run was made on testbed '\(name)' (\(results.testbed.identityFields.joined(separator: ", "))), not on this one (\(currentTestbed.identityFields.joined(separator: ", "))); use --force to store it anyway")
             }
-            if let existing = try history(testbed: name).last, !existing.results.testbed.isComparable(to: results.testbed) {
+            if let last = names.last, !(try Self.read(path: "\(directory(testbed: name))/\(last)")).results.testbed.isComparable(to: results.testbed) {
                 throw BaselineError.otherTestbed("baselines/\(name) holds runs of another identity; use --force or --testbed NAME")
             }
         }
@@ -90,8 +114,8 @@ public struct BaselineStore: Sendable {
         let path = "\(dir)/\(stamp)-\(results.run.id.prefix(8)).json"
         let run = StoredRun(kind: kind, reason: reason, savedAt: Timestamp.iso(now), results: results)
         try AtomicFile.write(try StableJSON.encode(run), to: path)
-        let all = try history(testbed: name)
-        for old in all.dropLast(max(0, min(limit, all.count))) { if let f = old.file { try? FileManager.default.removeItem(atPath: f) } }
+        let all = fileNames(testbed: name)
+        for old in all.dropLast(max(0, min(limit, all.count))) { try? FileManager.default.removeItem(atPath: "\(dir)/\(old)") }
         return path
     }
 
@@ -99,8 +123,7 @@ public struct BaselineStore: Sendable {
     public func testbeds() -> [(name: String, runs: Int)] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return [] }
         return names.sorted().compactMap { name in
-            let runs = (try? FileManager.default.contentsOfDirectory(atPath: directory(testbed: name)))?
-                .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count ?? 0
+            let runs = fileNames(testbed: name).count
             return runs > 0 ? (name, runs) : nil
         }
     }
@@ -123,10 +146,13 @@ public enum BaselineError: Error, CustomStringConvertible, ExitStatusProviding {
     case otherTestbed(String)
     case notFound(String)
     case missing(String)
+    /// The run is stored already (in this file).
+    case alreadyStored(String)
 
     public var description: String {
         switch self {
         case let .otherTestbed(s), let .notFound(s), let .missing(s): return s
+        case let .alreadyStored(path): return "the run is already stored in \(path)"
         }
     }
 
@@ -135,6 +161,7 @@ public enum BaselineError: Error, CustomStringConvertible, ExitStatusProviding {
         case .otherTestbed: return .usage
         case .notFound: return .usage
         case .missing: return .noBaseline
+        case .alreadyStored: return .usage
         }
     }
 }

@@ -33,7 +33,7 @@ public enum History {
                                                    direction: m.direction, isReference: references.contains(benchmark.name),
                                                    normalized: ratio, points: [])
                     }
-                    // A series is normalized only if every point is: a run without the reference ends it.
+                    // A series is normalized only if every point is: a run without the reference adds no point to it.
                     if byKey[key]!.normalized != ratio { continue }
                     byKey[key]!.points.append(point)
                 }

@@ -224,7 +224,7 @@ enum ReportSections {
                                 label: "#\(k) \(p.time) \(p.commit.map { String($0.prefix(8)) } ?? ""): \(TerminalTable.format(p.value)) \(s.unit)")
             }
             var chart = LineChart(title: "\(s.benchmark) \(s.measure)", xTitle: "stored run (oldest left); label: run date",
-                                  yTitle: "\(s.normalized ? "ratio to reference" : "median"), \(s.unit)", series: [.init(name: s.measure, points: points)])
+                                  yTitle: s.normalized ? "ratio to its reference (same rounds), x" : "median, \(s.unit)", series: [.init(name: s.measure, points: points)])
             chart.spread = .band
             chart.height = 300
             let n = s.points.count
@@ -234,7 +234,8 @@ enum ReportSections {
                                  label: "\(String(format: "%+.1f", st.change * 100)) % (p \(String(format: "%.0e", st.pValue)))\(st.commit.map { " at " + String($0.prefix(8)) } ?? "")",
                                  color: st.kind == .regression ? ChartKit.regression : ChartKit.improvement)
             }
-            charts.append(.init(id: "trend-\(i)", caption: "\(s.benchmark) \(s.measure): each stored run's median with its quartile band; dashed lines mark change points (red worse, green better).", svg: chart.svg()))
+            let what = s.normalized ? "each stored run's ratio to the reference timed in the same rounds (what the gate judges)" : "each stored run's median with its quartile band"
+            charts.append(.init(id: "trend-\(i)", caption: "\(s.benchmark) \(s.measure): \(what); dashed lines mark change points (red worse, green better).", svg: chart.svg()))
         }
         var table: [[String]] = [["benchmark", "measure", "at run", "commit", "before", "after", "change", "p", "step"]]
         for st in steps {

@@ -58,9 +58,13 @@ struct BaselineCommand: ParsableCommand {
         }
         let current = Environment.testbed(name: options.testbed)
         for (i, run) in runs.enumerated() {
-            let path = try store.store.save(run, kind: i == 0 ? kind : .save, reason: i == 0 ? reason : nil, history: cfg.history,
-                                            currentTestbed: current, force: options.force)
-            note("baseline: stored \(path)")
+            do {
+                let path = try store.store.save(run, kind: i == 0 ? kind : .save, reason: i == 0 ? reason : nil, history: cfg.history,
+                                                currentTestbed: current, force: options.force)
+                note("baseline: stored \(path)")
+            } catch let BaselineError.alreadyStored(path) {
+                note("baseline: run \(run.run.id.prefix(8)) is already stored in \(path): not stored again")
+            }
         }
     }
 

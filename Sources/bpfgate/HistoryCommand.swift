@@ -33,14 +33,18 @@ struct HistorySourceOptions: ParsableArguments {
     @Option(help: "Only this measure (e.g. latency).")
     var measure: String?
 
-    @Flag(help: "Use each timing's ratio to the reference timed in the same rounds (as the gate judges it), not its median.")
-    var normalized = false
+    @Flag(help: """
+        Analyse each run's median. By default a timing with a reference is analysed as its ratio to the reference \
+        timed in the same rounds (as the gate judges it), so a step of the whole machine is not taken for one of \
+        the code. InfluxDB keeps medians only: --from influxdb always analyses medians.
+        """)
+    var raw = false
+
+    /// Ratios to the references: the default for stored runs.
+    var normalized: Bool { !raw && from == .baselines }
 
     func validate() throws {
         try requireTestbedName(testbed)
-        if from == .influxdb && normalized {
-            throw ValidationError("--normalized needs --from baselines: InfluxDB keeps each run's median, not the per-round samples")
-        }
         if let measure, Naming.problem(withMeasure: measure) != nil { throw ValidationError("--measure '\(measure)' is not a measure slug") }
     }
 

@@ -148,7 +148,7 @@ struct InfluxCLITests {
         let a = try Invocation.run(["trend", "--from", "influxdb", "--testbed", "hist", "--branch", "main", "--recent", "12", "--json", fromInflux] + influx,
                                    environment: env)
         #expect(a.status == 2, "\(a.stdout)\(a.stderr)")
-        let b = try Invocation.run(["trend", "--baselines", baselines, "--testbed", "hist", "--recent", "12", "--json", fromStore])
+        let b = try Invocation.run(["trend", "--baselines", baselines, "--testbed", "hist", "--recent", "12", "--raw", "--json", fromStore])
         #expect(b.status == 2)
         func steps(_ path: String) throws -> [[String: Any]] {
             let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])

@@ -54,7 +54,7 @@ enum TrendFixture {
         defer { try? FileManager.default.removeItem(at: dir) }
         let baselines = try TrendFixture.store(in: dir)
         let json = dir.appendingPathComponent("history.json").path
-        let r = try Invocation.run(["history", "--baselines", baselines, "--testbed", "hist", "--benchmark", "^t/op$", "--json", json])
+        let r = try Invocation.run(["history", "--baselines", baselines, "--testbed", "hist", "--benchmark", "^t/op$", "--raw", "--json", json])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("t/op  latency (ns, smaller is better): 30 point(s)\n"))
         let series = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]])
@@ -63,13 +63,23 @@ enum TrendFixture {
         #expect(points.count == 30 && (points[0]["commit"] as? String)?.hasPrefix("00a") == true && points[29]["kind"] as? String == "save")
         let first = try #require(points[0]["value"] as? Double), last = try #require(points[29]["value"] as? Double)
         #expect(abs(first - 25) < 0.5 && abs(last - 28) < 0.5)
+        // By default, what trend analyses: the ratio to the reference (25 / 10 ns).
+        let ratios = try Invocation.run(["history", "--baselines", baselines, "--testbed", "hist", "--benchmark", "^t/op$"])
+        #expect(ratios.stdout.hasPrefix("t/op  latency (x reference, smaller is better): 30 point(s)\n"), "\(ratios.stdout)")
+        #expect(ratios.stdout.contains(" 2.5") || ratios.stdout.contains(" 2.4"))
 
         // `baseline save --results --testbed NAME` stores the runs under NAME.
         let renamed = try Invocation.run(["baseline", "save", "--baselines", baselines, "--force", "--testbed", "renamed",
                                           "--results", dir.appendingPathComponent("run0.json").path])
         #expect(renamed.status == 0, "\(renamed.stderr)")
-        let one = try Invocation.run(["history", "--baselines", baselines, "--testbed", "renamed", "--benchmark", "^t/op$"])
+        let one = try Invocation.run(["history", "--baselines", baselines, "--testbed", "renamed", "--benchmark", "^t/op$", "--raw"])
         #expect(one.status == 0 && one.stdout.hasPrefix("t/op  latency (ns, smaller is better): 1 point(s)\n"), "\(one.stdout)\(one.stderr)")
+        // The same run again is not stored twice.
+        let again = try Invocation.run(["baseline", "save", "--baselines", baselines, "--force", "--testbed", "renamed",
+                                        "--results", dir.appendingPathComponent("run0.json").path])
+        #expect(again.status == 0 && again.stderr.contains("is already stored in"), "\(again.stderr)")
+        let still = try Invocation.run(["history", "--baselines", baselines, "--testbed", "renamed", "--benchmark", "^t/op$", "--raw"])
+        #expect(still.stdout.hasPrefix("t/op  latency (ns, smaller is better): 1 point(s)\n"))
     }
 
     @Test func trend_findsTheStepAndItsCommits_failsOnlyWhenRecent() throws {
@@ -95,14 +105,14 @@ enum TrendFixture {
         #expect(old.stdout.contains("0 regression(s) in the last 5 point(s)"))
     }
 
-    @Test func trend_normalized_cancelsAStepOfTheMachine() throws {
+    @Test func trend_byDefaultNormalized_cancelsAStepOfTheMachine_rawDoesNot() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let baselines = try TrendFixture.store(in: dir)
-        let r = try Invocation.run(["trend", "--baselines", baselines, "--testbed", "hist", "--benchmark", "^t/both", "--normalized", "--recent", "12"])
+        let r = try Invocation.run(["trend", "--baselines", baselines, "--testbed", "hist", "--benchmark", "^t/both", "--recent", "12"])
         #expect(r.status == 0, "\(r.stdout)")
         #expect(!r.stdout.contains("t/both  "))
-        let raw = try Invocation.run(["trend", "--baselines", baselines, "--testbed", "hist", "--benchmark", "^t/both$", "--recent", "12"])
+        let raw = try Invocation.run(["trend", "--baselines", baselines, "--testbed", "hist", "--benchmark", "^t/both$", "--recent", "12", "--raw"])
         #expect(raw.status == 2 && raw.stdout.contains("t/both "))
     }
 

@@ -11,7 +11,7 @@
 # - real: RUNS runs of `bpfgate run --profile gate --suite user-maps` (~4.3 s each on a 2-CPU VM), stored by
 #   `bpfgate baseline save --results`; in the second half the samples of 3 timed benchmarks are scaled by
 #   1.10 (an injected +10 % regression, as stored-detection.sh does) so real noise carries a known step.
-# Reported per case (synthetic; real by medians; real --normalized, the ratios to the reference as the gate
+# Reported per case (synthetic; real by medians, --raw; real normalized, trend's default: the ratios to the reference as the gate
 # judges them): series and points, change points by Otava / bpfgate --otava-neighbours / bpfgate
 # default, series whose index sets are identical to Otava's, every disagreeing series with the three index
 # lists, the max relative difference of p-values and means at matching indices, and for every known step
@@ -148,13 +148,13 @@ start=$(date +%s%N)
   { cat "$tmp/save.log" >&2; exit 1; }
 echo $(( ($(date +%s%N) - start) / 1000000 )) > "$tmp/save.ms"
 
-# Cases: the synthetic store, the real one by medians, and the real one --normalized (each timing's ratio to
+# Cases: the synthetic store, the real one by medians (--raw), and the real one normalized (trend's default: each timing's ratio to
 # the reference timed in the same rounds, as the gate judges it; the injected benchmarks' references are
 # not scaled, so their ratios carry the +10 % step too).
 cp "$tmp/real-truth.json" "$tmp/real-normalized-truth.json"
 for case in synthetic real real-normalized; do
   src=(--baselines "$tmp/baselines" --testbed "${case%-normalized}")
-  [ "$case" = real-normalized ] && src+=(--normalized)
+  [ "$case" = real-normalized ] || src+=(--raw)
   "$bin" history "${src[@]}" --json "$tmp/$case-history.json" >/dev/null
   for mode in default otava; do
     flags=(); [ "$mode" = default ] || flags=(--otava-neighbours)
