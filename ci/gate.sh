@@ -14,11 +14,9 @@ out=${GATE_OUT:-.bpfgate/gate}
 mkdir -p "$out"
 echo "bpfgate gate: A/B of $(git rev-parse --short "$base") (base) against $(git rev-parse --short HEAD) (head)" >&2
 set +e
-"$bpfgate" check --ab "$base" --ab-head HEAD --markdown "$out/summary.md" --junit "$out/junit.xml" --verdict "$out/verdict.json" "$@"
+"$bpfgate" check --ab "$base" --ab-head HEAD --markdown "$out/summary.md" --junit "$out/junit.xml" --verdict "$out/verdict.json" \
+  --html "$out/report.html" "$@"
 status=$?
 set -e
-if [ -f "$out/verdict.json" ]; then
-  "$bpfgate" report --compare "$out/verdict.json" --html "$out/report.html" || echo "bpfgate gate: no report.html" >&2
-fi
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$out/summary.md" ]; then cat "$out/summary.md" >> "$GITHUB_STEP_SUMMARY"; fi
 exit $status

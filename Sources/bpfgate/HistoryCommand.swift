@@ -97,12 +97,13 @@ struct TrendCommand: ParsableCommand {
         abstract: "Find change points in a testbed's history (E-divisive means, t-test significance, as Apache Otava).",
         discussion: """
             Each benchmark x measure's run medians, oldest first, are split into windows; a step is kept when \
-            the t test between the levels on either side gives p <= --max-pvalue and it changes the mean by more \
+            the t test between the levels on either side gives p < --max-pvalue and it changes the mean by more \
             than --min-change. Exit 2 when a regression step (worse in the measure's direction) starts within \
             the last --recent points.
             """)
 
     @OptionGroup var source: HistorySourceOptions
+    @OptionGroup var configOptions: ConfigOptions
 
     @Option(help: "Points per window (Otava's default).")
     var window = 50
@@ -110,8 +111,8 @@ struct TrendCommand: ParsableCommand {
     @Option(help: "Largest p-value of a change point (Otava's default).")
     var maxPvalue = 0.001
 
-    @Option(help: "Smallest relative change of a step, in percent.")
-    var minChange = 0.0
+    @Option(help: "Smallest relative change of a step, in percent (default: the configuration's gate.minEffect, 5 %; Otava's is 0).")
+    var minChange: Double?
 
     @Option(help: "A regression step starting in the last N points fails the command.")
     var recent = 5
@@ -125,18 +126,20 @@ struct TrendCommand: ParsableCommand {
     func validate() throws {
         if !(2 ... 10000).contains(window) { throw ValidationError("--window must be 2...10000") }
         if !(maxPvalue > 0 && maxPvalue < 1) { throw ValidationError("--max-pvalue must be between 0 and 1") }
-        if !(minChange >= 0 && minChange < 1000) { throw ValidationError("--min-change must be a percentage >= 0") }
+        if let minChange, !(minChange >= 0 && minChange < 1000) { throw ValidationError("--min-change must be a percentage >= 0") }
         if recent < 1 { throw ValidationError("--recent must be at least 1") }
         if let json { try requireWritableDirectory(of: json) }
     }
 
-    var options: TrendOptions {
-        TrendOptions(changePoints: ChangePoints.Options(windowLength: window, maxPValue: maxPvalue, minMagnitude: minChange / 100,
+    func options(_ config: GateConfig) -> TrendOptions {
+        TrendOptions(changePoints: ChangePoints.Options(windowLength: window, maxPValue: maxPvalue,
+                                                           minMagnitude: minChange.map { $0 / 100 } ?? config.minEffect,
                                                            otavaNeighbours: otavaNeighbours),
                      recent: recent)
     }
 
     func run() throws {
+        let options = options(try configOptions.load())
         let report = Trend.analyze(try source.load(), options: options)
         print(report.terminal(), terminator: "")
         if let json { try Lifecycle.commit { try AtomicFile.write(try StableJSON.encode(report), to: json) } }

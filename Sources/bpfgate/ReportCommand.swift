@@ -3,6 +3,7 @@ import Foundation
 import Gate
 import Reports
 import Results
+import Statistics
 import Suites
 
 struct ReportCommand: ParsableCommand {
@@ -22,6 +23,7 @@ struct ReportCommand: ParsableCommand {
     var history = false
 
     @OptionGroup var source: HistorySourceOptions
+    @OptionGroup var configOptions: ConfigOptions
 
     @Option(name: .customLong("compare"), help: "A verdict JSON file to chart.")
     var verdict: String?
@@ -47,7 +49,9 @@ struct ReportCommand: ParsableCommand {
         if history {
             let series = try source.load()
             input.history = series
-            input.trend = Trend.analyze(series)
+            // As `trend` with its defaults: steps above the gate's minimum effect.
+            let minimum = try configOptions.load().minEffect
+            input.trend = Trend.analyze(series, options: TrendOptions(changePoints: ChangePoints.Options(minMagnitude: minimum)))
             if results.isEmpty && source.from == .baselines {
                 let name = source.testbed ?? Environment.testbed().name
                 if let last = try source.store.store.history(testbed: name).last {

@@ -15,11 +15,14 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .customLong("verdict"), help: "Write the JSON verdict file.")
     var verdict: String?
 
+    @Option(help: "Write the comparison as an HTML page with its chart (see `report` for more sections).")
+    var html: String?
+
     @Flag(help: "Report regressions but exit 0.")
     var warnOnly = false
 
     func validate() throws {
-        for path in [markdown, junit, verdict].compactMap({ $0 }) { try requireWritableDirectory(of: path) }
+        for path in [markdown, junit, verdict, html].compactMap({ $0 }) { try requireWritableDirectory(of: path) }
     }
 
     /// Prints the terminal table on stdout, writes the requested files, and exits with the report's status
@@ -30,6 +33,11 @@ struct ReportOptions: ParsableArguments {
             if let markdown { try AtomicFile.write(Data(report.markdown().utf8), to: markdown) }
             if let junit { try AtomicFile.write(Data(report.junit().utf8), to: junit) }
             if let verdict { try AtomicFile.write(try StableJSON.encode(report), to: verdict) }
+            if let html {
+                let page = HTMLReport.html(ReportInput(comparison: report, sources: ["bpfgate \(CommandLine.arguments.dropFirst().first ?? "")"],
+                                                       generatedAt: Timestamp.iso(Date())))
+                try AtomicFile.write(Data(page.utf8), to: html)
+            }
         }
         let status = ExitStatus.combined([report.exitStatus(warnOnly: warnOnly), also])
         if warnOnly && !report.regressions.isEmpty { note("bpfgate: warning: \(report.regressions.count) regression(s) (--warn-only: passing)") }

@@ -159,7 +159,7 @@ for case in synthetic real real-normalized; do
   for mode in default otava; do
     flags=(); [ "$mode" = default ] || flags=(--otava-neighbours)
     rc=0
-    "$bin" trend "${src[@]}" ${flags[@]+"${flags[@]}"} --json "$tmp/$case-trend-$mode.json" >"$tmp/$case-trend-$mode.txt" || rc=$?
+    "$bin" trend "${src[@]}" --min-change 0 ${flags[@]+"${flags[@]}"} --json "$tmp/$case-trend-$mode.json" >"$tmp/$case-trend-$mode.txt" || rc=$?
     case $rc in 0|2) echo "$rc" > "$tmp/$case-trend-$mode.rc" ;; *) echo "bpfgate trend ($case, $mode) failed with exit $rc" >&2; exit 1 ;; esac
   done
 done

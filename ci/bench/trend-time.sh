@@ -90,8 +90,8 @@ def timed(args, ok=(0,)):
         sys.exit(f"bpfgate {' '.join(args)} exited {p.returncode}: {open(f'{tmp}/stderr').read()}")
     return wall, usage.ru_maxrss / 1024
 
-cases = [("history", ["history"] + src, (0,)), ("trend", ["trend"] + src, (0, 2)),
-         ("trend, 1 series", ["trend"] + src + ["--benchmark", "/m0000$"], (0, 2))]
+cases = [("history", ["history"] + src, (0,)), ("trend", ["trend", "--min-change", "0"] + src, (0, 2)),
+         ("trend, 1 series", ["trend", "--min-change", "0"] + src + ["--benchmark", "/m0000$"], (0, 2))]
 rows = {label: [] for label, _, _ in cases}
 for _ in range(repeats):  # interleaved, so that a slow phase of the machine hits every command alike
     for label, args, ok in cases: rows[label].append(timed(args, ok))
@@ -101,8 +101,8 @@ for label, _, _ in cases:
 med = {label: st.median(w for w, _ in rows[label]) for label in rows}
 print(f"reading + decoding the store ~ trend of 1 series: {med['trend, 1 series']:.2f} s; the analysis of all series ~ trend - that: "
       f"{med['trend'] - med['trend, 1 series']:.2f} s; history's table over trend of 1 series: {med['history'] - med['trend, 1 series']:.2f} s")
-timed(["trend"] + src + ["--json", f"{tmp}/trend.json"], (0, 2))
-timed(["trend"] + src + ["--otava-neighbours", "--json", f"{tmp}/trend-otava.json"], (0, 2))
+timed(["trend", "--min-change", "0"] + src + ["--json", f"{tmp}/trend.json"], (0, 2))
+timed(["trend", "--min-change", "0"] + src + ["--otava-neighbours", "--json", f"{tmp}/trend-otava.json"], (0, 2))
 timed(["history"] + src + ["--json", f"{tmp}/history.json"])
 doc = json.load(open(f"{tmp}/trend.json"))
 truth = json.load(open(f"{tmp}/truth.json"))
