@@ -223,12 +223,17 @@ enum ReportSections {
                 LineChart.Point(x: Double(k), y: p.value, lower: p.lower, upper: p.upper,
                                 label: "#\(k) \(p.time) \(p.commit.map { String($0.prefix(8)) } ?? ""): \(TerminalTable.format(p.value)) \(s.unit)")
             }
-            var chart = LineChart(title: "\(s.benchmark) \(s.measure)", xTitle: "stored run (oldest left); label: run date",
-                                  yTitle: s.normalized ? "ratio to its reference (same rounds), x" : "median, \(s.unit)", series: [.init(name: s.measure, points: points)])
+            var chart = LineChart(title: "\(s.benchmark) \(s.measure)", xTitle: "stored run, oldest left (labels: run date, or time of day UTC)",
+                                  yTitle: s.normalized ? "ratio to reference (×)" : "median, \(s.unit)", series: [.init(name: s.measure, points: points)])
             chart.spread = .band
             chart.height = 300
             let n = s.points.count
-            chart.xTicks = Array(Set([0, n / 4, n / 2, 3 * n / 4, n - 1])).sorted().map { (Double($0), String(s.points[$0].time.prefix(10))) }
+            // Dates, or times of day when the whole history is one day.
+            let oneDay = s.points.first?.time.prefix(10) == s.points.last?.time.prefix(10)
+            chart.xTicks = Array(Set([0, n / 4, n / 2, 3 * n / 4, n - 1])).sorted().map { k in
+                let t = s.points[k].time
+                return (Double(k), oneDay ? String(t.dropFirst(11).prefix(5)) : String(t.prefix(10)))
+            }
             chart.markers = steps.filter { $0.benchmark == s.benchmark && $0.measure == s.measure }.map { st in
                 LineChart.Marker(x: Double(st.index) - 0.5,
                                  label: "\(String(format: "%+.1f", st.change * 100)) % (p \(String(format: "%.0e", st.pValue)))\(st.commit.map { " at " + String($0.prefix(8)) } ?? "")",

@@ -153,11 +153,14 @@ public struct Scale: Equatable, Sendable {
         switch kind {
         case .linear:
             let step = Scale.niceStep((upper - lower) / 6)
+            // As many decimals as the step needs (0.05 -> 2), so neighbouring ticks never read the same.
+            let decimals = max(0, Int((-log10(step)).rounded(.up)))
             var out: [(Double, String)] = []
-            var v = (lower / step).rounded(.up) * step
-            while v <= upper + step * 1e-9 {
-                out.append((v, Scale.label(abs(v) < step * 1e-9 ? 0 : v)))
-                v += step
+            var k = (lower / step).rounded(.up)
+            while k * step <= upper + step * 1e-9 {
+                let v = abs(k * step) < step * 1e-9 ? 0 : k * step
+                out.append((v, step >= 1 ? Scale.label(v) : String(format: "%.\(decimals)f", v)))
+                k += 1
             }
             return out
         case .log10:
