@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Agreement of `bpfgate trend` with Apache Otava 0.8.0 (otava.analysis.compute_change_points, window 50,
-# max p 0.001, min magnitude 0) on the same series: the values `bpfgate history --json` gives (each stored
-# run's median) go to Otava, and the same store goes to `bpfgate trend` twice, with the hidden
+# max p 0.001, min magnitude 0, and `trend --min-change 0` to match) on the same series: the values `bpfgate history --json` gives (each stored
+# run's median, or with trend's default its ratio to the reference) go to Otava, and the same store goes to `bpfgate trend` twice, with the hidden
 # --otava-neighbours (the merge step recomputes the neighbours Otava 0.8 recomputes after a removal: the port
 # should then give Otava's indices) and by default (recomputes the two change points whose segments changed).
 # Two testbeds:
