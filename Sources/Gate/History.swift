@@ -9,7 +9,7 @@ public enum History {
     public static func series(of runs: [ResultsFile], kinds: [String: String] = [:], filter: HistoryFilter,
                               normalized: Bool = false) -> [HistorySeries] {
         let references = Set(runs.flatMap { $0.benchmarks.compactMap(\.reference) })
-        var byKey: [String: HistorySeries] = [:]
+        var collector = HistoryCollector()
         for run in runs {
             let doc = BMF.document(from: run)
             let byName = Dictionary(run.benchmarks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -27,18 +27,15 @@ public enum History {
                         point.upper = nil
                         ratio = true
                     }
-                    let key = benchmark.name + "\u{0}" + m.measure
-                    if byKey[key] == nil {
-                        byKey[key] = HistorySeries(benchmark: benchmark.name, measure: m.measure, unit: ratio ? "x reference" : m.unit,
-                                                   direction: m.direction, isReference: references.contains(benchmark.name),
-                                                   normalized: ratio, points: [])
-                    }
                     // A series is normalized only if every point is: a run without the reference adds no point to it.
-                    if byKey[key]!.normalized != ratio { continue }
-                    byKey[key]!.points.append(point)
+                    collector.append(point, benchmark: benchmark.name, measure: m.measure,
+                                     make: HistorySeries(benchmark: benchmark.name, measure: m.measure, unit: ratio ? "x reference" : m.unit,
+                                                         direction: m.direction, isReference: references.contains(benchmark.name),
+                                                         normalized: ratio, points: []),
+                                     accepts: { $0.normalized == ratio })
                 }
             }
         }
-        return byKey.keys.sorted().compactMap { byKey[$0] }
+        return collector.series
     }
 }

@@ -13,6 +13,12 @@ public struct TrendOptions: Equatable, Sendable {
         self.changePoints = changePoints
         self.recent = recent
     }
+
+    /// What `trend` and `report --history` use unless told otherwise: Otava's window and level, and steps
+    /// larger than the gate's minimum effect (a smaller one is no regression by the gate's own rule).
+    public static func defaults(_ config: GateConfig) -> TrendOptions {
+        TrendOptions(changePoints: ChangePoints.Options(minMagnitude: config.minEffect))
+    }
 }
 
 /// One change point: where a series stepped, by how much, and whether that is worse.

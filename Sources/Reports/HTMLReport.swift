@@ -46,8 +46,11 @@ public struct ReportSection: Sendable {
 
 /// The report: map operations, hooks, event buffers, a comparison and trends, each where its input has data.
 public enum HTMLReport {
+    /// The sections and the lines saying which were left out, built once for every format.
+    public typealias Built = (sections: [ReportSection], omitted: [String])
+
     /// The sections the input has data for, and one line per section left out (why).
-    public static func sections(_ input: ReportInput) -> (sections: [ReportSection], omitted: [String]) {
+    public static func sections(_ input: ReportInput) -> Built {
         var sections: [ReportSection] = []
         var omitted: [String] = []
         let latest = latestMeasures(input.results)
@@ -64,8 +67,8 @@ public enum HTMLReport {
     }
 
     /// One self-contained HTML page: inline SVG and CSS, no script, nothing fetched.
-    public static func html(_ input: ReportInput) -> String {
-        let (sections, omitted) = sections(input)
+    public static func html(_ input: ReportInput, built: Built? = nil) -> String {
+        let (sections, omitted) = built ?? sections(input)
         var out = """
             <!DOCTYPE html>
             <html lang="en">
@@ -120,8 +123,9 @@ public enum HTMLReport {
 
     /// Markdown for a CI summary or artifact: text and tables inline, each chart an SVG file beside it
     /// (`svgName(section, chart)`), linked.
-    public static func markdown(_ input: ReportInput, svgName: (String, String) -> String) -> (markdown: String, svgs: [(name: String, svg: String)]) {
-        let (sections, omitted) = sections(input)
+    public static func markdown(_ input: ReportInput, built: Built? = nil,
+                                svgName: (String, String) -> String) -> (markdown: String, svgs: [(name: String, svg: String)]) {
+        let (sections, omitted) = built ?? sections(input)
         var md = "# bpfgate report\n\n\(headline(input))\n\n"
         if !omitted.isEmpty { md += "Not shown: " + omitted.joined(separator: "; ") + ".\n\n" }
         var svgs: [(String, String)] = []

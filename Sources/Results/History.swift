@@ -79,3 +79,23 @@ public struct HistoryFilter: Sendable {
         public var exitStatus: ExitStatus { .usage }
     }
 }
+
+/// Points gathered into one series per benchmark x measure, the same way for every history reader (stored
+/// runs, InfluxDB): a series is made on its first point, and the result is sorted by benchmark and measure.
+public struct HistoryCollector {
+    private var byKey: [String: HistorySeries] = [:]
+
+    public init() {}
+
+    /// Appends `point` to benchmark x measure's series, made by `make` (without points) on its first point;
+    /// `accepts` may refuse a point the series cannot hold.
+    public mutating func append(_ point: HistoryPoint, benchmark: String, measure: String, make: @autoclosure () -> HistorySeries,
+                                accepts: (HistorySeries) -> Bool = { _ in true }) {
+        let key = benchmark + "\u{0}" + measure
+        if byKey[key] == nil { byKey[key] = make() }
+        guard accepts(byKey[key]!) else { return }
+        byKey[key]!.points.append(point)
+    }
+
+    public var series: [HistorySeries] { byKey.keys.sorted().map { byKey[$0]! } }
+}

@@ -80,7 +80,7 @@ public enum InfluxHistory {
             throw QueryError(message: "InfluxDB's answer is not a query result: \(String(decoding: body.prefix(200), as: UTF8.self))")
         }
         if let e = answer.error ?? answer.results?.compactMap(\.error).first { throw QueryError(message: "InfluxDB: \(e)") }
-        var byKey: [String: HistorySeries] = [:]
+        var collector = HistoryCollector()
         for s in answer.results?.flatMap({ $0.series ?? [] }) ?? [] {
             let col = Dictionary(s.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             let measures = s.columns.filter { c in
@@ -92,22 +92,18 @@ public enum InfluxHistory {
                 let commit = col["commit"].flatMap { row[$0].text }
                 for slug in measures where filter.keeps(benchmark: name, measure: slug) {
                     guard let value = col[slug].flatMap({ row[$0].number }) else { continue }
-                    let key = name + "\u{0}" + slug
-                    if byKey[key] == nil {
-                        let measure = Measure.named(slug)
-                        let last = name.split(separator: "/").last.map(String.init) ?? ""
-                        byKey[key] = HistorySeries(benchmark: name, measure: slug, unit: measure?.unit ?? "",
-                                                   direction: measure?.direction ?? .smallerIsBetter,
-                                                   isReference: last == "reference" || last.hasPrefix("reference-"), points: [])
-                    }
-                    byKey[key]!.points.append(HistoryPoint(
-                        runID: time, time: time, commit: commit, kind: nil, value: value,
-                        lower: col[slug + "_lower"].flatMap { row[$0].number }, upper: col[slug + "_upper"].flatMap { row[$0].number }))
+                    let measure = Measure.named(slug)
+                    let last = name.split(separator: "/").last.map(String.init) ?? ""
+                    collector.append(HistoryPoint(runID: time, time: time, commit: commit, kind: nil, value: value,
+                                                  lower: col[slug + "_lower"].flatMap { row[$0].number },
+                                                  upper: col[slug + "_upper"].flatMap { row[$0].number }),
+                                     benchmark: name, measure: slug,
+                                     make: HistorySeries(benchmark: name, measure: slug, unit: measure?.unit ?? "",
+                                                         direction: measure?.direction ?? .smallerIsBetter,
+                                                         isReference: last == "reference" || last.hasPrefix("reference-"), points: []))
                 }
             }
         }
-        return byKey.keys.sorted().compactMap { key in
-            byKey[key].map { s in var s = s; s.points.sort { $0.time < $1.time }; return s }
-        }
+        return collector.series.map { s in var s = s; s.points.sort { $0.time < $1.time }; return s }
     }
 }

@@ -48,10 +48,16 @@ struct HistorySourceOptions: ParsableArguments {
         if let measure, Naming.problem(withMeasure: measure) != nil { throw ValidationError("--measure '\(measure)' is not a measure slug") }
     }
 
+    /// The testbed to read: --testbed, else this machine's.
+    var testbedName: String { testbed ?? Environment.testbed().name }
+
     /// The testbed's history as series, oldest point first.
-    func load() throws -> [HistorySeries] {
+    func load() throws -> [HistorySeries] { try read().series }
+
+    /// The series and, from stored runs, the latest run (read once: decoding is most of a long history's time).
+    func read() throws -> (series: [HistorySeries], latest: ResultsFile?) {
         let filter = try HistoryFilter(benchmark: benchmark, measure: measure)
-        let name = testbed ?? Environment.testbed().name
+        let name = testbedName
         if from == .influxdb {
             let target = try influx.target(branch: branch, environment: connection.environment)
             let series = try InfluxHistory.fetch(target: target, testbed: name, credentials: try connection.credentials(),
@@ -59,7 +65,7 @@ struct HistorySourceOptions: ParsableArguments {
             if series.isEmpty {
                 throw BaselineError.missing("no points of testbed '\(name)'\(branch.map { " on branch '\($0)'" } ?? "") in InfluxDB database '\(target.database)' match")
             }
-            return series
+            return (series, nil)
         }
         let runs = try store.store.history(testbed: name)
         if runs.isEmpty { throw BaselineError.missing("no stored runs for testbed '\(name)' in \(store.baselines)") }
@@ -68,7 +74,7 @@ struct HistorySourceOptions: ParsableArguments {
         if series.isEmpty {
             throw ValidationError("no benchmark x measure of the \(runs.count) stored run(s) of '\(name)' matches\(benchmark.map { " --benchmark '\($0)'" } ?? "")\(measure.map { " --measure \($0)" } ?? "")")
         }
-        return series
+        return (series, runs.last?.results)
     }
 }
 
@@ -132,10 +138,13 @@ struct TrendCommand: ParsableCommand {
     }
 
     func options(_ config: GateConfig) -> TrendOptions {
-        TrendOptions(changePoints: ChangePoints.Options(windowLength: window, maxPValue: maxPvalue,
-                                                           minMagnitude: minChange.map { $0 / 100 } ?? config.minEffect,
-                                                           otavaNeighbours: otavaNeighbours),
-                     recent: recent)
+        var o = TrendOptions.defaults(config)
+        o.changePoints.windowLength = window
+        o.changePoints.maxPValue = maxPvalue
+        if let minChange { o.changePoints.minMagnitude = minChange / 100 }
+        o.changePoints.otavaNeighbours = otavaNeighbours
+        o.recent = recent
+        return o
     }
 
     func run() throws {

@@ -3,7 +3,6 @@ import Foundation
 import Gate
 import Reports
 import Results
-import Statistics
 import Suites
 
 struct ReportCommand: ParsableCommand {
@@ -47,19 +46,14 @@ struct ReportCommand: ParsableCommand {
             input.sources.append(URL(fileURLWithPath: path).lastPathComponent)
         }
         if history {
-            let series = try source.load()
+            let (series, latest) = try source.read()
             input.history = series
-            // As `trend` with its defaults: steps above the gate's minimum effect.
-            let minimum = try configOptions.load().minEffect
-            input.trend = Trend.analyze(series, options: TrendOptions(changePoints: ChangePoints.Options(minMagnitude: minimum)))
-            if results.isEmpty && source.from == .baselines {
-                let name = source.testbed ?? Environment.testbed().name
-                if let last = try source.store.store.history(testbed: name).last {
-                    input.results.append(last.results)
-                    input.sources.append("the latest stored run of \(name)")
-                }
+            input.trend = Trend.analyze(series, options: .defaults(try configOptions.load()))
+            if results.isEmpty, let latest {
+                input.results.append(latest)
+                input.sources.append("the latest stored run of \(source.testbedName)")
             }
-            input.sources.append((source.from == .baselines ? "the stored runs of " : "the InfluxDB points of ") + (source.testbed ?? Environment.testbed().name))
+            input.sources.append((source.from == .baselines ? "the stored runs of " : "the InfluxDB points of ") + source.testbedName)
         }
         if let verdict {
             guard let data = FileManager.default.contents(atPath: verdict) else { throw BadInputError(path: verdict, problem: "cannot read the verdict") }
@@ -70,14 +64,15 @@ struct ReportCommand: ParsableCommand {
             }
             input.sources.append(URL(fileURLWithPath: verdict).lastPathComponent)
         }
-        let (sections, omitted) = HTMLReport.sections(input)
+        let built = HTMLReport.sections(input)
+        let (sections, omitted) = built
         if sections.isEmpty { throw BadInputError(path: results.first ?? verdict ?? "history", problem: "nothing to chart: " + omitted.joined(separator: "; ")) }
         try Lifecycle.commit {
-            if let html { try AtomicFile.write(Data(HTMLReport.html(input).utf8), to: html) }
+            if let html { try AtomicFile.write(Data(HTMLReport.html(input, built: built).utf8), to: html) }
             if let markdown {
                 let url = URL(fileURLWithPath: markdown)
                 let stem = url.deletingPathExtension().lastPathComponent
-                let (md, svgs) = HTMLReport.markdown(input) { "\(stem)-\($0)-\($1).svg" }
+                let (md, svgs) = HTMLReport.markdown(input, built: built) { "\(stem)-\($0)-\($1).svg" }
                 for (name, svg) in svgs { try AtomicFile.write(Data(svg.utf8), to: url.deletingLastPathComponent().appendingPathComponent(name).path) }
                 try AtomicFile.write(Data(md.utf8), to: markdown)
             }
