@@ -27,10 +27,12 @@ public struct StoredRun: Codable, Equatable, Sendable {
     }
 }
 
-/// Baselines and history, kept in git under `baselines/<testbed>/runs/<UTC time>-<run id>.json`, one stored
-/// run per file. The history is every run there (bounded by `history`, oldest dropped); the baseline is the
-/// runs since the latest `accept` (inclusive). Files change only through `baseline` commands and a first
-/// `check`, always atomically (temporary file + rename).
+/// Baselines and history, kept in git under `baselines/<testbed>/runs/<UTC save time>-<run id>.json`, one
+/// stored run per file (runs stored before names carried the whole id end in its first 8 characters; they are
+/// read the same). The history is every run there in the order the runs started (bounded by `history`, the
+/// earliest dropped); the baseline is the runs from the latest-started `accept` on. Files change only through
+/// `baseline` commands and `check`; a run is created under its own name and never replaces a file, and the
+/// writers of one testbed take turns on a lock on its directory.
 public struct BaselineStore: Sendable {
     public let root: String
 
@@ -38,15 +40,18 @@ public struct BaselineStore: Sendable {
 
     public func directory(testbed: String) -> String { "\(root)/\(testbed)/runs" }
 
-    /// The stored runs' file names of `testbed`, oldest first.
+    /// The stored runs' file names of `testbed`, by name.
     func fileNames(testbed: String) -> [String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory(testbed: testbed)) else { return [] }
+        guard Naming.problem(withTestbed: testbed) == nil,
+              let names = try? FileManager.default.contentsOfDirectory(atPath: directory(testbed: testbed)) else { return [] }
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
     }
 
-    /// Every stored run of `testbed`, oldest first; a malformed file is a `BadInputError` (exit 65). Files are
-    /// decoded on all CPUs: decoding is most of the time a long history takes to read.
+    /// Every stored run of `testbed`, in the order the runs started (then by file name); a malformed file is
+    /// a `BadInputError` (exit 65). Files are decoded on all CPUs: decoding is most of the time a long
+    /// history takes to read.
     public func history(testbed: String) throws -> [StoredRun] {
+        if let problem = Naming.problem(withTestbed: testbed) { throw BadInputError(path: root, problem: problem) }
         let dir = directory(testbed: testbed)
         let paths = fileNames(testbed: testbed).map { "\(dir)/\($0)" }
         var decoded = [Result<StoredRun, Error>?](repeating: nil, count: paths.count)
@@ -57,7 +62,13 @@ public struct BaselineStore: Sendable {
             decoded[i] = r
             lock.unlock()
         }
-        return try decoded.map { try $0!.get() }
+        return Self.inStartOrder(try decoded.map { try $0!.get() })
+    }
+
+    /// Runs by start time; equal times keep their (file name) order.
+    static func inStartOrder(_ runs: [StoredRun]) -> [StoredRun] {
+        let keyed = runs.enumerated().map { (i, r) in (Timestamp.parse(r.results.run.startedAt) ?? .distantPast, i, r) }
+        return keyed.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
     }
 
     /// One stored run.
@@ -70,8 +81,13 @@ public struct BaselineStore: Sendable {
             run = try JSONDecoder().decode(StoredRun.self, from: data)
         } catch let error as DecodingError {
             throw BadInputError(path: path, problem: "not a stored bpfgate run (\(ResultsCodec.describe(error)))")
+        } catch {
+            throw BadInputError(path: path, problem: "not valid JSON")
         }
         if let problem = ResultsCodec.validate(run.results) { throw BadInputError(path: path, problem: problem) }
+        if let reason = run.reason, reason.contains(where: Text.isControl) {
+            throw BadInputError(path: path, problem: "the reason has control characters")
+        }
         run.file = path
         return run
     }
@@ -83,26 +99,16 @@ public struct BaselineStore: Sendable {
         return Array(all[lastAccept...])
     }
 
-    /// Stores `results` and drops the oldest runs beyond `history`. A run whose testbed identity differs from
-    /// `currentTestbed` or from the runs already stored under its name needs `force`; a run already stored
-    /// (same run id) is not stored again: its file is returned.
+    /// Stores `results` and drops the earliest runs beyond `history`. A run whose testbed identity differs
+    /// from `currentTestbed` or from the runs already stored under its name needs `force`; a run already
+    /// stored (same run id) is not stored again (`BaselineError.alreadyStored`). The testbed name and the run
+    /// id become path segments: invalid ones are bad input (exit 65).
     @discardableResult
     public func save(_ results: ResultsFile, kind: StoredRun.Kind, reason: String?, history limit: Int,
                      currentTestbed: Testbed, force: Bool, now: Date = Date()) throws -> String {
-        let name = results.testbed.name
-        let names = fileNames(testbed: name)
-        // File names end in the run id's first 8 characters: only those candidates are read.
-        for file in names where file.hasSuffix("-\(results.run.id.prefix(8)).json") {
-            let path = "\(directory(testbed: name))/\(file)"
-            if try Self.read(path: path).results.run.id == results.run.id { throw BaselineError.alreadyStored(path) }
-        }
-        if !force {
-            if !results.testbed.isComparable(to: currentTestbed) {
-                throw BaselineError.otherTestbed("the run was made on testbed '\(name)' (\(results.testbed.identityFields.joined(separator: ", "))), not on this one (\(currentTestbed.identityFields.joined(separator: ", "))); use --force to store it anyway")
-            }
-            if let last = names.last, !(try Self.read(path: "\(directory(testbed: name))/\(last)")).results.testbed.isComparable(to: results.testbed) {
-                throw BaselineError.otherTestbed("baselines/\(name) holds runs of another identity; use --force or --testbed NAME")
-            }
+        let name = results.testbed.name, id = results.run.id
+        if let problem = Naming.problem(withTestbed: name) ?? Naming.problem(withRunID: id) {
+            throw BadInputError(path: "run \(Text.oneLine(String(id.prefix(40))))", problem: problem)
         }
         let dir = directory(testbed: name)
         do {
@@ -110,12 +116,29 @@ public struct BaselineStore: Sendable {
         } catch {
             throw WriteError(path: dir, problem: "cannot create the directory")
         }
-        let stamp = Timestamp.fileStamp(now)
-        let path = "\(dir)/\(stamp)-\(results.run.id.prefix(8)).json"
+        let lock = try FileLock(path: dir)
+        defer { lock.unlock() }
+        let names = fileNames(testbed: name)
+        // File names end in the run id (or, written before, its first 8 characters): only those are read.
+        for file in names where file.hasSuffix("-\(id).json") || file.hasSuffix("-\(id.prefix(8)).json") {
+            let path = "\(dir)/\(file)"
+            if try Self.read(path: path).results.run.id == id { throw BaselineError.alreadyStored(path) }
+        }
+        if !force {
+            if !results.testbed.isComparable(to: currentTestbed) {
+                throw BaselineError.otherTestbed("the run was made on testbed '\(name)' (\(results.testbed.identityFields.joined(separator: ", "))), not on this one (\(currentTestbed.identityFields.joined(separator: ", "))); use --force to store it anyway")
+            }
+            if let last = names.last, !(try Self.read(path: "\(dir)/\(last)")).results.testbed.isComparable(to: results.testbed) {
+                throw BaselineError.otherTestbed("baselines/\(name) holds runs of another identity; use --force or --testbed NAME")
+            }
+        }
+        let path = "\(dir)/\(Timestamp.fileStamp(now))-\(id).json"
         let run = StoredRun(kind: kind, reason: reason, savedAt: Timestamp.iso(now), results: results)
-        try AtomicFile.write(try StableJSON.encode(run), to: path)
-        let all = fileNames(testbed: name)
-        for old in all.dropLast(max(0, min(limit, all.count))) { try? FileManager.default.removeItem(atPath: "\(dir)/\(old)") }
+        guard try ExclusiveFile.create(try StableJSON.encode(run), at: path) else { throw BaselineError.alreadyStored(path) }
+        if names.count + 1 > limit {
+            let all = try history(testbed: name)
+            for old in all.dropLast(max(0, min(limit, all.count))) { if let f = old.file { try? FileManager.default.removeItem(atPath: f) } }
+        }
         return path
     }
 
@@ -128,12 +151,21 @@ public struct BaselineStore: Sendable {
         }
     }
 
-    /// Deletes one run (by run id or its prefix) or, with nil, every run of `testbed`. Returns the count.
+    /// Deletes the one run whose id starts with `runID` or, with nil, every run of `testbed`. Returns the
+    /// count. An empty prefix, or one that matches several runs, deletes nothing.
     @discardableResult
     public func delete(testbed: String, runID: String?) throws -> Int {
+        if let runID, runID.isEmpty { throw BaselineError.ambiguous("--run needs a run id or a prefix of one, not ''") }
+        let dir = directory(testbed: testbed)
+        let lock = FileManager.default.fileExists(atPath: dir) ? try FileLock(path: dir) : nil
+        defer { lock?.unlock() }
         let victims = try history(testbed: testbed).filter { runID == nil || $0.results.run.id.hasPrefix(runID!) }
         if victims.isEmpty {
-            throw BaselineError.notFound(runID.map { "no run '\($0)' in baselines/\(testbed)" } ?? "no runs in baselines/\(testbed)")
+            throw BaselineError.notFound(runID.map { "no run '\(Text.oneLine($0))' in baselines/\(testbed)" } ?? "no runs in baselines/\(testbed)")
+        }
+        if let runID, victims.count > 1 {
+            let ids = victims.prefix(3).map { String($0.results.run.id.prefix(12)) }.joined(separator: ", ")
+            throw BaselineError.ambiguous("'\(Text.oneLine(runID))' matches \(victims.count) runs (\(ids)\(victims.count > 3 ? ", ..." : "")); give more of the id")
         }
         for v in victims { if let f = v.file { try FileManager.default.removeItem(atPath: f) } }
         return victims.count
@@ -145,13 +177,15 @@ public struct BaselineStore: Sendable {
 public enum BaselineError: Error, CustomStringConvertible, ExitStatusProviding {
     case otherTestbed(String)
     case notFound(String)
+    /// A run id prefix that is empty or matches several runs.
+    case ambiguous(String)
     case missing(String)
     /// The run is stored already (in this file).
     case alreadyStored(String)
 
     public var description: String {
         switch self {
-        case let .otherTestbed(s), let .notFound(s), let .missing(s): return s
+        case let .otherTestbed(s), let .notFound(s), let .ambiguous(s), let .missing(s): return s
         case let .alreadyStored(path): return "the run is already stored in \(path)"
         }
     }
@@ -160,6 +194,7 @@ public enum BaselineError: Error, CustomStringConvertible, ExitStatusProviding {
         switch self {
         case .otherTestbed: return .usage
         case .notFound: return .usage
+        case .ambiguous: return .usage
         case .missing: return .noBaseline
         case .alreadyStored: return .usage
         }
@@ -178,7 +213,7 @@ public enum RunLoader {
             let runs = FileManager.default.fileExists(atPath: "\(path)/runs") ? "\(path)/runs" : path
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
             if names.isEmpty { throw BadInputError(path: path, problem: "holds no stored runs (*.json)") }
-            let stored = try names.map { try read("\(runs)/\($0)") }
+            let stored = BaselineStore.inStartOrder(try names.map { try read("\(runs)/\($0)") })
             let start = stored.lastIndex { $0.kind == .accept } ?? 0
             return stored[start...].map(\.results)
         }

@@ -16,13 +16,15 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case transportFailure = 6
     /// Usage error: bad flags or arguments (argument-parser's own code).
     case usage = 64
-    /// Bad input data: a malformed results, baseline or configuration file.
+    /// Bad input data: a malformed results, baseline or configuration file, or a name that cannot be used.
     case badInput = 65
+    /// An output could not be written after its path was checked (disk full, I/O error): sysexits' EX_IOERR.
+    case writeFailed = 74
 
     /// When several apply, the first in this order wins: a regression is never hidden by an upload failure,
     /// and an upload failure never looks like a regression. `unexpected` ranks below every stated verdict.
     public static let precedence: [ExitStatus] = [
-        .usage, .badInput, .missingPrivilegeOrFeature, .benchmarkFailed, .regression, .noBaseline,
+        .usage, .badInput, .writeFailed, .missingPrivilegeOrFeature, .benchmarkFailed, .regression, .noBaseline,
         .transportFailure, .unexpected, .ok,
     ]
 

@@ -5,6 +5,9 @@ import Foundation
 public struct ResultsFile: Codable, Equatable, Sendable {
     /// Bumped on any change that an older reader would misread.
     public static let currentSchemaVersion = 1
+    /// The largest magnitude a sample may have (1e15 ns is eleven days; 1e15 bytes a petabyte): larger ones
+    /// are corrupt input, and would overflow the integer conversions of charts and line protocol.
+    public static let largestSample = 1e15
 
     public var schemaVersion: Int
     public var testbed: Testbed

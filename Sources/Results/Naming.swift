@@ -15,9 +15,9 @@ public enum Naming {
         if name.isEmpty { return "benchmark name is empty" }
         if name.count > maxBenchmarkLength { return "benchmark name longer than \(maxBenchmarkLength) characters" }
         for segment in name.split(separator: "/", omittingEmptySubsequences: false) {
-            if segment.isEmpty { return "benchmark name '\(name)' has an empty segment" }
+            if segment.isEmpty { return "benchmark name '\(Text.oneLine(name))' has an empty segment" }
             if !segment.allSatisfy(isSegmentCharacter) {
-                return "benchmark name '\(name)' has characters outside [a-z0-9._-/]"
+                return "benchmark name '\(Text.oneLine(name))' has characters outside [a-z0-9._-/]"
             }
         }
         return nil
@@ -26,11 +26,29 @@ public enum Naming {
     /// Why `slug` is not a valid measure slug, or nil when it is.
     public static func problem(withMeasure slug: String) -> String? {
         if slug.isEmpty { return "measure slug is empty" }
-        if slug.count > maxMeasureLength { return "measure slug '\(slug)' longer than \(maxMeasureLength) characters" }
+        if slug.count > maxMeasureLength { return "measure slug '\(Text.oneLine(slug))' longer than \(maxMeasureLength) characters" }
         if !slug.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) {
-            return "measure slug '\(slug)' has characters outside [a-z0-9-]"
+            return "measure slug '\(Text.oneLine(slug))' has characters outside [a-z0-9-]"
         }
         return nil
+    }
+
+    /// Why `name` cannot be a testbed name, or nil. A testbed name becomes one directory under `baselines/`:
+    /// `[a-z0-9._-]`, not starting with '.', at most 128 characters.
+    public static func problem(withTestbed name: String) -> String? {
+        if name.isEmpty { return "the testbed name is empty" }
+        if name.count > 128 || name.hasPrefix(".") || !name.allSatisfy(isSegmentCharacter) {
+            return "testbed name '\(Text.oneLine(String(name.prefix(130))))' is not 1-128 of [a-z0-9._-] (not starting with '.')"
+        }
+        return nil
+    }
+
+    /// Why `id` cannot be a run id, or nil. A run id ends the stored run's file name: `[A-Za-z0-9._-]`, not
+    /// starting with '.', at most 128 characters (bpfgate writes UUIDs).
+    public static func problem(withRunID id: String) -> String? {
+        let ok = !id.isEmpty && id.count <= 128 && !id.hasPrefix(".")
+            && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
+        return ok ? nil : "run id '\(Text.oneLine(String(id.prefix(130))))' is not 1-128 of [A-Za-z0-9._-] (not starting with '.')"
     }
 
     /// Lower-cases and replaces anything outside `[a-z0-9._-]` by `-` (for names built from kernel strings).

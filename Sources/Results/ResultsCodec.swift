@@ -41,15 +41,32 @@ public enum ResultsCodec {
         if results.schemaVersion < 1 || results.schemaVersion > ResultsFile.currentSchemaVersion {
             return "schemaVersion \(results.schemaVersion) is not one this bpfgate reads (1...\(ResultsFile.currentSchemaVersion))"
         }
+        if let p = Naming.problem(withTestbed: results.testbed.name) { return p }
+        if let p = Naming.problem(withRunID: results.run.id) { return p }
+        for (what, text) in [("startedAt", results.run.startedAt), ("finishedAt", results.run.finishedAt)] {
+            guard let date = Timestamp.parse(text), Timestamp.plausible.contains(date) else {
+                return "run.\(what) '\(Text.oneLine(String(text.prefix(40))))' is not an ISO 8601 time between 1970 and 2200"
+            }
+        }
+        if !(results.run.durationSeconds.isFinite && results.run.durationSeconds >= 0) { return "run.durationSeconds is not a finite number of seconds" }
+        if results.testbed.cpuCount < 0 { return "testbed.cpuCount is negative" }
         var seen = Set<String>()
         for benchmark in results.benchmarks {
+            if benchmark.suite.contains(where: Text.isControl) { return "a suite name has control characters" }
             if let p = Naming.problem(withBenchmark: benchmark.name) { return p }
+            if let r = benchmark.reference, Naming.problem(withBenchmark: r) != nil { return "'\(benchmark.name)' names an invalid reference" }
             if !seen.insert(benchmark.name).inserted { return "benchmark '\(benchmark.name)' appears twice" }
             var measures = Set<String>()
             for m in benchmark.measures {
                 if let p = Naming.problem(withMeasure: m.measure) { return p }
                 if !measures.insert(m.measure).inserted { return "measure '\(m.measure)' of '\(benchmark.name)' appears twice" }
                 if m.samples.contains(where: { !$0.isFinite }) { return "'\(benchmark.name)' \(m.measure) has a non-finite sample" }
+                if m.samples.contains(where: { abs($0) > ResultsFile.largestSample }) {
+                    return "'\(benchmark.name)' \(m.measure) has a sample beyond ±1e15"
+                }
+                if (m.unit + m.flags.joined()).contains(where: Text.isControl) {
+                    return "'\(benchmark.name)' \(m.measure) has control characters in its unit or flags"
+                }
                 if m.status == .ok && m.samples.isEmpty { return "'\(benchmark.name)' \(m.measure) is ok but has no samples" }
                 if m.status != .ok && !m.samples.isEmpty { return "'\(benchmark.name)' \(m.measure) is \(m.status.label) but has samples" }
             }
@@ -80,32 +97,5 @@ public enum StableJSON {
         var data = try encoder.encode(value)
         data.append(0x0a)
         return data
-    }
-}
-
-/// An output that could not be written (disk full, directory gone): not bad input, so exit 1.
-public struct WriteError: Error, CustomStringConvertible, ExitStatusProviding {
-    public let path: String
-    public let problem: String
-    public init(path: String, problem: String) { self.path = path; self.problem = problem }
-    public var description: String { "cannot write \(path): \(problem)" }
-    public var exitStatus: ExitStatus { .unexpected }
-}
-
-/// Writes a file atomically: a temporary file in the same directory, then rename(2). A crash or Ctrl-C
-/// leaves either the old file or the new one, never half of one.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        let temp = "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        guard FileManager.default.createFile(atPath: temp, contents: data) else {
-            throw WriteError(path: path, problem: "the directory is missing or not writable")
-        }
-        if rename(temp, path) != 0 {
-            let code = errno
-            unlink(temp)
-            throw WriteError(path: path, problem: String(cString: strerror(code)))
-        }
     }
 }

@@ -18,6 +18,9 @@ public enum Timestamp {
         return f.string(from: date)
     }
 
+    /// The times bpfgate accepts from a file: 1970 to 2200 (beyond it, nanoseconds since 1970 overflow Int64).
+    public static let plausible = Date(timeIntervalSince1970: 0) ... Date(timeIntervalSince1970: 7_258_118_400)
+
     /// ISO 8601 with or without fractional seconds; nil for anything else.
     public static func parse(_ text: String) -> Date? {
         let f = ISO8601DateFormatter()

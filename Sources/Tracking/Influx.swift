@@ -32,6 +32,9 @@ public enum Influx {
         guard let end = Timestamp.parse(run.run.finishedAt) else {
             throw BadInputError(path: "results", problem: "run end time '\(run.run.finishedAt)' is not ISO 8601")
         }
+        guard Timestamp.plausible.contains(end) else {
+            throw BadInputError(path: "results", problem: "run end time '\(run.run.finishedAt)' is not between 1970 and 2200")
+        }
         // bpfgate's times have milliseconds; whole milliseconds keep the stamp exact (a Double of ns would not).
         let nanoseconds = Int64((end.timeIntervalSince1970 * 1000).rounded()) * 1_000_000
         let doc = BMF.document(from: run)
@@ -55,10 +58,12 @@ public enum Influx {
         return out
     }
 
-    /// Measurement names escape commas and spaces.
+    /// Measurement names escape commas and spaces (line protocol); a newline would end the point, so
+    /// newlines, carriage returns and tabs are escaped as well (InfluxDB reads `\n` back as the two characters).
     static func escape(measurement: String) -> String {
         measurement.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ",", with: "\\,")
-            .replacingOccurrences(of: " ", with: "\\ ")
+            .replacingOccurrences(of: " ", with: "\\ ").replacingOccurrences(of: "\n", with: "\\n")
+            .replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\t", with: "\\t")
     }
 
     /// Tag keys, tag values and field keys escape commas, equals signs and spaces.

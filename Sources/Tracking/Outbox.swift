@@ -39,20 +39,38 @@ public struct Outbox: Sendable {
 
     public init(directory: String = Outbox.defaultDirectory) { self.directory = directory }
 
-    /// Writes the entry; returns its path.
+    /// Writes the entry under a new name (never replacing another entry); returns its path. A failure is an
+    /// `OutboxError` (exit 6: the upload is lost, as an upload failure).
     @discardableResult
     public func put(_ entry: Entry, date: Date = Date()) throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let id = entry.run.filter { $0.isLetter || $0.isNumber }.prefix(12)
-        let stem = "\(directory)/\(Timestamp.fileStamp(date))-\(entry.target)-\(id)"
-        var path = "\(stem).json"
-        var n = 1
-        while FileManager.default.fileExists(atPath: path) {
-            n += 1
-            path = "\(stem)-\(n).json"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw OutboxError(problem: "cannot create the outbox \(Text.oneLine(directory))")
         }
-        try AtomicFile.write(try StableJSON.encode(entry), to: path)
-        return path
+        let id = entry.run.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(32)
+        let target = entry.target.filter { $0.isASCII && $0.isLetter }
+        let stem = "\(directory)/\(Timestamp.fileStamp(date))-\(target)-\(id)"
+        let data = try StableJSON.encode(entry)
+        for n in 1 ... 1000 {
+            let path = n == 1 ? "\(stem).json" : "\(stem)-\(n).json"
+            do {
+                if try ExclusiveFile.create(data, at: path) { return path }
+            } catch let e as WriteError {
+                throw OutboxError(problem: e.description)
+            }
+        }
+        throw OutboxError(problem: "no free name for \(stem).json")
+    }
+
+    /// Holds the outbox's lock until `unlock()`: two flushes never send one entry twice.
+    public func lock() throws -> FileLock {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return try FileLock(path: directory)
+        } catch {
+            throw OutboxError(problem: "cannot lock the outbox \(Text.oneLine(directory))")
+        }
     }
 
     /// The entries' paths, oldest first; none when the directory does not exist.
@@ -71,6 +89,16 @@ public struct Outbox: Sendable {
     }
 
     public func remove(_ path: String) throws {
-        try FileManager.default.removeItem(atPath: path)
+        if unlink(path) != 0 && errno != ENOENT {
+            throw OutboxError(problem: "cannot remove the sent entry \(Text.oneLine(path)): \(String(cString: strerror(errno)))")
+        }
     }
+}
+
+/// The outbox could not be written or read: the upload is not kept, so exit 6 like a failed upload.
+public struct OutboxError: Error, CustomStringConvertible, ExitStatusProviding {
+    public let problem: String
+    public init(problem: String) { self.problem = problem }
+    public var description: String { "outbox: \(problem)" }
+    public var exitStatus: ExitStatus { .transportFailure }
 }

@@ -103,8 +103,11 @@ public struct Uploader: Sendable {
     /// server rejects stays (fix the cause, flush again); an unreachable server stops the flush.
     public func flush(log: (String) -> Void, sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) throws -> FlushReport {
         var report = FlushReport()
+        let lock = try outbox.lock()
+        defer { lock.unlock() }
         let paths = outbox.paths()
         for (i, path) in paths.enumerated() {
+            guard FileManager.default.fileExists(atPath: path) else { continue }
             let entry = try outbox.read(path)
             let request = HTTPRequest(method: entry.method, url: entry.url, headers: [("Content-Type", entry.contentType)], body: Data(entry.body.utf8))
             let (accepted, problem, rejected) = attempt(Upload(target: entry.target, request: request, run: entry.run), log: log, sleep: sleep)

@@ -62,7 +62,7 @@ struct CheckCommand: ParsableCommand {
             throw ValidationError("--head-objects and --ab-head need --base-objects or --ab")
         }
         if quick && selection.profile != nil { throw ValidationError("give --quick or --profile, not both") }
-        if let results { try requireWritableDirectory(of: results) }
+        try requireOutputs([results, reports.markdown, reports.junit, reports.verdict, reports.html])
         try requireTestbedName(testbed)
         if injectHeadWork > 64 { throw ValidationError("--inject-head-work must be 0...64") }
         if upload != nil && (baseObjects != nil || ab != nil) {
@@ -79,7 +79,7 @@ struct CheckCommand: ParsableCommand {
         var request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
         request.testbedName = testbed
         let head = try Catalog.run(request) { note($0) }
-        if let results { try Lifecycle.commit { try AtomicFile.write(try ResultsCodec.encode(head), to: results) } }
+        if let results { try Lifecycle.write([(results, try ResultsCodec.encode(head))]) }
         // Trend data goes up whatever the verdict; a failed upload is kept in the outbox and exits 6 unless a
         // regression (2) outranks it.
         var uploadStatus = ExitStatus.ok

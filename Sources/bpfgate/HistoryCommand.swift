@@ -88,12 +88,12 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: "Also write the series as JSON.")
     var json: String?
 
-    func validate() throws { if let json { try requireWritableDirectory(of: json) } }
+    func validate() throws { try requireOutputs([json]) }
 
     func run() throws {
         let series = try source.load()
         print(HistoryTable.render(series), terminator: "")
-        if let json { try Lifecycle.commit { try AtomicFile.write(try StableJSON.encode(series), to: json) } }
+        if let json { try Lifecycle.write([(json, try StableJSON.encode(series))]) }
     }
 }
 
@@ -134,7 +134,7 @@ struct TrendCommand: ParsableCommand {
         if !(maxPvalue > 0 && maxPvalue < 1) { throw ValidationError("--max-pvalue must be between 0 and 1") }
         if let minChange, !(minChange >= 0 && minChange < 1000) { throw ValidationError("--min-change must be a percentage >= 0") }
         if recent < 1 { throw ValidationError("--recent must be at least 1") }
-        if let json { try requireWritableDirectory(of: json) }
+        try requireOutputs([json])
     }
 
     func options(_ config: GateConfig) -> TrendOptions {
@@ -151,7 +151,7 @@ struct TrendCommand: ParsableCommand {
         let options = options(try configOptions.load())
         let report = Trend.analyze(try source.load(), options: options)
         print(report.terminal(), terminator: "")
-        if let json { try Lifecycle.commit { try AtomicFile.write(try StableJSON.encode(report), to: json) } }
+        if let json { try Lifecycle.write([(json, try StableJSON.encode(report))]) }
         throw Lifecycle.Exit(status: report.exitStatus)
     }
 }

@@ -11,8 +11,8 @@ enum Lifecycle {
     struct Exit: Error { let status: ExitStatus }
 
     private static var signalSources: [DispatchSourceSignal] = []
-    /// Read and written under the clean-up lock.
-    private static var timeoutArmed = false
+    /// Read and written under the clean-up lock: whether some output was written (for the timeout's message).
+    private static var outputsWritten = false
 
     /// Installs the SIGINT/SIGTERM handlers and, when `timeout` is set, the watchdog.
     static func install(timeout: Double?) {
@@ -28,22 +28,27 @@ enum Lifecycle {
             signalSources.append(source)
         }
         if let timeout {
-            timeoutArmed = true
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
                 Cleanup.shared.critical {
-                    guard timeoutArmed else { return }
-                    fail(.benchmarkFailed, "timed out after \(TerminalTableFormat.seconds(timeout)) (--timeout); nothing was written")
+                    let written = outputsWritten ? "" : "; nothing was written"
+                    fail(.benchmarkFailed, "timed out after \(TerminalTableFormat.seconds(timeout)) (--timeout)\(written)")
                 }
             }
         }
     }
 
-    /// Runs `body` (writing the outputs) with the timeout off and signals held until it is done, so a run
-    /// that finished measuring writes all its files or, if stopped before, none.
-    static func commit(_ body: () throws -> Void) throws {
+    /// Writes a command's outputs all or none (`StagedOutputs`): temporary files first (removed by a stop),
+    /// then devices and FIFOs with the timeout still armed, then the renames with the timeout and signals held
+    /// off, so a stop leaves every output or none. The timeout stays armed for what follows (uploads, child runs).
+    static func write(_ outputs: [(path: String, data: Data)]) throws {
+        guard !outputs.isEmpty else { return }
+        let staged = try StagedOutputs(outputs)
+        let token = Cleanup.shared.register("remove temporary outputs") { staged.discard() }
+        defer { Cleanup.shared.run(token) }
+        try staged.writeInPlace()
         try Cleanup.shared.critical {
-            timeoutArmed = false
-            try body()
+            try staged.commit()
+            outputsWritten = true
         }
     }
 
@@ -54,7 +59,7 @@ enum Lifecycle {
 
     static func fail(_ status: ExitStatus, _ message: String) -> Never {
         Cleanup.shared.runAll()
-        FileHandle.standardError.write(Data("bpfgate: error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("bpfgate: error: \(Text.oneLine(message))\n".utf8))
         Foundation.exit(status.rawValue)
     }
 
@@ -64,6 +69,10 @@ enum Lifecycle {
         case let e as ExitStatusProviding: return (e.exitStatus, "\(e)")
         case let e as BPFError: return (e.isPermissionDenied ? .missingPrivilegeOrFeature : .benchmarkFailed, e.description)
         case let e as ValidationError: return (.usage, e.message)
+        case let e as CocoaError:
+            // A file operation bpfgate did not wrap: name the file, no Foundation dump.
+            let path = e.filePath ?? (e.userInfo[NSURLErrorKey] as? URL)?.path ?? "a file"
+            return (e.isFileError && e.code.rawValue >= 512 ? .writeFailed : .badInput, "\(path): \(e.localizedDescription)")
         default: return (.unexpected, "unexpected: \(error)")
         }
     }
@@ -75,14 +84,14 @@ enum TerminalTableFormat {
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: "Stop after this many seconds with exit code 3, restoring kernel state.")
+    @Option(help: "Stop after this many seconds with exit code 3, restoring kernel state (at most 604800, a week).")
     var timeout: Double?
 
     @Flag(name: .shortAndLong, help: "Echo libbpf's messages (-v warnings, -vv everything).")
     var verbose: Int
 
     func validate() throws {
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let timeout, !(timeout > 0 && timeout <= 604_800) { throw ValidationError("--timeout must be a number of seconds in (0, 604800]") }
     }
 
     func apply() {

@@ -25,11 +25,10 @@ struct ObjectsCommand: ParsableCommand {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw ValidationError("cannot create '\(directory)'")
+                throw ValidationError("cannot create the directory '\(Text.oneLine(directory))'")
             }
-            for o in EmbeddedBPFObject.all {
-                try AtomicFile.write(Data(o.bytes), to: "\(directory)/\(o.name).bpf.o")
-            }
+            try requireOutputs(EmbeddedBPFObject.all.map { "\(directory)/\($0.name).bpf.o" })
+            try Lifecycle.write(EmbeddedBPFObject.all.map { ("\(directory)/\($0.name).bpf.o", Data($0.bytes)) })
             note("exported \(EmbeddedBPFObject.all.count) objects to \(directory)")
         }
     }

@@ -36,7 +36,7 @@ struct ReportCommand: ParsableCommand {
     func validate() throws {
         if html == nil && markdown == nil { throw ValidationError("give --html FILE or --markdown FILE (or both)") }
         if results.isEmpty && !history && verdict == nil { throw ValidationError("nothing to report: give results files, --history or --compare VERDICT") }
-        for path in [html, markdown].compactMap({ $0 }) { try requireWritableDirectory(of: path) }
+        try requireOutputs([html, markdown])
     }
 
     func run() throws {
@@ -67,16 +67,22 @@ struct ReportCommand: ParsableCommand {
         let built = HTMLReport.sections(input)
         let (sections, omitted) = built
         if sections.isEmpty { throw BadInputError(path: results.first ?? verdict ?? "history", problem: "nothing to chart: " + omitted.joined(separator: "; ")) }
-        try Lifecycle.commit {
-            if let html { try AtomicFile.write(Data(HTMLReport.html(input, built: built).utf8), to: html) }
-            if let markdown {
-                let url = URL(fileURLWithPath: markdown)
-                let stem = url.deletingPathExtension().lastPathComponent
-                let (md, svgs) = HTMLReport.markdown(input, built: built) { "\(stem)-\($0)-\($1).svg" }
-                for (name, svg) in svgs { try AtomicFile.write(Data(svg.utf8), to: url.deletingLastPathComponent().appendingPathComponent(name).path) }
-                try AtomicFile.write(Data(md.utf8), to: markdown)
+        var outputs: [(path: String, data: Data)] = []
+        if let html { outputs.append((html, Data(HTMLReport.html(input, built: built).utf8))) }
+        if let markdown {
+            // The charts go beside the Markdown file (beside its symlink's target when it is one).
+            let target = try OutputTarget.resolve(markdown)
+            let file: String
+            if case let .file(real) = target.kind { file = real } else { file = markdown }
+            let url = URL(fileURLWithPath: file)
+            let stem = url.deletingPathExtension().lastPathComponent
+            let (md, svgs) = HTMLReport.markdown(input, built: built) { "\(stem)-\($0)-\($1).svg" }
+            if case .file = target.kind {
+                for (name, svg) in svgs { outputs.append((url.deletingLastPathComponent().appendingPathComponent(name).path, Data(svg.utf8))) }
             }
+            outputs.append((markdown, Data(md.utf8)))
         }
+        try Lifecycle.write(outputs)
         note("report: \(sections.count) section(s): \(sections.map(\.title).joined(separator: ", "))" + [html, markdown].compactMap { $0 }.map { "; wrote \($0)" }.joined())
         for o in omitted { note("report: not shown: \(o)") }
     }

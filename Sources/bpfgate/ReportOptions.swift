@@ -22,35 +22,42 @@ struct ReportOptions: ParsableArguments {
     var warnOnly = false
 
     func validate() throws {
-        for path in [markdown, junit, verdict, html].compactMap({ $0 }) { try requireWritableDirectory(of: path) }
+        try requireOutputs([markdown, junit, verdict, html])
     }
 
     /// Prints the terminal table on stdout, writes the requested files, and exits with the report's status
     /// (or `also`'s, where it ranks higher: an upload failure never hides a regression).
     func deliver(_ report: GateReport, also: ExitStatus = .ok) throws -> Never {
         print(report.terminal(), terminator: "")
-        try Lifecycle.commit {
-            if let markdown { try AtomicFile.write(Data(report.markdown().utf8), to: markdown) }
-            if let junit { try AtomicFile.write(Data(report.junit().utf8), to: junit) }
-            if let verdict { try AtomicFile.write(try StableJSON.encode(report), to: verdict) }
-            if let html {
-                let page = HTMLReport.html(ReportInput(comparison: report, sources: ["bpfgate \(CommandLine.arguments.dropFirst().first ?? "")"],
-                                                       generatedAt: Timestamp.iso(Date())))
-                try AtomicFile.write(Data(page.utf8), to: html)
-            }
+        var outputs: [(path: String, data: Data)] = []
+        if let markdown { outputs.append((markdown, Data(report.markdown().utf8))) }
+        if let junit { outputs.append((junit, Data(report.junit().utf8))) }
+        if let verdict { outputs.append((verdict, try StableJSON.encode(report))) }
+        if let html {
+            let page = HTMLReport.html(ReportInput(comparison: report, sources: ["bpfgate \(CommandLine.arguments.dropFirst().first ?? "")"],
+                                                   generatedAt: Timestamp.iso(Date())))
+            outputs.append((html, Data(page.utf8)))
         }
+        try Lifecycle.write(outputs)
         let status = ExitStatus.combined([report.exitStatus(warnOnly: warnOnly), also])
         if warnOnly && !report.regressions.isEmpty { note("bpfgate: warning: \(report.regressions.count) regression(s) (--warn-only: passing)") }
         throw Lifecycle.Exit(status: status)
     }
 }
 
-/// A path whose directory must exist and be writable (checked before any run).
-func requireWritableDirectory(of path: String) throws {
-    let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    var isDir: ObjCBool = false
-    if !FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) || !isDir.boolValue || access(dir, W_OK) != 0 {
-        throw ValidationError("cannot write '\(path)': its directory does not exist or is not writable")
+/// A command's output paths, checked before anything runs (`OutputTarget.resolve`): a bad one exits 64 in
+/// one line, and two outputs may not name one file.
+func requireOutputs(_ paths: [String?]) throws {
+    var seen = Set<String>()
+    for path in paths.compactMap({ $0 }) {
+        do {
+            let target = try OutputTarget.resolve(path)
+            if case let .file(real) = target.kind, !seen.insert(real).inserted {
+                throw OutputPathError(path: path, problem: "it is given for two outputs")
+            }
+        } catch let e as OutputPathError {
+            throw ValidationError(e.description)
+        }
     }
 }
 

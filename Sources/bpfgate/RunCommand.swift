@@ -165,7 +165,7 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        for path in [output, results].compactMap({ $0 }) { try requireWritableDirectory(of: path) }
+        try requireOutputs([output, results])
         try requireTestbedName(testbed)
     }
 
@@ -182,10 +182,11 @@ struct RunCommand: ParsableCommand {
         }
         let run = try Catalog.run(request) { if !quiet { note($0) } }
         let bmf = try BMF.encode(BMF.document(from: run))
-        try Lifecycle.commit {
-            if let results { try AtomicFile.write(try ResultsCodec.encode(run), to: results) }
-            if let output { try AtomicFile.write(bmf, to: output) } else { FileHandle.standardOutput.write(bmf) }
-        }
+        var outputs: [(path: String, data: Data)] = []
+        if let results { outputs.append((results, try ResultsCodec.encode(run))) }
+        if let output { outputs.append((output, bmf)) }
+        try Lifecycle.write(outputs)
+        if output == nil { FileHandle.standardOutput.write(bmf) }
         if !quiet { note(TerminalTable.render(run)) }
 
         let failed = run.benchmarks.flatMap { b in b.measures.compactMap { m -> String? in

@@ -46,7 +46,16 @@ struct UploadOptions: ParsableArguments {
 
     func validate() throws {
         if !(1 ... 100).contains(attempts) { throw ValidationError("--attempts must be 1...100") }
-        if !(maxBackoff >= 0) { throw ValidationError("--max-backoff must be >= 0") }
+        if !(maxBackoff >= 0 && maxBackoff <= 3600) { throw ValidationError("--max-backoff must be 0...3600 seconds") }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: outbox, isDirectory: &isDir), !isDir.boolValue {
+            throw ValidationError("--outbox '\(Text.oneLine(outbox))' is not a directory")
+        }
+        if outbox.isEmpty { throw ValidationError("--outbox needs a directory") }
+        try requireNoCredentials(host, option: "--host")
+        for (name, value) in [("--branch", branch), ("--project", project), ("--hash", hash)] {
+            if let value, value.contains(where: Text.isControl) { throw ValidationError("\(name) has control characters") }
+        }
     }
 
     var environment: [String: String] { connection.environment }
@@ -118,10 +127,17 @@ struct InfluxOptions: ParsableArguments {
     @Option(help: "InfluxDB database (env INFLUX_DB).")
     var influxDb: String?
 
+    func validate() throws {
+        try requireNoCredentials(influxUrl, option: "--influx-url")
+        if let influxDb, influxDb.contains(where: Text.isControl) { throw ValidationError("--influx-db has control characters") }
+    }
+
     func target(branch: String?, environment: [String: String]) throws -> InfluxTarget {
         guard let url = influxUrl ?? environment["INFLUX_URL"], let db = influxDb ?? environment["INFLUX_DB"] else {
             throw ValidationError("influxdb needs --influx-url and --influx-db (or INFLUX_URL and INFLUX_DB)")
         }
+        try requireNoCredentials(url, option: influxUrl == nil ? "INFLUX_URL" : "--influx-url")
+        if let branch, branch.contains(where: Text.isControl) { throw ValidationError("the branch has control characters") }
         return InfluxTarget(url: url, database: db, branch: branch)
     }
 }
@@ -144,7 +160,10 @@ struct ConnectionOptions: ParsableArguments {
     var insecure = false
 
     func validate() throws {
-        if !(connectTimeout > 0) || !(httpTimeout > 0) { throw ValidationError("--connect-timeout and --http-timeout must be positive") }
+        // libcurl takes whole milliseconds in a long: a day is more than any upload needs.
+        if !(connectTimeout > 0 && connectTimeout <= 86_400) || !(httpTimeout > 0 && httpTimeout <= 86_400) {
+            throw ValidationError("--connect-timeout and --http-timeout must be seconds in (0, 86400]")
+        }
         if let cacert, !FileManager.default.isReadableFile(atPath: cacert) { throw ValidationError("--cacert: cannot read '\(cacert)'") }
         if let secretsFile, !FileManager.default.isReadableFile(atPath: secretsFile) {
             throw ValidationError("--secrets-file: cannot read '\(secretsFile)'")
@@ -232,5 +251,15 @@ struct UploadCommand: ParsableCommand {
         let run = try ResultsCodec.decode(data, path: file!)
         let upload = try options.upload(run, to: to, testbed: testbed, config: try configOptions.load())
         throw Lifecycle.Exit(status: try options.send(upload, with: uploader))
+    }
+}
+
+/// A server URL must not carry a user or password: they would be printed, logged and kept in the outbox.
+func requireNoCredentials(_ url: String?, option: String) throws {
+    guard let url else { return }
+    if url.contains(where: Text.isControl) { throw ValidationError("\(option) has control characters") }
+    let authority = url.components(separatedBy: "://").dropFirst().first?.split(separator: "/", maxSplits: 1).first ?? ""
+    if authority.contains("@") {
+        throw ValidationError("\(option) must not carry credentials (user:password@host): put them in --secrets-file or the environment (INFLUX_USERNAME, INFLUX_PASSWORD, INFLUX_TOKEN, BENCHER_API_KEY)")
     }
 }

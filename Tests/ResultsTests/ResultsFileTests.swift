@@ -48,20 +48,6 @@ import Testing
         #expect { try ResultsCodec.decode(Data("{".utf8), path: "r.json") } throws: { "\($0)" == "r.json: not valid JSON" || "\($0)".contains("JSON") }
         #expect { try ResultsCodec.decode(Data("{}".utf8), path: "r.json") } throws: { "\($0)".contains("missing") }
     }
-
-    @Test func atomicWrite_leavesNoTemporaryFiles() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-atomic-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("out.json").path
-        try AtomicFile.write(Data("one".utf8), to: path)
-        try AtomicFile.write(Data("two".utf8), to: path)
-        #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.json"])
-        #expect { try AtomicFile.write(Data(), to: dir.path + "/missing/out.json") } throws: {
-            ($0 as? WriteError)?.exitStatus == .unexpected
-        }
-    }
 }
 
 @Suite struct TestbedTests {
@@ -99,12 +85,12 @@ import Testing
 @Suite struct ExitStatusTests {
     @Test func exitCodes_matchTheTable() {
         let table: [Results.ExitStatus: Int32] = [.ok: 0, .unexpected: 1, .regression: 2, .benchmarkFailed: 3, .noBaseline: 4,
-                                          .missingPrivilegeOrFeature: 5, .transportFailure: 6, .usage: 64, .badInput: 65]
+                                          .missingPrivilegeOrFeature: 5, .transportFailure: 6, .usage: 64, .badInput: 65, .writeFailed: 74]
         for s in Results.ExitStatus.allCases { #expect(table[s] == s.rawValue) }
     }
 
     @Test func precedence_followsTheDocumentedOrder() {
-        #expect(Results.ExitStatus.precedence.map(\.rawValue) == [64, 65, 5, 3, 2, 4, 6, 1, 0])
+        #expect(Results.ExitStatus.precedence.map(\.rawValue) == [64, 65, 74, 5, 3, 2, 4, 6, 1, 0])
         #expect(Results.ExitStatus.combined([.transportFailure, .regression]) == .regression)
         #expect(Results.ExitStatus.combined([.regression, .benchmarkFailed]) == .benchmarkFailed)
         #expect(Results.ExitStatus.combined([.noBaseline, .transportFailure]) == .noBaseline)
