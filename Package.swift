@@ -20,6 +20,8 @@ let package = Package(
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev", "libelf-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CBPFGateShim", dependencies: ["CLibBPF"]),
+        // pipe2 and posix_spawn's chdir for Shell (GNU extensions Swift does not import).
+        .target(name: "CSpawnShim"),
 
         // Pure floors: no kernel, no privilege.
         .target(name: "Statistics", swiftSettings: swift5),
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "Tracking", dependencies: ["CCurl", "Gate", "Results", "Statistics"], swiftSettings: swift5),
 
         // Benchmarks, testbed detection and the doctor's live probes.
-        .target(name: "Suites", dependencies: ["BPF", "BPFObjects", "Gate", "Results", "Statistics", "CCurl"],
+        .target(name: "Suites", dependencies: ["BPF", "BPFObjects", "Gate", "Results", "Statistics", "CCurl", "CSpawnShim"],
                 swiftSettings: swift5),
 
         .executableTarget(
@@ -57,6 +59,6 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Gate", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Gate", "Results", "Statistics"], swiftSettings: swift5),
-        .testTarget(name: "CLITests", dependencies: ["bpfgate", "Results", "Tracking"], swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["bpfgate", "Results", "Tracking", "Suites"], swiftSettings: swift5),
     ]
 )

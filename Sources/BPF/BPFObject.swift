@@ -185,8 +185,10 @@ public enum BPFLibrary {
             var following: UInt32 = 0
             let err = next(id, &following)
             if err != 0 {
-                if err == -ENOENT || errno == ENOENT { return ids }
-                throw BPFError.call(call, errno: errno)
+                // libbpf returns -errno (and sets errno too): the returned code is the one that belongs to this call.
+                let code = err < 0 ? -err : errno
+                if code == ENOENT { return ids }
+                throw BPFError.call(call, errno: code)
             }
             ids.append(following)
             id = following

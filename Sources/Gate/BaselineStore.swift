@@ -111,6 +111,16 @@ public struct BaselineStore: Sendable {
             throw BadInputError(path: "run \(Text.oneLine(String(id.prefix(40))))", problem: problem)
         }
         let dir = directory(testbed: name)
+        // Checked before anything is created: a refused run leaves baselines/ as it was.
+        if !force {
+            if !results.testbed.isComparable(to: currentTestbed) {
+                throw BaselineError.otherTestbed("the run was made on testbed '\(name)' (\(results.testbed.identityFields.joined(separator: ", "))), not on this one (\(currentTestbed.identityFields.joined(separator: ", "))); use --force to store it anyway")
+            }
+            if let last = fileNames(testbed: name).last,
+               !(try Self.read(path: "\(dir)/\(last)")).results.testbed.isComparable(to: results.testbed) {
+                throw BaselineError.otherTestbed("baselines/\(name) holds runs of another identity; use --force or --testbed NAME")
+            }
+        }
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
@@ -123,14 +133,6 @@ public struct BaselineStore: Sendable {
         for file in names where file.hasSuffix("-\(id).json") || file.hasSuffix("-\(id.prefix(8)).json") {
             let path = "\(dir)/\(file)"
             if try Self.read(path: path).results.run.id == id { throw BaselineError.alreadyStored(path) }
-        }
-        if !force {
-            if !results.testbed.isComparable(to: currentTestbed) {
-                throw BaselineError.otherTestbed("the run was made on testbed '\(name)' (\(results.testbed.identityFields.joined(separator: ", "))), not on this one (\(currentTestbed.identityFields.joined(separator: ", "))); use --force to store it anyway")
-            }
-            if let last = names.last, !(try Self.read(path: "\(dir)/\(last)")).results.testbed.isComparable(to: results.testbed) {
-                throw BaselineError.otherTestbed("baselines/\(name) holds runs of another identity; use --force or --testbed NAME")
-            }
         }
         let path = "\(dir)/\(Timestamp.fileStamp(now))-\(id).json"
         let run = StoredRun(kind: kind, reason: reason, savedAt: Timestamp.iso(now), results: results)

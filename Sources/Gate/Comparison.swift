@@ -69,6 +69,19 @@ public struct Finding: Codable, Equatable, Sendable {
     }
 }
 
+extension Finding {
+    /// The finding without its non-finite numbers (a zero baseline leaves a change undefined): reports and the
+    /// verdict file see finite numbers only, and "-" where there is none.
+    public func finite() -> Finding {
+        var f = self
+        func clean(_ x: inout Double?) { if let v = x, !v.isFinite { x = nil } }
+        clean(&f.base); clean(&f.head); clean(&f.change); clean(&f.rawChange); clean(&f.pValue); clean(&f.adjustedP)
+        clean(&f.minimumDetectableEffect); clean(&f.ratioLower); clean(&f.ratioUpper)
+        if f.change == nil && change != nil { f.note += f.note.isEmpty ? "change undefined (a zero baseline)" : "; change undefined (a zero baseline)" }
+        return f
+    }
+}
+
 /// A whole comparison: findings, the geometric mean of the head/base ratios, and the exit status.
 public struct GateReport: Codable, Equatable, Sendable {
     public enum Mode: String, Codable, Sendable { case baseline, ab }
@@ -333,7 +346,7 @@ public enum Gate {
             f = applyWaiver(f, config: config, today: today)
         }
         return GateReport(mode: .baseline, testbed: head.testbed.name, headRun: head.run.id, baseRuns: baseline.map(\.run.id),
-                          findings: findings, geomeanRatio: geomean(findings))
+                          findings: findings.map { $0.finite() }, geomeanRatio: geomean(findings).flatMap { $0.isFinite ? $0 : nil })
     }
 
     // MARK: same-run A/B
@@ -398,7 +411,8 @@ public enum Gate {
             let betterBeyond = f.direction == .smallerIsBetter ? hi < -band : lo > band
             f.verdict = significant && worseBeyond ? .regression : significant && betterBeyond ? .improvement : .unchanged
         }
-        return GateReport(mode: .ab, testbed: testbed, headRun: headRun, baseRuns: [], findings: findings, geomeanRatio: geomean(findings))
+        return GateReport(mode: .ab, testbed: testbed, headRun: headRun, baseRuns: [], findings: findings.map { $0.finite() },
+                          geomeanRatio: geomean(findings).flatMap { $0.isFinite ? $0 : nil })
     }
 
     // MARK: helpers

@@ -78,6 +78,8 @@ public enum Trend {
         for s in series where s.points.count >= 2 {
             let values = s.points.map(\.value)
             for cp in ChangePoints.detect(values, options: options.changePoints).changePoints {
+                // A step from a mean of zero has no relative size: not reported (nor written as a non-number).
+                guard cp.stats.forwardChange.isFinite, cp.stats.pValue.isFinite else { continue }
                 let before = s.points[cp.index - 1], at = s.points[cp.index]
                 let worse = s.direction == .smallerIsBetter ? cp.stats.meanAfter > cp.stats.meanBefore
                                                             : cp.stats.meanAfter < cp.stats.meanBefore

@@ -123,6 +123,12 @@ enum ReportSections {
 
     // MARK: event buffers
 
+    /// An event size in a benchmark name: whole bytes, 1 B to 1 GiB (anything else is not one of bpfgate's).
+    static func eventSize(_ segment: Substring) -> Double? {
+        guard let n = Int(segment), (1 ... 1 << 30).contains(n) else { return nil }
+        return Double(n)
+    }
+
     static func eventBuffers(_ latest: Measures) -> ReportSection? {
         let kinds = [("ringbuf_output", "bpf_ringbuf_output"), ("ringbuf_reserve_submit", "bpf_ringbuf_reserve + submit"),
                      ("perf_event_output", "bpf_perf_event_output")]
@@ -130,7 +136,7 @@ enum ReportSections {
         var table: [[String]] = [["method", "event size", "median", "quartiles"]]
         for (slug, title) in kinds {
             let points = latest.keys.compactMap { name -> LineChart.Point? in
-                guard name.hasPrefix("kernel/helper/\(slug)/"), let size = Double(name.split(separator: "/").last ?? ""),
+                guard name.hasPrefix("kernel/helper/\(slug)/"), let size = eventSize(name.split(separator: "/").last ?? ""),
                       let m = latest[name]?["latency"], m.status == .ok, let s = Summary(m.samples) else { return nil }
                 return LineChart.Point(x: size, y: s.median, lower: s.q1, upper: s.q3,
                                        label: "\(title), \(Int(size)) B: \(TerminalTable.format(s.median)) ns")
@@ -142,7 +148,7 @@ enum ReportSections {
         for (prefix, title) in [("ringbuf", "attached program, ring buffer"), ("perfbuf", "attached program, perf buffer")] {
             let points = latest.keys.compactMap { name -> LineChart.Point? in
                 let p = name.split(separator: "/")
-                guard p.count == 3, p[0] == "macro", p[1].hasPrefix(prefix + "-"), let size = Double(p[1].dropFirst(prefix.count + 1)),
+                guard p.count == 3, p[0] == "macro", p[1].hasPrefix(prefix + "-"), let size = eventSize(p[1].dropFirst(prefix.count + 1)),
                       let m = latest[name]?["latency"], m.status == .ok, let s = Summary(m.samples) else { return nil }
                 return LineChart.Point(x: size, y: s.median, lower: s.q1, upper: s.q3, label: "\(title), \(Int(size)) B: \(TerminalTable.format(s.median)) ns per run")
             }.sorted { $0.x < $1.x }

@@ -88,9 +88,11 @@ public struct HistoryCollector {
     public init() {}
 
     /// Appends `point` to benchmark x measure's series, made by `make` (without points) on its first point;
-    /// `accepts` may refuse a point the series cannot hold.
+    /// `accepts` may refuse a point the series cannot hold. A point whose value is not finite (a ratio to a
+    /// zero reference) is left out: trends, charts and JSON see finite numbers only.
     public mutating func append(_ point: HistoryPoint, benchmark: String, measure: String, make: @autoclosure () -> HistorySeries,
                                 accepts: (HistorySeries) -> Bool = { _ in true }) {
+        guard point.value.isFinite, point.lower?.isFinite ?? true, point.upper?.isFinite ?? true else { return }
         let key = benchmark + "\u{0}" + measure
         if byKey[key] == nil { byKey[key] = make() }
         guard accepts(byKey[key]!) else { return }

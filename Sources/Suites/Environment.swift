@@ -49,24 +49,4 @@ public enum Environment {
     public static var objectDigests: [ObjectDigest] {
         EmbeddedBPFObject.all.map { ObjectDigest(name: $0.name, sha256: $0.sha256) }
     }
-
-    /// ISO 8601 UTC with milliseconds.
-}
-
-/// Runs helper commands (git, clang) found on PATH.
-public enum Shell {
-    /// Exit status (127 if it could not start), trimmed stdout, and stderr.
-    public static func run(_ argv: [String]) -> (status: Int32, output: String, error: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { return (127, "", "\(error)") }
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-                String(decoding: e, as: UTF8.self))
-    }
 }

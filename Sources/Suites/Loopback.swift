@@ -1,4 +1,5 @@
 import Foundation
+import Results
 
 /// UDP datagrams over 127.0.0.1 between two sockets of this process: traffic that never leaves the machine.
 enum Loopback {
@@ -38,9 +39,11 @@ enum Loopback {
 }
 
 /// A failed system call outside libbpf.
-public struct SystemCallError: Error, CustomStringConvertible {
+public struct SystemCallError: Error, CustomStringConvertible, ExitStatusProviding {
     public let call: String
     public let errno: Int32
     public init(call: String, errno: Int32) { self.call = call; self.errno = errno }
     public var description: String { "\(call) failed: \(String(cString: strerror(errno)))" }
+    /// A refused privilege is exit 5; anything else failed the benchmark that needed the call (3).
+    public var exitStatus: ExitStatus { errno == EPERM || errno == EACCES ? .missingPrivilegeOrFeature : .benchmarkFailed }
 }

@@ -23,15 +23,18 @@ enum Main {
             // --help and --version exit 0 with their text; usage errors give one line and exit 64.
             if BPFGate.exitCode(for: error) == .success { BPFGate.exit(withError: error) }
             let message = BPFGate.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
-            FileHandle.standardError.write(Data("bpfgate: error: \(message) (see 'bpfgate --help')\n".utf8))
+            FileHandle.standardError.write(Data("bpfgate: error: \(Text.oneLine(message)) (see 'bpfgate --help')\n".utf8))
             Foundation.exit(ExitStatus.usage.rawValue)
         }
         if let stats = ProcessInfo.processInfo.environment["BPFGATE_STATS"], !["sysctl", "bpf_enable_stats"].contains(stats) {
-            FileHandle.standardError.write(Data("bpfgate: error: BPFGATE_STATS='\(stats)' is not sysctl or bpf_enable_stats\n".utf8))
+            FileHandle.standardError.write(Data("bpfgate: error: BPFGATE_STATS='\(Text.oneLine(stats))' is not sysctl or bpf_enable_stats\n".utf8))
             Foundation.exit(ExitStatus.usage.rawValue)
         }
-        // What a killed bpfgate could not undo (tracefs mount, tc filters) is undone by the next one.
-        for line in LeftoverJournal.recover() { FileHandle.standardError.write(Data("bpfgate: \(line)\n".utf8)) }
+        // What a killed bpfgate could not undo (tracefs mount, tc filters) is undone by the next one that works
+        // with the kernel; the commands that only read and write files leave the kernel alone.
+        if command is RunCommand || command is CheckCommand || command is DoctorCommand {
+            for line in LeftoverJournal.recover() { FileHandle.standardError.write(Data("bpfgate: \(line)\n".utf8)) }
+        }
         do {
             var command = command
             try command.run()

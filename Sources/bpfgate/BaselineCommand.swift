@@ -59,8 +59,11 @@ struct BaselineCommand: ParsableCommand {
         let current = Environment.testbed(name: options.testbed)
         for (i, run) in runs.enumerated() {
             do {
-                let path = try store.store.save(run, kind: i == 0 ? kind : .save, reason: i == 0 ? reason : nil, history: cfg.history,
-                                                currentTestbed: current, force: options.force)
+                // Held off from the timeout and signals: a run is stored whole or not at all.
+                let path = try Cleanup.shared.critical {
+                    try store.store.save(run, kind: i == 0 ? kind : .save, reason: i == 0 ? reason : nil, history: cfg.history,
+                                         currentTestbed: current, force: options.force)
+                }
                 note("baseline: stored \(path)")
             } catch let BaselineError.alreadyStored(path) {
                 note("baseline: run \(run.run.id.prefix(8)) is already stored in \(path): not stored again")
@@ -141,11 +144,12 @@ struct BaselineCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete one stored run (--run ID) or all of a testbed's (--all).")
         @OptionGroup var store: StoreOptions
         @Option(help: "The testbed.") var testbed: String
-        @Option(name: .customLong("run"), help: "The run id (or a prefix of it).") var runID: String?
+        @Option(name: .customLong("run"), help: "The run id (or a prefix of it that matches exactly one run).") var runID: String?
         @Flag(help: "Delete every run of the testbed.") var all = false
 
         func validate() throws {
             if (runID == nil) == !all { throw ValidationError("give exactly one of --run ID and --all") }
+            if let runID, runID.isEmpty { throw ValidationError("--run needs a run id or a prefix of one") }
             try requireTestbedName(testbed)
         }
 

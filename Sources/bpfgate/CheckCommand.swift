@@ -65,6 +65,9 @@ struct CheckCommand: ParsableCommand {
         try requireOutputs([results, reports.markdown, reports.junit, reports.verdict, reports.html])
         try requireTestbedName(testbed)
         if injectHeadWork > 64 { throw ValidationError("--inject-head-work must be 0...64") }
+        if results != nil && (baseObjects != nil || ab != nil) {
+            throw ValidationError("--results writes the head run of a stored-baseline check; an A/B check pairs two object sets and writes no results file (use --verdict)")
+        }
         if upload != nil && (baseObjects != nil || ab != nil) {
             throw ValidationError("--upload sends a run's trend point; A/B compares two object sets in one run: upload a `bpfgate run --results` file instead")
         }
@@ -113,7 +116,9 @@ struct CheckCommand: ParsableCommand {
         let more = try ChildRuns.run(count: max(0, config.baselineRuns - 1), arguments: args) { note("baseline: \($0)") }
         let current = Environment.testbed(name: testbed)
         for run in [head] + more {
-            try store.store.save(run, kind: .save, reason: nil, history: config.history, currentTestbed: current, force: false)
+            try Cleanup.shared.critical {
+                try store.store.save(run, kind: .save, reason: nil, history: config.history, currentTestbed: current, force: false)
+            }
         }
         let line = String(repeating: "=", count: 78)
         note("""

@@ -5,7 +5,10 @@ import Suites
 /// Runs `bpfgate run` in child processes: baselines need the variation between processes, which one
 /// process repeating itself would not show (most of this machine's noise is between processes).
 enum ChildRuns {
+    /// The runs' results. A run whose benchmarks partly failed (exit 3 with a results file) is kept, failed
+    /// benchmarks with their statuses, and `progress` says so; any other failure stops the recording.
     static func run(count: Int, arguments: [String], progress: (String) -> Void) throws -> [ResultsFile] {
+        guard count > 0 else { return [] }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-runs-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let token = Cleanup.shared.register("remove \(dir.path)") { try? FileManager.default.removeItem(at: dir) }
@@ -15,18 +18,24 @@ enum ChildRuns {
         for i in 1 ... count {
             progress("run \(i)/\(count)")
             let path = dir.appendingPathComponent("run\(i).json").path
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = ["run", "--quiet", "--results", path] + arguments
-            p.standardOutput = FileHandle.nullDevice
-            let err = Pipe()
-            p.standardError = err
-            try p.run()
-            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else {
-                let line = message.split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
-                throw ChildRunError(status: p.terminationStatus, message: line.replacingOccurrences(of: "bpfgate: error: ", with: ""))
+            // The child stops with us: our --timeout bounds it, and a SIGTERM to us is passed on.
+            var argv = [exe, "run", "--quiet", "--results", path] + arguments
+            if let left = Lifecycle.secondsLeft { argv += ["--timeout", String(format: "%.3f", max(0.001, left))] }
+            let child = ChildPID()
+            let stop = Cleanup.shared.register("stop the child run") { child.terminate() }
+            let r = Shell.run(argv, started: { child.pid = $0 })
+            Cleanup.shared.run(stop)
+            let last = r.stderr.split(separator: "\n").last.map(String.init)?.replacingOccurrences(of: "bpfgate: error: ", with: "")
+            if r.status == ExitStatus.benchmarkFailed.rawValue, let run = try? ResultsCodec.read(path: path) {
+                let failed = run.benchmarks.filter { $0.measures.contains { if case .failed = $0.status { true } else { false } } }
+                if !failed.isEmpty {
+                    progress("run \(i)/\(count): \(failed.count) benchmark(s) failed (first: \(failed[0].name)); the run is kept, those with their failed status")
+                    results.append(run)
+                    continue
+                }
+            }
+            guard r.status == 0 else {
+                throw ChildRunError(status: r.status, message: last ?? "exit \(r.status)")
             }
             results.append(try ResultsCodec.read(path: path))
         }
@@ -34,10 +43,25 @@ enum ChildRuns {
     }
 }
 
-/// A child `bpfgate run` failed: its own exit status and last line are passed on.
+/// The running child's pid, for the clean-up action that stops it.
+final class ChildPID: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: pid_t = 0
+    var pid: pid_t {
+        get { lock.lock(); defer { lock.unlock() }; return value }
+        set { lock.lock(); value = newValue; lock.unlock() }
+    }
+    func terminate() { if pid > 0 { kill(pid, SIGTERM) } }
+}
+
+/// A child `bpfgate run` failed: its own exit status and last line are passed on (a signal, or a status
+/// bpfgate does not use, is a failed benchmark run: exit 3).
 struct ChildRunError: Error, CustomStringConvertible, ExitStatusProviding {
     let status: Int32
     let message: String
     var description: String { "a baseline run failed: \(message)" }
-    var exitStatus: ExitStatus { ExitStatus(rawValue: status) ?? .unexpected }
+    var exitStatus: ExitStatus {
+        guard let s = ExitStatus(rawValue: status), s != .ok, s != .unexpected else { return .benchmarkFailed }
+        return s
+    }
 }

@@ -13,6 +13,10 @@ enum Lifecycle {
     private static var signalSources: [DispatchSourceSignal] = []
     /// Read and written under the clean-up lock: whether some output was written (for the timeout's message).
     private static var outputsWritten = false
+    /// When `--timeout` ends the command, if one was given.
+    private(set) static var deadline: Date?
+    /// Seconds until `--timeout` (nil without one): child runs get what is left.
+    static var secondsLeft: Double? { deadline.map { $0.timeIntervalSinceNow } }
 
     /// Installs the SIGINT/SIGTERM handlers and, when `timeout` is set, the watchdog.
     static func install(timeout: Double?) {
@@ -20,14 +24,17 @@ enum Lifecycle {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                Cleanup.shared.runAll()
-                FileHandle.standardError.write(Data("bpfgate: \(name); kernel state restored\n".utf8))
-                Foundation.exit(128 + sig)
+                Cleanup.shared.critical {
+                    Cleanup.shared.runAll()
+                    FileHandle.standardError.write(Data("bpfgate: \(name); kernel state restored\n".utf8))
+                    Foundation.exit(128 + sig)
+                }
             }
             source.resume()
             signalSources.append(source)
         }
         if let timeout {
+            deadline = Date().addingTimeInterval(timeout)
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
                 Cleanup.shared.critical {
                     let written = outputsWritten ? "" : "; nothing was written"
@@ -52,15 +59,20 @@ enum Lifecycle {
         }
     }
 
+    /// Exits holding the clean-up lock, so a signal or the timeout cannot add a second ending.
     static func exit(_ status: ExitStatus) -> Never {
-        Cleanup.shared.runAll()
-        Foundation.exit(status.rawValue)
+        Cleanup.shared.critical {
+            Cleanup.shared.runAll()
+            Foundation.exit(status.rawValue)
+        }
     }
 
     static func fail(_ status: ExitStatus, _ message: String) -> Never {
-        Cleanup.shared.runAll()
-        FileHandle.standardError.write(Data("bpfgate: error: \(Text.oneLine(message))\n".utf8))
-        Foundation.exit(status.rawValue)
+        Cleanup.shared.critical {
+            Cleanup.shared.runAll()
+            FileHandle.standardError.write(Data("bpfgate: error: \(Text.oneLine(message))\n".utf8))
+            Foundation.exit(status.rawValue)
+        }
     }
 
     /// The exit status and the one line for an error.

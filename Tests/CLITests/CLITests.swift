@@ -1,5 +1,6 @@
 import Foundation
 import Results
+import Suites
 import Testing
 
 /// Runs the built `bpfgate` binary (next to the test bundle, or $BPFGATE_BIN) and captures what it says.
@@ -15,24 +16,14 @@ struct Invocation {
         return dir.appendingPathComponent("bpfgate").path
     }
 
-    /// Runs with `args`; when `signalAfter` is set, sends `signal` that many seconds after start.
+    /// Runs with `args`; when `signal` is set, sends it that many seconds after start. Both pipes are read at
+    /// once (`Shell.run`, the product's own way to run a child).
     static func run(_ args: [String], signal: Int32? = nil, after delay: Double = 0, environment: [String: String] = [:]) throws -> Invocation {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        if let signal {
-            Thread.sleep(forTimeInterval: delay)
-            kill(p.processIdentifier, signal)
+        let r = Shell.run([binary] + args, environment: environment, signal: signal, after: delay)
+        if r.status == 127 && r.stdout.isEmpty && !FileManager.default.isExecutableFile(atPath: binary) {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: binary])
         }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Invocation(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Invocation(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 }
 
@@ -163,18 +154,9 @@ struct PrivilegeErrorTests {
     func withoutCapabilities_exits5NamingWhatIsMissing(args: [String]) throws {
         let (dir, copy) = try Self.unprivilegedCopy()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = Self.dropAll + [copy] + args
-        p.currentDirectoryURL = dir
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 5, "\(stderr)")
+        let r = Shell.run(["/usr/bin/setpriv"] + Self.dropAll + [copy] + args, workingDirectory: dir.path)
+        let (stdout, stderr) = (r.stdout, r.stderr)
+        #expect(r.status == 5, "\(stderr)")
         #expect(stderr == "bpfgate: error: creating BPF maps needs CAP_BPF, which this process lacks; run as root or grant them\n")
         if args[0] == "doctor" {
             #expect(stdout.contains("CAP_BPF                  missing"))

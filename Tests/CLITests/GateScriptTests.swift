@@ -1,4 +1,5 @@
 import Foundation
+import Suites
 import Testing
 
 /// ci/gate.sh and ci/pre-commit on a temporary git repository holding a copy of bpf/: one commit slows
@@ -8,18 +9,8 @@ struct GateScriptTests {
     static let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func sh(_ script: String, in dir: URL, env: [String: String] = [:]) throws -> Invocation {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", script]
-        p.currentDirectoryURL = dir
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Invocation(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let r = Shell.run(["/bin/bash", "-c", script], environment: env, workingDirectory: dir.path)
+        return Invocation(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     /// A repository whose first commit is this project's bpf/.

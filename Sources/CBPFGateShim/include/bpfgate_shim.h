@@ -57,8 +57,6 @@ int bpfgate_prog_info(int prog_fd, struct bpfgate_prog_info *out);
 /// A function of bpfgate's own binary that uprobes attach to (kept out of line and exported).
 uint64_t bpfgate_uprobe_target(uint64_t x);
 
-#endif
-
 /// tc (clsact) through libbpf: creates the clsact qdisc on `ifindex` if absent (*created = 1 then),
 /// attaches `prog_fd` at ingress (egress when `egress`), and reports handle/priority for the detach.
 int bpfgate_tc_attach(int ifindex, int egress, int prog_fd, int *created, uint32_t *handle, uint32_t *priority);
@@ -108,3 +106,5 @@ struct bpfgate_consumer *bpfgate_consumer_start(int map_fd, int perf, size_t per
 int bpfgate_consumer_drain(struct bpfgate_consumer *c);
 void bpfgate_consumer_counts(struct bpfgate_consumer *c, uint64_t *events, uint64_t *bytes, uint64_t *lost);
 void bpfgate_consumer_stop(struct bpfgate_consumer *c);
+
+#endif

@@ -38,8 +38,10 @@ public enum ChartKit {
 
     /// Coordinates with at most two decimals, no "-0".
     static func n(_ x: Double) -> String {
+        guard x.isFinite else { return "0" }
         let r = (x * 100).rounded() / 100
         if r == 0 { return "0" }
+        if abs(r) >= 1e15 { return String(format: "%.0f", r) }
         if r == r.rounded() { return String(Int(r)) }
         return String(format: "%.2f", r).replacingOccurrences(of: #"0+$"#, with: "", options: .regularExpression)
     }
@@ -114,7 +116,9 @@ public struct Scale: Equatable, Sendable {
 
     /// A scale over `values` (finite; positive for log scales), padded to whole ticks.
     public static func fitting(_ values: [Double], kind: Kind, includeZero: Bool = false) -> Scale {
-        let v = values.filter { $0.isFinite && (kind == .linear || $0 > 0) }
+        // Values a chart can place: beyond 1e18 (or, on a log scale, below 1e-12) the axis would be unreadable
+        // and its tick arithmetic overflow. Results files hold samples within ±1e15.
+        let v = values.filter { $0.isFinite && abs($0) <= 1e18 && (kind == .linear || $0 >= 1e-12) }
         guard var lo = v.min(), var hi = v.max() else { return Scale(kind: kind, lower: kind == .linear ? 0 : 1, upper: 10) }
         switch kind {
         case .linear:
@@ -154,7 +158,7 @@ public struct Scale: Equatable, Sendable {
         case .linear:
             let step = Scale.niceStep((upper - lower) / 6)
             // As many decimals as the step needs (0.05 -> 2), so neighbouring ticks never read the same.
-            let decimals = max(0, Int((-log10(step)).rounded(.up)))
+            let decimals = min(12, max(0, Int((-log10(step)).rounded(.up))))
             var out: [(Double, String)] = []
             var k = (lower / step).rounded(.up)
             while k * step <= upper + step * 1e-9 {
@@ -165,7 +169,8 @@ public struct Scale: Equatable, Sendable {
             return out
         case .log10:
             var out: [(Double, String)] = []
-            let decades = Int((log10(upper) - log10(lower)).rounded())
+            guard lower > 0, upper.isFinite, lower < upper else { return [] }
+            let decades = min(1000, Int((log10(upper) - log10(lower)).rounded()))
             var p = lower
             while p <= upper * 1.0001 {
                 out.append((p, Scale.label(p)))
@@ -177,6 +182,7 @@ public struct Scale: Equatable, Sendable {
             return out
         case .log2:
             var out: [(Double, String)] = []
+            guard lower > 0, upper.isFinite, lower < upper else { return [] }
             var p = lower
             while p <= upper * 1.0001 { out.append((p, Scale.label(p))); p *= 2 }
             return out
@@ -187,8 +193,11 @@ public struct Scale: Equatable, Sendable {
     static func label(_ v: Double) -> String {
         let a = abs(v)
         func trim(_ x: Double) -> String {
-            x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x)
+            guard abs(x) < 1e6 else { return String(format: "%.3g", x) }
+            return x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x)
         }
+        if !v.isFinite { return "\(v)" }
+        if a >= 1e12 { return trim(v / 1e12) + "T" }
         if a >= 1e9 { return trim(v / 1e9) + "G" }
         if a >= 1e6 { return trim(v / 1e6) + "M" }
         if a >= 1e4 { return trim(v / 1e3) + "k" }
