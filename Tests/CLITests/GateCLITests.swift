@@ -27,7 +27,7 @@ struct GateCLITests {
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.contains("NO BASELINE"))
         let testbeds = try FileManager.default.contentsOfDirectory(atPath: baselines)
-        #expect(testbeds.count == 1)
+        try #require(testbeds.count == 1)
         let runs = try FileManager.default.contentsOfDirectory(atPath: "\(baselines)/\(testbeds[0])/runs")
         #expect(runs.count == 3)
 

@@ -185,7 +185,7 @@ struct InfluxCLITests {
         #expect(r.status == 6 && r.stderr.contains("HTTP 401"), "\(r.stderr)")
         #expect(!r.stderr.contains("wrong-password-1"))
         let kept = try FileManager.default.contentsOfDirectory(atPath: outbox)
-        #expect(kept.count == 1)
+        try #require(kept.count == 1)
         let text = try String(contentsOfFile: "\(outbox)/\(kept[0])", encoding: .utf8)
         #expect(!text.contains("wrong-password-1") && !text.contains(Data("\(InfluxServer.user):wrong-password-1".utf8).base64EncodedString()))
         // With the right password the flush delivers it.

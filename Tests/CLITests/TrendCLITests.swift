@@ -58,9 +58,10 @@ enum TrendFixture {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("t/op  latency (ns, smaller is better): 30 point(s)\n"))
         let series = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]])
-        #expect(series.count == 1)
+        try #require(series.count == 1)
         let points = try #require(series[0]["points"] as? [[String: Any]])
-        #expect(points.count == 30 && (points[0]["commit"] as? String)?.hasPrefix("00a") == true && points[29]["kind"] as? String == "save")
+        try #require(points.count == 30, "30 runs stored, \(points.count) read back")
+        #expect((points[0]["commit"] as? String)?.hasPrefix("00a") == true && points[29]["kind"] as? String == "save")
         let first = try #require(points[0]["value"] as? Double), last = try #require(points[29]["value"] as? Double)
         #expect(abs(first - 25) < 0.5 && abs(last - 28) < 0.5)
         // By default, what trend analyses: the ratio to the reference (25 / 10 ns).

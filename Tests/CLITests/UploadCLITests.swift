@@ -153,7 +153,8 @@ func writeResults(to path: String, id: String = UUID().uuidString.lowercased()) 
         let r = try upload([results, "--host", deadURL, "--attempts", "2", "--max-backoff", "0.1", "--outbox", outbox])
         #expect(r.status == 6, "\(r.stderr)")
         let kept = try FileManager.default.contentsOfDirectory(atPath: outbox)
-        #expect(kept.count == 1 && r.stderr.contains("kept in \(outbox)/\(kept[0])"), "\(r.stderr)")
+        try #require(kept.count == 1, "\(kept)")
+        #expect(r.stderr.contains("kept in \(outbox)/\(kept[0])"), "\(r.stderr)")
         try expectNoKey(r, under: dir)
 
         // Still down: the flush keeps it (exit 6); back up: sent, deleted, exit 0.

@@ -113,6 +113,7 @@ import Testing
         }
         let all = try store.history(testbed: "tb")
         #expect(all.map(\.results.run.id) == Build.baseline().map(\.run.id))
+        try #require(all.count == Build.baseline().count)
         #expect(all[3].kind == .accept && all[3].reason == "faster hash")
         #expect(try store.baseline(testbed: "tb").count == 2)  // from the accept on
         #expect(store.testbeds().map(\.name) == ["tb"])

@@ -99,9 +99,9 @@ enum Sample {
         return try String(contentsOf: url, encoding: .utf8) == text
     }
 
-    @Test func everySection_isBuiltFromItsInputs() {
+    @Test func everySection_isBuiltFromItsInputs() throws {
         let (sections, omitted) = HTMLReport.sections(Sample.input)
-        #expect(sections.map(\.id) == ["maps", "hooks", "events", "comparison", "trends"])
+        try #require(sections.map(\.id) == ["maps", "hooks", "events", "comparison", "trends"])
         #expect(omitted.isEmpty)
         let maps = sections[0]
         #expect(maps.charts.map(\.id) == ["user", "kernel"])
@@ -154,21 +154,23 @@ enum Sample {
             }
         }
         // Legends: every series of a multi-series chart is named in it.
+        try #require(sections.count >= 2 && !sections[0].charts.isEmpty && !sections[1].charts.isEmpty)
         let maps = sections[0].charts[0].svg
         for op in ["lookup", "update"] { #expect(maps.contains(">\(op)</text>")) }
         #expect(sections[1].charts[0].svg.contains("unsupported: attach"))
     }
 
-    @Test func trendChart_marksTheChangePoint() {
+    @Test func trendChart_marksTheChangePoint() throws {
         let (sections, _) = HTMLReport.sections(Sample.input)
-        let trend = sections.first { $0.id == "trends" }!
-        #expect(trend.table.count == 2 && trend.table[1][2].hasPrefix("#20 "))
+        let trend = try #require(sections.first { $0.id == "trends" })
+        try #require(trend.table.count == 2 && trend.table[1].count > 2 && !trend.charts.isEmpty)
+        #expect(trend.table[1][2].hasPrefix("#20 "))
         #expect(trend.charts[0].svg.contains("stroke-dasharray=\"6 4\"") && trend.charts[0].svg.contains("+11.9 % (p 7e-27) at c0ffee20"))
     }
 
-    @Test func comparisonChart_leavesReferencesOut_regressionsFirst() {
+    @Test func comparisonChart_leavesReferencesOut_regressionsFirst() throws {
         let (sections, _) = HTMLReport.sections(Sample.input)
-        let svg = sections.first { $0.id == "comparison" }!.charts[0].svg
+        let svg = try #require(sections.first { $0.id == "comparison" }?.charts.first).svg
         #expect(!svg.contains("lookup/reference"))
         let regression = svg.range(of: "xdp/demo/fib-classifier")!, improvement = svg.range(of: "array/1024/full/lookup")!
         #expect(regression.lowerBound < improvement.lowerBound)
