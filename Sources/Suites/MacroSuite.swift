@@ -306,7 +306,7 @@ public struct MacroSuite {
             traffic = try CaseTraffic(c, threads: config.threads, seconds: trafficSeconds(windows: config.samples * 4),
                                       socket: path?.sender ?? -1)
         } catch {
-            try detach()
+            try? detach()  // the benchmark fails either way; the link goes with its object
             return runtime(.failed("\(error)"))
         }
         defer { traffic.stop() }
@@ -315,7 +315,7 @@ public struct MacroSuite {
         var reference: MacroReference?
         if let function = c.reference {
             do { reference = try MacroReference(function: function, for: c, section: program.section) } catch {
-                try detach()
+                try? detach()
                 return runtime(.failed("reference \(function): \(error)"))
             }
         }
@@ -327,7 +327,7 @@ public struct MacroSuite {
             do {
                 consumer = (try EventConsumer(map: try object.map(named: spec.map), kind: spec.kind), try object.map(named: "event_drops"))
             } catch {
-                try detach()
+                try? detach()
                 return runtime(.failed("consumer: \(error)"))
             }
         }
@@ -398,7 +398,9 @@ public struct MacroSuite {
             if attached { try? detach() }
             return runtime(try status(error, "re-attach"))
         }
-        if attached { try detach() }
+        if attached {
+            do { try detach() } catch { return runtime(try status(error, "detach")) }
+        }
         traffic.stop()
         let timedAgain = latency.retries + overhead.retries
         if timedAgain > 0 {
