@@ -17,12 +17,18 @@ public struct MacroConfig: Sendable {
     /// depends on where its JIT image lands: measured here, one load of the slow demo against one of the fast
     /// was 1.10-1.73x in 30 runs, and an A/A of one load per side alarmed once in 12 checks (+2.6 %).
     public var abLoads = 4
+    /// A window pair in which a side saw no run of its program or the traffic made no event is timed again:
+    /// up to this many times per pair, and `maxRetries` times per benchmark (nil: `samples`).
+    public var retriesPerPair = 3
+    public var maxRetries: Int? = nil
 
     public init() {}
 
     public var settings: [String: String] {
         ["macro.samples": String(samples), "macro.window-ms": String(windowMilliseconds), "macro.threads": String(threads),
          "macro.loads": String(loads), "macro.ab-loads": String(abLoads),
+         "macro.retries": "a window pair in which a side saw no run of its program or the traffic made no event is timed again, "
+             + "up to \(retriesPerPair) times per pair and \(maxRetries.map(String.init) ?? "samples") times per benchmark",
          "macro.latency": "delta run_time_ns / delta run_cnt per window, bpf_stats on (bpf_enable_stats, fd-scoped; "
              + "the kernel.bpf_stats_enabled sysctl, restored after, only without it or with BPFGATE_STATS=sysctl)",
          "macro.overhead": "workload rate with and without the program in ABBA windows, bpf_stats off"]
@@ -41,8 +47,9 @@ public struct MacroCase: Sendable {
     /// The hook as `Doctor.attach` names it.
     let attachKind: String
     public let traffic: TrafficKind
-    /// The counting program of `bpf/probes.bpf.c` on the same hook, timed in alternating windows of the same
-    /// run: the reference the gate divides latency by (nil for the counting programs themselves).
+    /// The counting program of `bpf/probes.bpf.c` for the same hook, attached to this program's own target
+    /// (`ReferenceTarget`) and timed in alternating windows of the same run: the reference the gate divides
+    /// latency by (nil for the counting programs themselves).
     public var reference: String? = nil
     /// Event submission programs: the map a consumer reads while the program runs, and its kind.
     public var consumer: (map: String, kind: EventConsumer.Kind)? = nil
@@ -52,6 +59,9 @@ public struct MacroCase: Sendable {
     public var command: (argv: [String], seconds: Double)? = nil
     /// Traffic threads (nil: the suite's setting).
     public var threads: Int? = nil
+    /// The generator stops after this many events (nil: at the benchmark's deadline only); tests starve
+    /// windows with it.
+    var maxEvents: UInt64? = nil
     /// The suite and the name prefix of the results.
     public var suite = MacroSuite.name
     public var prefix = "macro"
@@ -133,45 +143,12 @@ public struct MacroSuite {
         return out
     }()
 
-    /// Latency of two programs on one hook, taking turns window by window in ABBA order, each attached
-    /// alone (bpf_stats must be on): sample i of each comes from the same pair of windows. A window without
-    /// a run of its program (an XDP attach can take the veth's carrier down for a moment) leaves that pair
-    /// out and another pair is timed, up to twice the samples in all.
+    /// A program and how to attach it (returning how to detach it).
     typealias Attachable = (BPFProgram, () throws -> () throws -> Void)
-
-    /// Window pairs of `a` and `b` in ABBA order; with several copies per side, pair i takes copy i mod n.
-    func alternate(_ a: [Attachable], _ b: [Attachable]) throws -> ([Double], [Double]) {
-        let window = UInt64(config.windowMilliseconds) * 1_000_000
-        var outA: [Double] = [], outB: [Double] = []
-        for i in 0 ..< 2 * config.samples where outA.count < config.samples {
-            var pair: [Bool: Double] = [:]
-            for isA in (i % 2 == 0 ? [true, false] : [false, true]) {
-                let (program, attach) = isA ? a[i % a.count] : b[i % b.count]
-                let undo = try attach()
-                sleepNanoseconds(window / 8)  // the attach settles
-                pair[isA] = try Self.windowLatency(program, nanoseconds: window)
-                try undo()
-            }
-            if let x = pair[true], let y = pair[false] {
-                outA.append(x)
-                outB.append(y)
-            }
-        }
-        return (outA, outB)
-    }
 
     static func cpuPercent(_ measure: Measure, _ ticks: (kernel: UInt64, total: UInt64)) -> MeasureResult {
         ticks.total > 0 ? measure.result([Double(ticks.kernel) / Double(ticks.total) * 100])
             : .without(measure, .unsupported("/proc/stat counted no CPU time in these windows"))
-    }
-
-    /// ns per run of `program` over one window (bpf_stats must be on), or nil if it did not run.
-    static func windowLatency(_ program: BPFProgram, nanoseconds: UInt64) throws -> Double? {
-        let before = try program.info()
-        sleepNanoseconds(nanoseconds)
-        let after = try program.info()
-        let runs = after.runCount &- before.runCount
-        return runs > 0 ? Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs) : nil
     }
 
     /// Results of a case that could not run (past `loadCost`, if it loaded): every measure says why, and so
@@ -182,67 +159,6 @@ public struct MacroSuite {
             ?? measures(of: c).map { .without($0, status) }
         return [BenchmarkResult(name: c.name, suite: c.suite, measures: measures)]
             + (c.referenceName.map { [BenchmarkResult(name: $0, suite: c.suite, measures: [.without(.latency, status)])] } ?? [])
-    }
-
-    /// Same-run A/B of the benchmarks that run the gate's demo object (`macro/xdp-demo/xdp`).
-    public func runAB(base: ObjectSource, head: ObjectSource, include: (String) -> Bool = { _ in true },
-                      progress: (String) -> Void = { _ in }) throws -> [(benchmark: String, base: MeasureResult, head: MeasureResult)] {
-        try runAB(Self.cases.filter { $0.object == XDPDemoSuite.objectName && include($0.name) }.map { ($0, base, head) }, progress: progress)
-    }
-
-    /// Same-run A/B: per case, the base and the head program take turns window by window under the same
-    /// traffic (see `alternate`), each attached alone. Returns the paired latency samples per benchmark.
-    public func runAB(_ jobs: [(c: MacroCase, base: ObjectSource, head: ObjectSource)],
-                      progress: (String) -> Void = { _ in }) throws -> [(benchmark: String, base: MeasureResult, head: MeasureResult)] {
-        try Privileges.current().require(.enableStats)
-        return try MachineLock.with("macro", waiting: progress) {
-            try jobs.map { c, base, head in
-                progress("\(c.name) A/B: \(config.samples) window pairs, base \(base.origin), head \(head.origin)")
-                func load(_ source: ObjectSource) throws -> Result<(BPFObject, BPFProgram), Error> {
-                    do {
-                        let o = try BPFObject(bytes: source.bytes, name: source.name)
-                        try o.autoloadOnly(c.function)
-                        try o.load()
-                        return .success((o, try o.program(named: c.function)))
-                    } catch let e as BPFError where !e.isPermissionDenied {
-                        return .failure(e)
-                    }
-                }
-                // abLoads copies per side, loaded alternately, so neither side's copies cluster in memory.
-                var b: [Result<(BPFObject, BPFProgram), Error>] = [], h: [Result<(BPFObject, BPFProgram), Error>] = []
-                defer { for side in b + h { if case let .success((o, _)) = side { o.close() } } }
-                for _ in 0 ..< max(1, config.abLoads) {
-                    b.append(try load(base))
-                    h.append(try load(head))
-                }
-                func failed(_ side: [Result<(BPFObject, BPFProgram), Error>]) -> MeasureResult? {
-                    for case let .failure(e) in side {
-                        return .without(.latency, .failed("load: \(e)" + ((e as? BPFError)?.verifierTail(lines: 3) ?? "")))
-                    }
-                    return nil
-                }
-                if failed(b) != nil || failed(h) != nil {
-                    return (c.name, failed(b) ?? .without(.latency, .failed("not run: the head failed")),
-                            failed(h) ?? .without(.latency, .failed("not run: the base failed")))
-                }
-                let loadedBase = b.compactMap { try? $0.get() }, loadedHead = h.compactMap { try? $0.get() }
-                for (o, _) in loadedBase + loadedHead where o.mapNames.contains("probe_cfg") { try Doctor.countOnlyThisProcess(o) }
-                let cgroup = c.attachKind == "cgroup_skb" ? try OwnCgroup() : nil
-                defer { cgroup?.close() }
-                let path = try Self.packetPath(for: c, cgroup: cgroup)
-                defer { path?.close() }
-                let mounted = c.attachKind == "tracepoint" ? try Doctor.mountTraceFSIfAbsent() : nil
-                defer { if let mounted { Cleanup.shared.run(mounted) } }
-                let budget = Double(config.samples * 4 + 4) * Double(config.windowMilliseconds) * 1.3 / 1000 + 10
-                let traffic = try CaseTraffic(c, threads: config.threads, seconds: budget, socket: path?.sender ?? -1)
-                defer { traffic.stop() }
-                let stats = try StatsSession()
-                defer { stats.close() }
-                let (bl, hl) = try alternate(loadedBase.map { _, p in (p, { try Self.attach(c, p, path, cgroup) }) },
-                                             loadedHead.map { _, p in (p, { try Self.attach(c, p, path, cgroup) }) })
-                return (c.name, Measure.latency.result(bl), Measure.latency.result(hl))
-            }
-        }
     }
 
     /// Packet traffic gets a veth pair between two namespaces of its own (gone with the process), UDP or TCP.
@@ -305,13 +221,13 @@ public struct MacroSuite {
             var out: [BenchmarkResult] = []
             for (i, c) in selected.enumerated() {
                 progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(c.trafficDescription) traffic")
-                out += try runCase(c, demo: demo)
+                out += try runCase(c, demo: demo, progress: progress)
             }
             return out
         }
     }
 
-    func runCase(_ c: MacroCase, demo: ObjectSource?) throws -> [BenchmarkResult] {
+    func runCase(_ c: MacroCase, demo: ObjectSource?, progress: (String) -> Void = { _ in }) throws -> [BenchmarkResult] {
         func all(_ status: Status) -> [BenchmarkResult] { Self.notRun(c, status) }
         /// A missing privilege stops the suite (exit 5); a hook family this machine may lack is
         /// unsupported; anything else is a failed benchmark, with the verifier's last lines.
@@ -349,11 +265,11 @@ public struct MacroSuite {
         // tracefs for the whole benchmark (attach and detach alternate below), unmounted after if we mounted it.
         let mounted = c.attachKind == "tracepoint" ? try Doctor.mountTraceFSIfAbsent() : nil
         defer { if let mounted { Cleanup.shared.run(mounted) } }
-        return try measure(c, object: object, program: program, loadTimes: loadTimes, status: status)
+        return try measure(c, object: object, program: program, loadTimes: loadTimes, status: status, progress: progress)
     }
 
     private func measure(_ c: MacroCase, object: BPFObject, program: BPFProgram, loadTimes: [Double],
-                         status: (Error, String) throws -> Status) throws -> [BenchmarkResult] {
+                         status: (Error, String) throws -> Status, progress: (String) -> Void) throws -> [BenchmarkResult] {
         // What loading cost: known once loaded, whether or not the hook attaches here.
         let info = try program.info()
         let used = Set(try program.mapIDs())
@@ -385,30 +301,25 @@ public struct MacroSuite {
         do { detach = try attach() } catch { return runtime(try status(error, "attach")) }
 
         let window = UInt64(config.windowMilliseconds) * 1_000_000
-        let budget = Double(config.samples * 6 + 4) * Double(config.windowMilliseconds) * 1.3 / 1000 + 10
         let traffic: CaseTraffic
-        do { traffic = try CaseTraffic(c, threads: config.threads, seconds: budget, socket: path?.sender ?? -1) } catch {
-            try detach()
+        do {
+            traffic = try CaseTraffic(c, threads: config.threads, seconds: trafficSeconds(windows: config.samples * 4),
+                                      socket: path?.sender ?? -1)
+        } catch {
+            try? detach()  // the benchmark fails either way; the link goes with its object
             return runtime(.failed("\(error)"))
         }
         defer { traffic.stop() }
 
-        // The reference: the counting program on the same hook, loaded on its own.
-        var reference: (object: BPFObject, attach: () throws -> () throws -> Void)?
+        // The reference: the counting program on the same target (`ReferenceTarget`), loaded on its own.
+        var reference: MacroReference?
         if let function = c.reference {
-            do {
-                let refObject = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
-                try refObject.autoloadOnly(function)
-                try refObject.load()
-                try Doctor.countOnlyThisProcess(refObject)
-                let refProgram = try refObject.program(named: function)
-                reference = (refObject, { try Self.attach(c, refProgram, path, cgroup) })
-            } catch {
-                try detach()
+            do { reference = try MacroReference(function: function, for: c, section: program.section) } catch {
+                try? detach()
                 return runtime(.failed("reference \(function): \(error)"))
             }
         }
-        defer { reference?.object.close() }
+        defer { reference?.close() }
 
         // Event submission: bpfgate consumes what the program submits, for the whole benchmark.
         var consumer: (reader: EventConsumer, drops: BPFMap)?
@@ -416,7 +327,7 @@ public struct MacroSuite {
             do {
                 consumer = (try EventConsumer(map: try object.map(named: spec.map), kind: spec.kind), try object.map(named: "event_drops"))
             } catch {
-                try detach()
+                try? detach()
                 return runtime(.failed("consumer: \(error)"))
             }
         }
@@ -424,8 +335,11 @@ public struct MacroSuite {
 
         // Latency: bpf_stats on. With a reference, the program and the reference take turns window by window
         // (ABBA; each attached alone), so the machine's speed of the moment hits both alike; else the program
-        // stays attached.
-        var latency: [Double] = [], referenceLatency: [Double] = []
+        // stays attached. Pairs (windows) without a run are timed again within the benchmark's retry budget.
+        var retries = retryBudget
+        let settle = { traffic.waitForEvents() }
+        let events: (() -> UInt64)? = traffic.isCommand ? nil : { traffic.events }
+        let latency: Alternation
         var latencyStatus: Status?
         var attached = true
         do {
@@ -434,14 +348,15 @@ public struct MacroSuite {
             if let reference {
                 try detach()
                 attached = false
-                let refProgram = try reference.object.program(named: c.reference!)
-                (latency, referenceLatency) = try alternate([(program, attach)], [(refProgram, reference.attach)])
+                latency = try alternate([(program, attach)], [(reference.program, { try reference.attach(c, path, cgroup) })],
+                                        budget: &retries, events: events, settle: settle)
             } else {
                 sleepNanoseconds(window / 4)  // let the traffic and the counters settle
-                for _ in 0 ..< config.samples { if let v = try Self.windowLatency(program, nanoseconds: window) { latency.append(v) } }
+                latency = try attachedWindows(program, budget: &retries, events: events, settle: settle)
             }
-            if latency.count < config.samples {
-                latencyStatus = .failed("attached, but \(config.samples - latency.count) of \(config.samples) windows saw no run of the program")
+            if !latency.complete {
+                latencyStatus = .failed(latency.shortfall(samples: config.samples, a: "the program",
+                                                          b: "the reference (\(reference?.label ?? "none"))"))
             }
         } catch {
             if attached { try? detach() }
@@ -449,107 +364,84 @@ public struct MacroSuite {
         }
 
         // Overhead: bpf_stats off; ABBA pairs of windows with and without the program.
-        // System CPU from /proc/stat, summed over all windows of each kind (a 40 ms window holds only a
+        // System CPU from /proc/stat, summed over all kept windows of each kind (a 40 ms window holds only a
         // few 10 ms ticks): one sample with the program, one without.
-        var withRates: [Double] = [], withoutRates: [Double] = []
-        var cpu: [Bool: (kernel: UInt64, total: UInt64)] = [true: (0, 0), false: (0, 0)]
-        var consumed: [Double] = [], dropPercent: [Double] = []
         func submitted() -> (consumed: UInt64, dropped: UInt64) {
             guard let consumer else { return (0, 0) }
             let counts = consumer.reader.counts
             let drops = (try? consumer.drops.lookup(UInt32(0), as: UInt64.self)) ?? nil
             return (counts.events, counts.lost + (drops ?? 0))
         }
-        func rate(_ withProgram: Bool) -> Double {
+        typealias Extra = (kernel: UInt64, total: UInt64, consumed: Double, dropPercent: Double)
+        func rate(_ withProgram: Bool) throws -> (rate: Double, extra: Extra) {
+            if withProgram != attached {
+                if withProgram { detach = try attach() } else { try detach() }
+                attached = withProgram
+            }
             let c0 = CPUTimes.now()
             let s0 = submitted()
             let (e0, t0) = (traffic.events, monotonicNanoseconds())
             sleepNanoseconds(window)
             let (e1, t1) = (traffic.events, monotonicNanoseconds())
             let s1 = submitted()
-            if withProgram, consumer != nil {
-                let (got, lost) = (s1.consumed &- s0.consumed, s1.dropped &- s0.dropped)
-                consumed.append(Double(got) / (Double(t1 &- t0) / 1e9))
-                dropPercent.append(got + lost == 0 ? 0 : Double(lost) / Double(got + lost) * 100)
-            }
-            if let c0, let c1 = CPUTimes.now(), c1.total >= c0.total {
-                cpu[withProgram]!.kernel += c1.kernel &- c0.kernel
-                cpu[withProgram]!.total += c1.total - c0.total
-            }
-            return Double(e1 &- e0) / (Double(t1 &- t0) / 1e9)
+            let seconds = Double(t1 &- t0) / 1e9
+            let (got, lost) = (s1.consumed &- s0.consumed, s1.dropped &- s0.dropped)
+            var extra: Extra = (0, 0, Double(got) / seconds, got + lost == 0 ? 0 : Double(lost) / Double(got + lost) * 100)
+            if let c0, let c1 = CPUTimes.now(), c1.total >= c0.total { (extra.kernel, extra.total) = (c1.kernel &- c0.kernel, c1.total - c0.total) }
+            return (Double(e1 &- e0) / seconds, extra)
         }
+        let overhead: OverheadPairs<Extra>
         do {
-            for pair in 0 ..< config.samples {
-                for withProgram in (pair % 2 == 0 ? [true, false] : [false, true]) {
-                    if withProgram != attached {
-                        if withProgram { detach = try attach() } else { try detach() }
-                        attached = withProgram
-                    }
-                    if withProgram { withRates.append(rate(true)) } else { withoutRates.append(rate(false)) }
-                }
-            }
+            // Your command's events are not counted (rate 0 in every window): every pair is kept.
+            overhead = try overheadPairs(budget: &retries, countsEvents: c.command == nil, settle: settle, window: rate)
         } catch {
             if attached { try? detach() }
             return runtime(try status(error, "re-attach"))
         }
-        if attached { try detach() }
+        if attached {
+            do { try detach() } catch { return runtime(try status(error, "detach")) }
+        }
         traffic.stop()
+        let timedAgain = latency.retries + overhead.retries
+        if timedAgain > 0 {
+            progress("\(c.name): \(timedAgain) window pairs timed again (\(retries.used) of \(retries.total) allowed): "
+                + "\(latency.emptyA) windows without a run of the program, \(latency.emptyB) of the reference, "
+                + "\(c.command == nil ? overhead.starved : 0) without traffic")
+        }
 
-        let overheadNs = zip(withRates, withoutRates).map { 1e9 / $0 - 1e9 / $1 }
-        let overheadPercent = zip(withRates, withoutRates).map { ($1 / $0 - 1) * 100 }
+        func cpu(_ extras: [Extra]) -> (kernel: UInt64, total: UInt64) { extras.reduce((0, 0)) { ($0.0 + $1.kernel, $0.1 + $1.total) } }
+        let overheadNs = zip(overhead.with, overhead.without).map { 1e9 / $0 - 1e9 / $1 }
+        let overheadPercent = zip(overhead.with, overhead.without).map { ($1 / $0 - 1) * 100 }
         var measures: [MeasureResult] = [
-            latencyStatus.map { .without(.latency, $0) } ?? Measure.latency.result(latency),
-            Measure.throughput.result(withRates),
+            latencyStatus.map { .without(.latency, $0) } ?? Measure.latency.result(latency.a),
+            Measure.throughput.result(overhead.with),
             Measure.overheadNanoseconds.result(overheadNs),
             Measure.overheadPercent.result(overheadPercent),
-            Self.cpuPercent(.systemCPUPercent, cpu[true]!),
-            Self.cpuPercent(.systemCPUPercentBase, cpu[false]!),
+            Self.cpuPercent(.systemCPUPercent, cpu(overhead.withExtras)),
+            Self.cpuPercent(.systemCPUPercentBase, cpu(overhead.withoutExtras)),
             residentSetBytes().map { Measure.rssBytes.result([$0]) } ?? .without(.rssBytes, .unsupported("no /proc/self/statm")),
-        ] + (consumer == nil ? [] : [Measure.consumedPerSecond.result(consumed), Measure.dropPercent.result(dropPercent)]) + loadCost
+        ] + (consumer == nil ? [] : [Measure.consumedPerSecond.result(overhead.withExtras.map(\.consumed)),
+                                     Measure.dropPercent.result(overhead.withExtras.map(\.dropPercent))]) + loadCost
         if c.command != nil {
             let why = Status.notApplicable("the traffic is your command, whose events bpfgate cannot count")
             measures[1] = .without(.throughput, why)
             measures[2] = .without(.overheadNanoseconds, why)
             measures[3] = .without(.overheadPercent, why)
-        } else if withRates.contains(0) {
-            measures[1] = .without(.throughput, .failed("the \(c.traffic.rawValue) traffic made no event in a window"))
-            measures[2] = .without(.overheadNanoseconds, .failed("no traffic in a window"))
-            measures[3] = .without(.overheadPercent, .failed("no traffic in a window"))
+        } else if !overhead.complete {
+            let why = Status.failed("the \(c.traffic.rawValue) traffic made no event in \(overhead.starved) windows "
+                + "(\(overhead.with.count) of \(config.samples) window pairs kept, \(overhead.retries) timed again)")
+            measures[1] = .without(.throughput, why)
+            measures[2] = .without(.overheadNanoseconds, why)
+            measures[3] = .without(.overheadPercent, why)
         }
         var result = BenchmarkResult(name: c.name, suite: c.suite, measures: measures)
         guard let referenceName = c.referenceName else { return [result] }
-        let complete = referenceLatency.count == latency.count && latencyStatus == nil
-        result.reference = complete ? referenceName : nil
+        result.reference = latencyStatus == nil ? referenceName : nil
+        let referenceStatus: Status? = latencyStatus == nil ? nil : latency.emptyB > 0
+            ? .failed("attached to \(reference?.label ?? "its target"), but saw no run in \(latency.emptyB) of \(latency.windows) windows")
+            : .failed("not timed to the end: the program saw no run in \(latency.emptyA) of \(latency.windows) windows")
         return [result, BenchmarkResult(name: referenceName, suite: c.suite, measures: [
-            complete ? Measure.latency.result(referenceLatency)
-                : .without(.latency, .failed("the reference saw no run in \(config.samples - referenceLatency.count) windows")),
+            referenceStatus.map { .without(.latency, $0) } ?? Measure.latency.result(latency.b),
         ])]
-    }
-}
-
-/// A case's traffic: the built-in generator, or the user's command (whose events bpfgate cannot count:
-/// `events` stays 0), bounded by the user's seconds and the benchmark's budget. `stop()` is idempotent.
-final class CaseTraffic {
-    private let generator: TrafficGenerator?
-    private let command: BackgroundCommand?
-
-    init(_ c: MacroCase, threads: Int, seconds: Double, socket: Int32) throws {
-        if let cmd = c.command {
-            generator = nil
-            command = try BackgroundCommand(["timeout", "--kill-after=2", String(format: "%.0f", min(cmd.seconds, seconds))] + cmd.argv,
-                                            journalName: URL(fileURLWithPath: cmd.argv[0]).lastPathComponent) {
-                SystemCallError(call: "traffic command \(cmd.argv.joined(separator: " ")): \($0)", errno: ENOENT)
-            }
-        } else {
-            generator = TrafficGenerator(kind: c.traffic, threads: c.threads ?? threads, maxSeconds: seconds, socket: socket)
-            command = nil
-        }
-    }
-
-    var events: UInt64 { generator?.events ?? 0 }
-
-    func stop() {
-        generator?.stop()
-        command?.stop()
     }
 }

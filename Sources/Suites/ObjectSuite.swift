@@ -5,8 +5,9 @@ import Results
 
 /// The user's own BPF objects (`run --object FILE`, the configuration's `objects`): every program whose
 /// hook and traffic bpfgate can derive from its section (or that a declaration describes) runs like a macro
-/// benchmark, against the counting program on the same hook; a program it cannot run is listed as
-/// not applicable, "not derivable: <reason>".
+/// benchmark, against the counting program of its hook attached to the program's own target (its
+/// tracepoint, raw tracepoint, BTF hook or function: `ReferenceTarget`); a program it cannot run is listed
+/// as not applicable, "not derivable: <reason>".
 ///
 /// Section -> attach -> default traffic (the README carries the same table):
 /// - `tracepoint/<category>/<name>`, `tp/...` -> tracepoint; syscalls getppid, getpgid, openat (enter or
@@ -272,7 +273,7 @@ public struct ObjectSuite {
                     out.append(BenchmarkResult(name: e.name, suite: Self.name, measures: [.without(Self.notRunMeasure, .notApplicable(why.description))]))
                 case let .success(c):
                     progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(c.trafficDescription) traffic")
-                    out += try macro.runCase(c, demo: nil)
+                    out += try macro.runCase(c, demo: nil, progress: progress)
                 }
             }
             return out

@@ -39,17 +39,25 @@ extension PrivilegedTests {
             let heavy = try #require(results.first { $0.name == "macro/map-heavy/tracepoint" })
             #expect(heavy.reference == "macro/map-heavy/tracepoint/reference")
             let reference = try #require(results.first { $0.name == "macro/map-heavy/tracepoint/reference" })
-            #expect(reference.measures.map(\.measure) == ["latency"] && reference.measures[0].samples.count == 4)
+            #expect(reference.measures.map(\.measure) == ["latency"])
+            #expect(try #require(reference.measures.first).samples.count == 4)
             for b in results where b.name.split(separator: "/").count == 3 {
                 let hook = b.name.split(separator: "/")[2]
                 let byMeasure = Dictionary(uniqueKeysWithValues: b.measures.map { ($0.measure, $0) })
                 // The load cost is known whenever the program loads.
                 if let insns = byMeasure["verified-insns"], insns.status == .ok {
-                    #expect(insns.samples.count == 1 && insns.samples[0] > 0 && insns.samples[0] < 1_000_000, "\(b.name)")
-                    #expect(byMeasure["jited-bytes"]!.samples[0] > 0 && byMeasure["memlock-bytes"]!.samples[0] > 0, "\(b.name)")
-                    #expect(byMeasure["load-ns"]!.samples.count == 2 && byMeasure["load-ns"]!.samples.allSatisfy { $0 > 0 }, "\(b.name)")
-                    #expect(byMeasure["xlated-bytes"]!.samples[0] > 0, "\(b.name)")
-                    #expect(abs(byMeasure["verifier-limit-percent"]!.samples[0] - insns.samples[0] / 10_000) < 1e-9, "\(b.name)")
+                    func single(_ m: String) throws -> Double {
+                        let samples = try #require(byMeasure[m], "\(b.name) \(m)").samples
+                        try #require(samples.count == 1, "\(b.name) \(m): \(samples)")
+                        return samples[0]
+                    }
+                    let count = try single("verified-insns")
+                    #expect(count > 0 && count < 1_000_000, "\(b.name)")
+                    #expect(try single("jited-bytes") > 0 && (try single("memlock-bytes")) > 0, "\(b.name)")
+                    let loads = try #require(byMeasure["load-ns"]).samples
+                    #expect(loads.count == 2 && loads.allSatisfy { $0 > 0 }, "\(b.name)")
+                    #expect(try single("xlated-bytes") > 0, "\(b.name)")
+                    #expect(abs(try single("verifier-limit-percent") - count / 10_000) < 1e-9, "\(b.name)")
                 }
                 let latency = try #require(byMeasure["latency"])
                 if ["kprobe", "kretprobe", "fentry", "fexit"].contains(hook) {
@@ -79,7 +87,8 @@ extension PrivilegedTests {
                     #expect(cpu.samples.count == 1 && cpu.samples[0] > floor && cpu.samples[0] <= 100, "\(b.name) \(m): \(cpu.samples)")
                 }
                 if userSpaceWorkload {
-                    let (with, without) = (byMeasure["system-cpu-percent"]!.samples[0], byMeasure["system-cpu-percent-base"]!.samples[0])
+                    let with = try #require(byMeasure["system-cpu-percent"]?.samples.first, "\(b.name)")
+                    let without = try #require(byMeasure["system-cpu-percent-base"]?.samples.first, "\(b.name)")
                     #expect(with > without + 5, "\(b.name): the uprobe's trap puts the loop in the kernel: \(with) vs \(without) %")
                 }
                 #expect((byMeasure["rss-bytes"]?.samples.first ?? 0) > 1_000_000, "\(b.name)")
@@ -90,10 +99,10 @@ extension PrivilegedTests {
                 }
             }
             // The map-heavy program costs more per run than the empty counting program on the same hook.
-            func medianLatency(_ name: String) -> Double {
-                Descriptive.median(results.first { $0.name == name }!.measures.first { $0.measure == "latency" }!.samples) ?? .nan
+            func medianLatency(_ name: String) throws -> Double {
+                Descriptive.median(try #require(results.first { $0.name == name }?.measure("latency"), "\(name)").samples) ?? .nan
             }
-            #expect(medianLatency("macro/map-heavy/tracepoint") > medianLatency("macro/count/tracepoint"))
+            #expect(try medianLatency("macro/map-heavy/tracepoint") > (try medianLatency("macro/count/tracepoint")))
         }
 
         /// Ring buffer and perf buffer programs: bpfgate's consumer receives their events (drops counted,

@@ -25,9 +25,10 @@ struct LoadCLITests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let results = dir.appendingPathComponent("results.json").path
-        let r = try Invocation.run(["run", "--quiet", "--load", "cpu:50", "--load", "vm:5", "--samples", "3", "--output", "/dev/null",
-                                    "--results", results] + Self.small)
+        let r = try Invocation.run(["run", "--quiet", "--load", "cpu:50", "--load", "vm:5", "--samples", "3",
+                                    "--output", dir.appendingPathComponent("bmf.json").path, "--results", results] + Self.small)
         #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("bmf.json").path))
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results))) as? [String: Any])
         let run = try #require(doc["run"] as? [String: Any])
         #expect(run["load"] as? [String] == ["cpu:50", "vm:5"])
@@ -38,7 +39,10 @@ struct LoadCLITests {
 
     @Test(arguments: [SIGINT, SIGTERM, SIGKILL])
     func stopMidRun_leavesNoStressNG(sig: Int32) throws {
-        let r = try Invocation.run(["run", "--quiet", "--load", "cpu:30", "--samples", "100000", "--output", "/dev/null"] + Self.small,
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Invocation.run(["run", "--quiet", "--load", "cpu:30", "--samples", "100000",
+                                    "--output", dir.appendingPathComponent("bmf.json").path] + Self.small,
                                    signal: sig, after: 1.0)
         #expect(r.status == 128 + sig || (sig == SIGKILL && r.status == SIGKILL), "\(r.status) \(r.stderr)")
         #expect(Self.gone(), "stress-ng left running after signal \(sig): \(Self.stressNG())")

@@ -87,9 +87,11 @@ struct MacroSignalTests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let results = dir.appendingPathComponent("results.json").path
+        let bmf = dir.appendingPathComponent("bmf.json").path
         let run = try Invocation.run(["run", "--quiet", "--suite", "macro", "--filter", "xdp-demo", "--samples", "8",
-                                      "--results", results, "--output", "/dev/null"])
+                                      "--results", results, "--output", bmf])
         #expect(run.status == 0, "\(run.stderr)")
+        #expect(FileManager.default.fileExists(atPath: bmf))
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results))) as? [String: Any])
         let benchmarks = try #require(doc["benchmarks"] as? [[String: Any]])
         func samples(_ name: String) throws -> [Double] {
@@ -99,6 +101,7 @@ struct MacroSignalTests {
         }
         func ratio(_ program: String) throws -> Double {
             let pairs = zip(try samples("macro/\(program)/xdp"), try samples("macro/\(program)/xdp/reference")).map { $0 / $1 }.sorted()
+            try #require(!pairs.isEmpty, "\(program): no window pairs")
             return pairs[pairs.count / 2]
         }
         for program in ["xdp-demo", "xdp-demo-slow"] {
@@ -139,8 +142,10 @@ struct MacroSignalTests {
     /// next bpfgate start finds it in its journal and removes it, saying so.
     @Test func sigkill_leftoversAreRemovedByTheNextStart() throws {
         let before = try KernelState.now()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let r = try Invocation.run(["run", "--suite", "macro", "--filter", "count/tracepoint", "--samples", "1000", "--quiet",
-                                    "--output", "/dev/null"], signal: SIGKILL, after: 1.0)
+                                    "--output", dir.appendingPathComponent("bmf.json").path], signal: SIGKILL, after: 1.0)
         #expect(r.status == 128 + SIGKILL || r.status == SIGKILL, "\(r.status) \(r.stderr)")
         let killed = try KernelState.settled(like: before)
         // Programs, links and bpf_stats are fds: the kernel freed them with the process.
@@ -168,7 +173,7 @@ struct MacroSignalTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let results = dir.appendingPathComponent("results.json").path
         let run = try Invocation.run(["run", "--quiet", "--suite", "macro", "--filter", "^macro/count/tracepoint$", "--samples", "4",
-                                      "--results", results, "--output", "/dev/null"], environment: sysctl)
+                                      "--results", results, "--output", dir.appendingPathComponent("bmf.json").path], environment: sysctl)
         #expect(run.status == 0, "\(run.stderr)")
         let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
         let latency = try #require(file.benchmarks.first?.measures.first { $0.measure == "latency" })
@@ -176,12 +181,14 @@ struct MacroSignalTests {
         #expect(try KernelState.settled(like: before) == before)
         for sig in [SIGINT, SIGTERM] {
             let r = try Invocation.run(["run", "--suite", "macro", "--filter", "^macro/count/tracepoint$", "--samples", "1000", "--quiet",
-                                        "--output", "/dev/null"], signal: sig, after: 1.0, environment: sysctl)
+                                        "--output", dir.appendingPathComponent("bmf-\(sig).json").path], signal: sig, after: 1.0,
+                                       environment: sysctl)
             #expect(r.status == 128 + sig, "\(r.stderr)")
             #expect(try KernelState.settled(like: before) == before, "after signal \(sig)")
         }
         let killed = try Invocation.run(["run", "--suite", "macro", "--filter", "^macro/count/tracepoint$", "--samples", "1000", "--quiet",
-                                         "--output", "/dev/null"], signal: SIGKILL, after: 1.0, environment: sysctl)
+                                         "--output", dir.appendingPathComponent("bmf-killed.json").path], signal: SIGKILL, after: 1.0,
+                                        environment: sysctl)
         #expect(killed.status == 128 + SIGKILL || killed.status == SIGKILL)
         #expect(try KernelState.now().bpfStats == "1", "killed with its windows running, bpfgate left the sysctl on")
         let next = try Invocation.run(["list", "--suite", "macro"])
@@ -191,15 +198,19 @@ struct MacroSignalTests {
 
     @Test func twoRunsAtOnce_doNotCollide() throws {
         let before = try KernelState.now()
-        let args = ["run", "--suite", "macro", "--filter", "count/(tracepoint|uprobe)$", "--samples", "5", "--output", "/dev/null"]
-        // Two bpfgate processes started together, each waited for on its own thread.
-        let results = [args, args].concurrentMap { try? Invocation.run($0) }
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["run", "--suite", "macro", "--filter", "count/(tracepoint|uprobe)$", "--samples", "5", "--output"]
+        // Two bpfgate processes started together, each waited for on its own thread, each writing its own file.
+        let outputs = ["a", "b"].map { dir.appendingPathComponent("bmf-\($0).json").path }
+        let results = outputs.map { args + [$0] }.concurrentMap { try? Invocation.run($0) }
         for r in results {
             let r = try #require(r)
             #expect(r.status == 0, "\(r.stderr)")
         }
         // One of them waited for the other's macro lock.
         #expect(results.contains { $0?.stderr.contains("waiting for another bpfgate") == true })
+        #expect(outputs.allSatisfy { FileManager.default.fileExists(atPath: $0) })
         #expect(try KernelState.settled(like: before) == before)
     }
 }

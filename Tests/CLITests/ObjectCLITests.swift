@@ -30,9 +30,11 @@ struct ObjectCLITests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let results = dir.appendingPathComponent("results.json").path
+        let bmf = dir.appendingPathComponent("bmf.json").path
         let r = try Invocation.run(["run", "--config", Self.example.appendingPathComponent("bpfgate.json").path, "--profile", "example",
-                                    "--object", object, "--samples", "6", "--quiet", "--results", results, "--output", "/dev/null"])
+                                    "--object", object, "--samples", "6", "--quiet", "--results", results, "--output", bmf])
         #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: bmf))
         let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
         let byName = Dictionary(uniqueKeysWithValues: file.benchmarks.map { ($0.name, $0) })
         let mapLeaves = ["empty", "full", "update", "lookup", "lookup-miss", "batch-update", "batch-lookup", "delete", "insert",
@@ -73,6 +75,38 @@ struct ObjectCLITests {
         #expect(try KernelState.settled(like: before) == before)
     }
 
+    /// Programs on syscall tracepoints that getppid() never fires (bpfgate's own test object: openat's and
+    /// getpgid's), as `run --object` runs them: each is timed against the counting program attached to its
+    /// own tracepoint, under openat or getpgid traffic; both sides run in every window. (With the reference
+    /// on getppid's tracepoint, this failed with "4 of 5 windows saw no run of the program".)
+    @Test func ownTracepoints_measureAgainstAReferenceOnTheirTarget() throws {
+        let before = try KernelState.now()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let objects = dir.appendingPathComponent("objects").path
+        let export = try Invocation.run(["objects", "export", objects])
+        #expect(export.status == 0, "\(export.stderr)")
+        let results = dir.appendingPathComponent("results.json").path, bmf = dir.appendingPathComponent("bmf.json").path
+        let r = try Invocation.run(["run", "--object", "\(objects)/testcases.bpf.o", "--filter", "/(openat|getpgid)_calls/", "--samples", "5",
+                                    "--quiet", "--results", results, "--output", bmf])
+        #expect(r.status == 0, "\(r.stderr)")
+        let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+        let programs = ["object/testcases/openat_calls/tracepoint", "object/testcases/getpgid_calls/tracepoint"]
+        #expect(file.benchmarks.map(\.name) == programs.flatMap { [$0, "\($0)/reference"] })
+        for name in programs {
+            let b = try #require(file.benchmarks.first { $0.name == name })
+            #expect(b.reference == "\(name)/reference")
+            for (benchmark, m) in [(name, b.measure("latency")), ("\(name)/reference", file.benchmarks.first { $0.name == "\(name)/reference" }?.measure("latency"))] {
+                let latency = try #require(m, "\(benchmark)")
+                #expect(latency.status == .ok && latency.samples.count == 5, "\(benchmark): \(latency.status)")
+            }
+            #expect(b.measure("throughput")?.status == .ok)
+        }
+        let bmfDoc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bmf))) as? [String: Any])
+        #expect(Set(programs).isSubset(of: Set(bmfDoc.keys)))
+        #expect(try KernelState.settled(like: before) == before)
+    }
+
     /// The declarations drive the A/B mode: base objects from one directory, head from another. A head
     /// built with 100 extra helper calls per event regresses (exit 2); the same objects pass (exit 0).
     @Test func declarationsDriveAB_slowHeadRegresses_sameHeadPasses() throws {
@@ -107,25 +141,31 @@ struct ObjectCLITests {
     @Test func sigterm_duringCommandTraffic_stopsTheCommand() throws {
         let before = try KernelState.now()
         _ = try Self.buildExample()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let r = try Invocation.run(["run", "--config", Self.example.appendingPathComponent("bpfgate.json").path, "--profile", "example",
-                                    "--filter", "count_uname", "--samples", "1000", "--quiet", "--output", "/dev/null"],
+                                    "--filter", "count_uname", "--samples", "1000", "--quiet",
+                                    "--output", dir.appendingPathComponent("bmf.json").path],
                                    signal: SIGTERM, after: 1.5)
         #expect(r.status == 128 + SIGTERM, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "a stopped run writes no output")
         #expect(try Self.commandLeftovers().isEmpty)
         #expect(try KernelState.settled(like: before) == before)
     }
 
     @Test func badObjects_oneLineAndExit65() throws {
-        let notELF = try Invocation.run(["run", "--object", "/etc/hostname", "--output", "/dev/null"])
-        #expect(notELF.status == 65 && notELF.stderrLines.count == 1 && notELF.stderr.contains("not an ELF object"), "\(notELF.stderr)")
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
+        let bmf = dir.appendingPathComponent("bmf.json").path
+        let notELF = try Invocation.run(["run", "--object", "/etc/hostname", "--output", bmf])
+        #expect(notELF.status == 65 && notELF.stderrLines.count == 1 && notELF.stderr.contains("not an ELF object"), "\(notELF.stderr)")
         let object = try Self.buildExample()
         let config = dir.appendingPathComponent("bpfgate.json").path
         try Data(#"{"objects": [{"object": "\#(object)", "program": "nope"}]}"#.utf8).write(to: URL(fileURLWithPath: config))
-        let missing = try Invocation.run(["run", "--config", config, "--suite", "objects", "--output", "/dev/null"])
+        let missing = try Invocation.run(["run", "--config", config, "--suite", "objects", "--output", bmf])
         #expect(missing.status == 65 && missing.stderrLines.count == 1 && missing.stderr.contains("has no program 'nope'"), "\(missing.stderr)")
-        let absent = try Invocation.run(["run", "--object", "/nonexistent.bpf.o", "--output", "/dev/null"])
+        let absent = try Invocation.run(["run", "--object", "/nonexistent.bpf.o", "--output", bmf])
         #expect(absent.status == 64 && absent.stderrLines.count == 1, "\(absent.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: bmf), "a refused run writes no output")
     }
 }
