@@ -4,6 +4,16 @@
 # bpfgate's BMF against Bencher's own JSON schema when shared/ is beside the clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# /dev/null must be the character device: a regular file there (an older bpfgate replaced it through
+# --output /dev/null) breaks every program that writes to it. Checked before and after the tests.
+require_dev_null() {
+  if [ ! -c /dev/null ]; then
+    echo "test.sh: /dev/null is not a character device ($1); repair it as root: rm -f /dev/null && mknod -m 666 /dev/null c 1 3" >&2
+    exit 70
+  fi
+}
+require_dev_null "before the tests"
+trap 'require_dev_null "after the tests"' EXIT
 source ci/setup.sh
 
 set +e
@@ -20,7 +30,7 @@ summary=$(grep -E '^(✔|✘) Test run with' .build/test.log | tail -1)
 schema=../shared/fixtures/bencher/bmf.schema.json
 if [ -f "$schema" ]; then
   out=$(mktemp)
-  trap 'rm -f "$out"' EXIT
+  trap 'rm -f "$out"; require_dev_null "after the tests"' EXIT
   .build/debug/bpfgate run --sizes 64 --batch 16 --samples 3 --warmup 1 --quiet --output "$out"
   /usr/bin/python3 - "$schema" "$out" <<'PY'
 import json, sys, jsonschema

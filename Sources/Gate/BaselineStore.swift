@@ -215,7 +215,16 @@ public enum RunLoader {
             let runs = FileManager.default.fileExists(atPath: "\(path)/runs") ? "\(path)/runs" : path
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
             if names.isEmpty { throw BadInputError(path: path, problem: "holds no stored runs (*.json)") }
-            let stored = BaselineStore.inStartOrder(try names.map { try read("\(runs)/\($0)") })
+            // Decoded on all CPUs, as `history` does: decoding is most of what a large comparison takes.
+            var decoded = [Result<StoredRun, Error>?](repeating: nil, count: names.count)
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: names.count) { i in
+                let r = Result { try read("\(runs)/\(names[i])") }
+                lock.lock()
+                decoded[i] = r
+                lock.unlock()
+            }
+            let stored = BaselineStore.inStartOrder(try decoded.map { try $0!.get() })
             let start = stored.lastIndex { $0.kind == .accept } ?? 0
             return stored[start...].map(\.results)
         }

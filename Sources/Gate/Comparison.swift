@@ -138,6 +138,9 @@ public enum Gate {
         let headBenchmarks = Dictionary(head.benchmarks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         // References measure the machine's speed of the moment: shown, never gated.
         let references = Set(head.benchmarks.compactMap(\.reference))
+        // Each baseline run's benchmarks by name, made once: looking them up by scanning made a comparison
+        // quadratic in the number of benchmarks.
+        let baseByName = baseline.map { run in Dictionary(run.benchmarks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) }
 
         // Every benchmark x measure of the head, then what the baseline had and the head lacks.
         var keys: [(String, String)] = head.benchmarks.flatMap { b in b.measures.map { (b.name, $0.measure) } }
@@ -151,9 +154,9 @@ public enum Gate {
         for (name, measure) in keys {
             let headBenchmark = headBenchmarks[name]
             let headMeasure = headBenchmark?.measure(measure)
-            let baseRuns = baseline.compactMap { run -> (ResultsFile, BenchmarkResult, MeasureResult)? in
-                guard let b = run.benchmarks.first(where: { $0.name == name }), let m = b.measure(measure) else { return nil }
-                return (run, b, m)
+            let baseRuns = baseline.indices.compactMap { i -> (ResultsFile, BenchmarkResult, MeasureResult, [String: BenchmarkResult])? in
+                guard let b = baseByName[i][name], let m = b.measure(measure) else { return nil }
+                return (baseline[i], b, m, baseByName[i])
             }
             let template = headMeasure ?? baseRuns.last?.2
             guard let template else { continue }
@@ -234,8 +237,8 @@ public enum Gate {
             if normalize, let refName = headBenchmark?.reference,
                let headRef = headBenchmarks[refName]?.measure(measure), headRef.status == .ok,
                let headRatio = normalizedValue(hm, reference: headRef) {
-                let base = okBase.compactMap { run, b, m -> (ratio: Double, speed: Double)? in
-                    guard let refName = b.reference, let ref = run.benchmarks.first(where: { $0.name == refName })?.measure(measure),
+                let base = okBase.compactMap { _, b, m, byName -> (ratio: Double, speed: Double)? in
+                    guard let refName = b.reference, let ref = byName[refName]?.measure(measure),
                           ref.status == .ok, let ratio = normalizedValue(m, reference: ref), let speed = Descriptive.median(ref.samples)
                     else { return nil }
                     return (ratio, speed)

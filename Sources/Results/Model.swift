@@ -128,15 +128,39 @@ public struct BenchmarkResult: Codable, Equatable, Sendable {
     /// The reference benchmark timed interleaved with this one in the same rounds: the gate judges timing
     /// measures on their ratio to it (run-level drift cancels). nil for references and untimed measures.
     public var reference: String?
+    /// What happened while measuring that a reader should know (e.g. window pairs timed again); written only
+    /// when there is something.
+    public var notes: [String] = []
 
-    public init(name: String, suite: String, measures: [MeasureResult], reference: String? = nil) {
+    public init(name: String, suite: String, measures: [MeasureResult], reference: String? = nil, notes: [String] = []) {
         self.name = name
         self.suite = suite
         self.measures = measures
         self.reference = reference
+        self.notes = notes
     }
 
     public func measure(_ slug: String) -> MeasureResult? { measures.first { $0.measure == slug } }
+
+    private enum CodingKeys: String, CodingKey { case name, suite, measures, reference, notes }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        suite = try c.decode(String.self, forKey: .suite)
+        measures = try c.decode([MeasureResult].self, forKey: .measures)
+        reference = try c.decodeIfPresent(String.self, forKey: .reference)
+        notes = try c.decodeIfPresent([String].self, forKey: .notes) ?? []
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(suite, forKey: .suite)
+        try c.encode(measures, forKey: .measures)
+        try c.encodeIfPresent(reference, forKey: .reference)
+        if !notes.isEmpty { try c.encode(notes, forKey: .notes) }
+    }
 }
 
 /// Which way is better.

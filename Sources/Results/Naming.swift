@@ -10,9 +10,21 @@ public enum Naming {
         c.isASCII && (c.isLowercase || c.isNumber || c == "-" || c == "_" || c == ".")
     }
 
+    /// `[a-z0-9._-]` on one byte (names are checked on every read of every results file: bytes are fast).
+    static func isSegmentByte(_ b: UInt8) -> Bool {
+        (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b == 0x2d || b == 0x5f || b == 0x2e
+    }
+
     /// Why `name` is not a valid benchmark name, or nil when it is.
     public static func problem(withBenchmark name: String) -> String? {
         if name.isEmpty { return "benchmark name is empty" }
+        // The common case, a valid name, on bytes: no empty segment, only [a-z0-9._-/].
+        let bytes = name.utf8
+        if bytes.count <= maxBenchmarkLength, bytes.first != 0x2f, bytes.last != 0x2f,
+           !zip(bytes, bytes.dropFirst()).contains(where: { $0 == 0x2f && $1 == 0x2f }),
+           bytes.allSatisfy({ $0 == 0x2f || isSegmentByte($0) }) {
+            return nil
+        }
         if name.count > maxBenchmarkLength { return "benchmark name longer than \(maxBenchmarkLength) characters" }
         for segment in name.split(separator: "/", omittingEmptySubsequences: false) {
             if segment.isEmpty { return "benchmark name '\(Text.oneLine(name))' has an empty segment" }
@@ -26,6 +38,9 @@ public enum Naming {
     /// Why `slug` is not a valid measure slug, or nil when it is.
     public static func problem(withMeasure slug: String) -> String? {
         if slug.isEmpty { return "measure slug is empty" }
+        if slug.utf8.count <= maxMeasureLength, slug.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }) {
+            return nil
+        }
         if slug.count > maxMeasureLength { return "measure slug '\(Text.oneLine(slug))' longer than \(maxMeasureLength) characters" }
         if !slug.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) {
             return "measure slug '\(Text.oneLine(slug))' has characters outside [a-z0-9-]"

@@ -53,6 +53,7 @@ public enum ResultsCodec {
         var seen = Set<String>()
         for benchmark in results.benchmarks {
             if benchmark.suite.contains(where: Text.isControl) { return "a suite name has control characters" }
+            if benchmark.notes.contains(where: { $0.contains(where: Text.isControl) }) { return "'\(benchmark.name)' has a note with control characters" }
             if let p = Naming.problem(withBenchmark: benchmark.name) { return p }
             if let r = benchmark.reference, Naming.problem(withBenchmark: r) != nil { return "'\(benchmark.name)' names an invalid reference" }
             if !seen.insert(benchmark.name).inserted { return "benchmark '\(benchmark.name)' appears twice" }

@@ -403,10 +403,12 @@ public struct MacroSuite {
         }
         traffic.stop()
         let timedAgain = latency.retries + overhead.retries
+        var notes: [String] = []
         if timedAgain > 0 {
-            progress("\(c.name): \(timedAgain) window pairs timed again (\(retries.used) of \(retries.total) allowed): "
+            notes.append("\(timedAgain) window pairs timed again (\(retries.used) of \(retries.total) allowed): "
                 + "\(latency.emptyA) windows without a run of the program, \(latency.emptyB) of the reference, "
                 + "\(c.command == nil ? overhead.starved : 0) without traffic")
+            progress("\(c.name): \(notes[0])")
         }
 
         func cpu(_ extras: [Extra]) -> (kernel: UInt64, total: UInt64) { extras.reduce((0, 0)) { ($0.0 + $1.kernel, $0.1 + $1.total) } }
@@ -434,7 +436,7 @@ public struct MacroSuite {
             measures[2] = .without(.overheadNanoseconds, why)
             measures[3] = .without(.overheadPercent, why)
         }
-        var result = BenchmarkResult(name: c.name, suite: c.suite, measures: measures)
+        var result = BenchmarkResult(name: c.name, suite: c.suite, measures: measures, notes: notes)
         guard let referenceName = c.referenceName else { return [result] }
         result.reference = latencyStatus == nil ? referenceName : nil
         let referenceStatus: Status? = latencyStatus == nil ? nil : latency.emptyB > 0
