@@ -348,7 +348,7 @@ struct StrictReader {
         }
         if let objects = dict["objects"] {
             guard let list = objects as? [Any] else { throw fail("objects", "must be a list of declarations") }
-            let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+            let base = FilePath.directory(of: FilePath.absolute(path))
             c.objects = try list.enumerated().map { i, item in
                 let at = "objects[\(i)]"
                 let d = try object(item, at, allowed: ["object", "program", "attach", "traffic"])
@@ -377,7 +377,7 @@ struct StrictReader {
                         throw fail("\(at).traffic", "needs a generator or a command")
                     }
                 }
-                let resolved = file.hasPrefix("/") ? file : base.appendingPathComponent(file).standardized.path
+                let resolved = FilePath.absolute(file, from: base)
                 return ObjectDeclaration(object: resolved, program: program, attach: attach, traffic: traffic)
             }
         }

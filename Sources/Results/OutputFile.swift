@@ -255,6 +255,20 @@ public final class FileLock {
     deinit { unlock() }
 }
 
+/// File paths given by a user.
+public enum FilePath {
+    /// `path` made absolute against `directory` (default: the current one) by joining, without dropping or
+    /// folding `..`: the kernel resolves it (`/a/b` + `../c/x.o` is `/a/b/../c/x.o`, which is `/a/c/x.o`).
+    public static func absolute(_ path: String, from directory: String = FileManager.default.currentDirectoryPath) -> String {
+        if path.hasPrefix("/") { return path }
+        let dir = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        return path.isEmpty ? dir : "\(dir)/\(path)"
+    }
+
+    /// The directory part of `path` (`.` for a bare name, `/` for a file at the root).
+    public static func directory(of path: String) -> String { OutputTarget.directoryName(path) }
+}
+
 /// Text that goes into one-line messages.
 public enum Text {
     /// C0 and C1 control characters (newline, tab, escape, DEL, ...).

@@ -114,7 +114,7 @@ struct SelectionOptions: ParsableArguments {
         }
         request.userMaps.batch = batch
         request.objectDirectory = objects
-        request.objectFiles = objectFiles.map { URL(fileURLWithPath: $0).standardized.path }
+        request.objectFiles = objectFiles.map { FilePath.absolute($0) }
         request.objectDeclarations = config.objects
         request.testbedName = testbed
         request.load = try load.map { spec in

@@ -63,6 +63,21 @@ import Testing
         ])
     }
 
+    /// `..` stays in the joined path for the kernel to resolve: `/a/b` + `../c/x.o` is the file in `/a/c`.
+    @Test func objectPaths_withDotDot_resolveToTheRightFile() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-dotdot-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: "\(root)/a/b", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(root)/a/c", withIntermediateDirectories: true)
+        try Data("object".utf8).write(to: URL(fileURLWithPath: "\(root)/a/c/x.o"))
+        let c = try GateConfig.parse(Data(#"{"objects": [{"object": "../c/x.o", "program": "p"}]}"#.utf8), path: "\(root)/a/b/bpfgate.json")
+        let object = try #require(c.objects.first?.object)
+        #expect(FileManager.default.contents(atPath: object) == Data("object".utf8), "\(object)")
+        #expect(FilePath.absolute("../c/x.o", from: "/a/b") == "/a/b/../c/x.o")
+        #expect(FilePath.absolute("/abs/x.o", from: "/a/b") == "/abs/x.o")
+        #expect(FilePath.directory(of: "/a/b/bpfgate.json") == "/a/b" && FilePath.directory(of: "x.json") == ".")
+    }
+
     @Test(arguments: [
         (#"{"gate": {"minEfect": 0.1}}"#, "gate.minEfect: unknown key (allowed here: minEffect"),
         (#"{"gates": {}}"#, "gates: unknown key"),
