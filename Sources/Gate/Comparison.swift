@@ -359,10 +359,13 @@ public enum Gate {
         public var benchmark: String
         public var base: MeasureResult
         public var head: MeasureResult
-        public init(benchmark: String, base: MeasureResult, head: MeasureResult) {
+        /// Timed attached under traffic, each side several loads of its object (judged with `abAttachedMinEffect`).
+        public var attached: Bool
+        public init(benchmark: String, base: MeasureResult, head: MeasureResult, attached: Bool = false) {
             self.benchmark = benchmark
             self.base = base
             self.head = head
+            self.attached = attached
         }
     }
 
@@ -373,6 +376,7 @@ public enum Gate {
     public static func compareAB(_ pairs: [PairedSamples], testbed: String, headRun: String, config: GateConfig) -> GateReport {
         var findings: [Finding] = []
         var tested: [(index: Int, p: Double)] = []
+        var bands: [String: Double] = [:]
         for pair in pairs {
             var f = Finding(benchmark: pair.benchmark, measure: pair.head.measure, unit: pair.head.unit, direction: pair.head.direction,
                             verdict: .unchanged)
@@ -386,7 +390,9 @@ public enum Gate {
             f.base = Descriptive.median(pair.base.samples)
             f.head = Descriptive.median(pair.head.samples)
             let ratios = zip(pair.head.samples, pair.base.samples).map { $0 / $1 }
-            let band = config.rule(for: pair.benchmark, measure: f.measure).minEffect ?? config.abMinEffect
+            let band = config.rule(for: pair.benchmark, measure: f.measure).minEffect
+                ?? (pair.attached ? max(config.abMinEffect, config.abAttachedMinEffect) : config.abMinEffect)
+            bands[pair.benchmark + "\u{1f}" + f.measure] = band
             guard n >= minimumPairs, let ci = ConfidenceIntervals.median(ratios, level: 1 - config.alpha),
                   let median = Descriptive.median(ratios) else {
                 f.verdict = .needsData
@@ -407,7 +413,7 @@ public enum Gate {
             findings.append(f)
         }
         settle(&findings, tested, config: config) { f, significant in
-            let band = config.rule(for: f.benchmark, measure: f.measure).minEffect ?? config.abMinEffect
+            let band = bands[f.benchmark + "\u{1f}" + f.measure] ?? config.abMinEffect
             let lo = f.ratioLower! - 1, hi = f.ratioUpper! - 1
             // The whole interval beyond the band, on the worse or the better side.
             let worseBeyond = f.direction == .smallerIsBetter ? lo > band : hi < -band

@@ -123,6 +123,10 @@ public struct GateConfig: Equatable, Sendable {
     public var minEffect = 0.05
     /// Smallest change in the same-run A/B mode, whose ratios are far tighter.
     public var abMinEffect = 0.01
+    /// Smallest A/B change of a program attached under traffic (macro and your objects): each side is several
+    /// loads of its object, whose JIT images differ, so the same object against itself moved +3.0 % (interval
+    /// 1.018..1.055) in 1 of 2 fresh-clone test runs on 2026-11-29; see ARCHITECTURE.md, decisions.
+    public var abAttachedMinEffect = 0.05
     public var alpha = 0.05
     /// Benjamini-Hochberg by default: measured here it found 46 % of +5 % changes where Holm found 31 %, with
     /// no A/A false alarm in 20 runs for either (ci/bench/stored-detection.sh).
@@ -303,10 +307,11 @@ struct StrictReader {
         let dict = try object(top, "", allowed: ["gate", "rules", "waivers", "profiles", "objects"])
         var c = GateConfig()
         if let gate = dict["gate"] {
-            let g = try object(gate, "gate", allowed: ["minEffect", "abMinEffect", "alpha", "correction", "normalize", "speedAdjust", "minBaselineRuns",
+            let g = try object(gate, "gate", allowed: ["minEffect", "abMinEffect", "abAttachedMinEffect", "alpha", "correction", "normalize", "speedAdjust", "minBaselineRuns",
                                                        "baselineRuns", "history", "maxSpread", "model"])
             c.minEffect = try number(g, "minEffect", in: 0 ... 10, at: "gate") ?? c.minEffect
             c.abMinEffect = try number(g, "abMinEffect", in: 0 ... 10, at: "gate") ?? c.abMinEffect
+            c.abAttachedMinEffect = try number(g, "abAttachedMinEffect", in: 0 ... 10, at: "gate") ?? c.abAttachedMinEffect
             c.alpha = try number(g, "alpha", in: 0.000001 ... 0.5, at: "gate") ?? c.alpha
             if let s = try string(g, "correction", at: "gate") {
                 guard let corr = GateConfig.Correction(rawValue: s) else { throw fail("gate.correction", "'\(s)' is not one of holm, bh, none") }

@@ -168,14 +168,14 @@ struct CheckCommand: ParsableCommand {
             if request.suites.contains(MacroSuite.name) {
                 // The demo under real traffic: base and head take turns on the veth, window by window.
                 for r in try MacroSuite(config: request.macro).runAB(base: base, head: head, include: request.includes, progress: { note($0) }) {
-                    pairs.append(Gate.PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head))
+                    pairs.append(Gate.PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head, attached: true))
                 }
             }
         }
         if objects {
             let jobs = try request.objectSuite.abJobs(baseDirectory: baseDir!, headDirectory: headDir, include: request.includes)
             for r in try MacroSuite(config: request.macro).runAB(jobs, progress: { note($0) }) {
-                pairs.append(Gate.PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head))
+                pairs.append(Gate.PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head, attached: true))
             }
         }
         let testbedName = Environment.testbed(name: testbed).name
