@@ -126,7 +126,7 @@ public struct GateConfig: Equatable, Sendable {
     /// Smallest A/B change of a program attached under traffic (macro and your objects): each side is several
     /// loads of its object, whose JIT images differ, so the same object against itself moved +3.0 % (interval
     /// 1.018..1.055) in 1 of 2 fresh-clone test runs on 2026-11-29; see ARCHITECTURE.md, decisions.
-    public var abAttachedMinEffect = 0.05
+    public var abAttachedMinEffect = 0.03
     public var alpha = 0.05
     /// Benjamini-Hochberg by default: measured here it found 46 % of +5 % changes where Holm found 31 %, with
     /// no A/A false alarm in 20 runs for either (ci/bench/stored-detection.sh).
