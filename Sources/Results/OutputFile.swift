@@ -101,10 +101,13 @@ public final class StagedOutputs: @unchecked Sendable {
     private var staged: [(temp: String, target: String)] = []
     private var inPlace: [(path: String, data: Data)] = []
     private let lock = NSLock()
+    private let outputs: [(path: String, data: Data)]
+    private let targets: [OutputTarget]
 
-    /// Checks every path (two outputs may not share one) and writes the temporary files.
+    /// Checks every path (two outputs may not share one); writes nothing.
     public init(_ outputs: [(path: String, data: Data)]) throws {
-        let targets = try outputs.map { try OutputTarget.resolve($0.path) }
+        self.outputs = outputs
+        targets = try outputs.map { try OutputTarget.resolve($0.path) }
         var seen = Set<String>()
         for (target, output) in zip(targets, outputs) {
             let key: String
@@ -113,6 +116,10 @@ public final class StagedOutputs: @unchecked Sendable {
                 throw OutputPathError(path: output.path, problem: "it is given for two outputs")
             }
         }
+    }
+
+    /// Writes the temporary files (register `discard` first, so a stop while this runs removes them).
+    public func stage() throws {
         do {
             for (target, output) in zip(targets, outputs) {
                 switch target.kind {
@@ -165,6 +172,7 @@ public final class StagedOutputs: @unchecked Sendable {
     /// Writes every output now (no devices held back): for stores and tests.
     public static func write(_ outputs: [(path: String, data: Data)]) throws {
         let s = try StagedOutputs(outputs)
+        try s.stage()
         try s.writeInPlace()
         try s.commit()
     }

@@ -52,6 +52,7 @@ enum Lifecycle {
         let staged = try StagedOutputs(outputs)
         let token = Cleanup.shared.register("remove temporary outputs") { staged.discard() }
         defer { Cleanup.shared.run(token) }
+        try staged.stage()
         try staged.writeInPlace()
         try Cleanup.shared.critical {
             try staged.commit()

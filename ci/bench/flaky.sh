@@ -29,5 +29,6 @@ done
 echo
 echo "$green of $n green"
 echo "failures per test:"
-cat "$logs"/run*.log | grep -E '^✘ Test [^ ]+.* failed' | sed -E 's/^✘ Test ([^ ]+).*/\1/' | sort | uniq -c | sort -rn || echo "  none"
+failures=$(cat "$logs"/run*.log | grep -E '^✘ Test .+\) failed after' | sed -E 's/^✘ Test (.+\)) failed after.*/\1/' | sort | uniq -c | sort -rn || true)
+echo "${failures:-  none}"
 echo "logs: $logs"
