@@ -110,6 +110,9 @@ public struct BaselineStore: Sendable {
         if let problem = Naming.problem(withTestbed: name) ?? Naming.problem(withRunID: id) {
             throw BadInputError(path: "run \(Text.oneLine(String(id.prefix(40))))", problem: problem)
         }
+        if let reason, reason.contains(where: Text.isControl) {
+            throw BadInputError(path: "run \(id.prefix(40))", problem: "the reason has control characters")
+        }
         let dir = directory(testbed: name)
         // Checked before anything is created: a refused run leaves baselines/ as it was.
         if !force {
@@ -134,11 +137,14 @@ public struct BaselineStore: Sendable {
             let path = "\(dir)/\(file)"
             if try Self.read(path: path).results.run.id == id { throw BaselineError.alreadyStored(path) }
         }
+        // What pruning will drop is read before anything is written: an unreadable history fails the save whole.
+        let earlier = names.count + 1 > limit ? try history(testbed: name) : []
         let path = "\(dir)/\(Timestamp.fileStamp(now))-\(id).json"
-        let run = StoredRun(kind: kind, reason: reason, savedAt: Timestamp.iso(now), results: results)
+        var run = StoredRun(kind: kind, reason: reason, savedAt: Timestamp.iso(now), results: results)
         guard try ExclusiveFile.create(try StableJSON.encode(run), at: path) else { throw BaselineError.alreadyStored(path) }
-        if names.count + 1 > limit {
-            let all = try history(testbed: name)
+        if !earlier.isEmpty {
+            run.file = path
+            let all = Self.inStartOrder(earlier + [run])
             for old in all.dropLast(max(0, min(limit, all.count))) { if let f = old.file { try? FileManager.default.removeItem(atPath: f) } }
         }
         return path

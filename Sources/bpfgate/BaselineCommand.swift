@@ -10,6 +10,14 @@ struct StoreOptions: ParsableArguments {
     var baselines = "baselines"
 
     var store: BaselineStore { BaselineStore(root: baselines) }
+
+    func validate() throws {
+        var isDir: ObjCBool = false
+        if baselines.isEmpty || baselines.contains(where: Text.isControl) { throw ValidationError("--baselines needs a directory") }
+        if FileManager.default.fileExists(atPath: baselines, isDirectory: &isDir), !isDir.boolValue {
+            throw ValidationError("--baselines '\(baselines)' is not a directory")
+        }
+    }
 }
 
 struct BaselineCommand: ParsableCommand {
@@ -99,6 +107,7 @@ struct BaselineCommand: ParsableCommand {
 
         func validate() throws {
             if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--reason must say why") }
+            if reason.contains(where: Text.isControl) { throw ValidationError("--reason must be one line without control characters") }
         }
 
         func run() throws {
