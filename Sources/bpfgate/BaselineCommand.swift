@@ -65,6 +65,9 @@ struct BaselineCommand: ParsableCommand {
             runs = try ChildRuns.run(count: options.runs ?? cfg.baselineRuns, arguments: args) { note("baseline: \($0)") }
         }
         let current = Environment.testbed(name: options.testbed)
+        // Every store these runs go to must read whole before the first is written: a malformed stored run found
+        // while storing the second would otherwise leave the first stored and the command failed.
+        for name in Set(runs.map(\.testbed.name)) { _ = try store.store.history(testbed: name) }
         for (i, run) in runs.enumerated() {
             do {
                 // Held off from the timeout and signals: a run is stored whole or not at all.
