@@ -7,10 +7,9 @@ let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 let package = Package(
     name: "bpfgate",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "bpfgate", targets: ["bpfgate"]),
-        .library(name: "BPFGate", targets: ["Suites", "BPF", "Results", "Gate", "Reports", "Statistics", "Tracking"]),
+        .library(name: "BPFGate", targets: ["Suites", "BPF", "BPFCatalog", "Results", "Gate", "Reports", "Statistics", "Tracking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,13 +24,15 @@ let package = Package(
 
         // Pure floors: no kernel, no privilege.
         .target(name: "Statistics", swiftSettings: swift5),
+        // What bpfgate knows of BPF as tables: hook families, map types, traffic kinds.
+        .target(name: "BPFCatalog", swiftSettings: swift5),
         .target(name: "Results", dependencies: ["Statistics"], swiftSettings: swift5),
 
-        .target(name: "Gate", dependencies: ["Results", "Statistics"], swiftSettings: swift5),
-        .target(name: "Reports", dependencies: ["Gate", "Results", "Statistics"], swiftSettings: swift5),
+        .target(name: "Gate", dependencies: ["BPFCatalog", "Results", "Statistics"], swiftSettings: swift5),
+        .target(name: "Reports", dependencies: ["BPFCatalog", "Gate", "Results", "Statistics"], swiftSettings: swift5),
 
         // The Swift libbpf layer.
-        .target(name: "BPF", dependencies: ["CLibBPF", "CBPFGateShim"], swiftSettings: swift5),
+        .target(name: "BPF", dependencies: ["BPFCatalog", "CLibBPF", "CBPFGateShim"], swiftSettings: swift5),
 
         // bpf/*.bpf.c compiled by clang at build time and embedded as bytes.
         .plugin(name: "BPFObjectsPlugin", capability: .buildTool()),
@@ -41,20 +42,20 @@ let package = Package(
         .target(name: "Tracking", dependencies: ["CCurl", "Gate", "Results", "Statistics"], swiftSettings: swift5),
 
         // Benchmarks, testbed detection and the doctor's live probes.
-        .target(name: "Suites", dependencies: ["BPF", "BPFObjects", "Gate", "Results", "Statistics", "CCurl", "CSpawnShim"],
+        .target(name: "Suites", dependencies: ["BPF", "BPFCatalog", "BPFObjects", "Gate", "Results", "Statistics", "CBPFGateShim", "CSpawnShim"],
                 swiftSettings: swift5),
 
         .executableTarget(
             name: "bpfgate",
-            dependencies: ["Suites", "Results", "Gate", "Reports", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Suites", "BPF", "BPFObjects", "Results", "Gate", "Reports", "Statistics", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swift5),
 
-        .testTarget(name: "ResultsTests", dependencies: ["Results", "Statistics", "Reports"],
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "Statistics"],
                     exclude: ["Golden"], swiftSettings: swift5),
-        .testTarget(name: "GateTests", dependencies: ["Gate", "Reports", "Results", "Statistics"], exclude: ["Golden"],
+        .testTarget(name: "GateTests", dependencies: ["BPFCatalog", "Gate", "Reports", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFObjects", "Gate", "Results", "Statistics"],
+        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFCatalog", "BPFObjects", "Gate", "Results", "Statistics"],
                     swiftSettings: swift5),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Gate", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),

@@ -1,3 +1,4 @@
+import BPFCatalog
 import CBPFGateShim
 import CLibBPF
 import Foundation
@@ -25,14 +26,26 @@ public struct MapType: RawRepresentable, Hashable, Sendable {
         (1...64).map { MapType(rawValue: UInt32($0)) }.filter { libbpf_bpf_map_type_str(bpf_map_type($0.rawValue)) != nil }
     }
 
-    /// Per-CPU maps hold one value per possible CPU, each rounded up to 8 bytes.
-    public var isPerCPU: Bool {
-        [BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_PERCPU_HASH,
-         BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE].map(\.rawValue).contains(rawValue)
+    /// bpfgate's facts of this type (`MapTypeFacts`), or nil for a type newer than its table.
+    public var facts: MapTypeFacts? { Self.factsByValue[rawValue] }
+
+    private static let factsByValue: [UInt32: MapTypeFacts] = Dictionary(
+        known.compactMap { t in MapTypeFacts.named(t.name).map { (t.rawValue, $0) } }, uniquingKeysWith: { a, _ in a })
+
+    /// The type whose libbpf name is `name`.
+    public init?(name: String) {
+        guard let t = MapType.known.first(where: { $0.name == name }) else { return nil }
+        self = t
     }
 
+    /// Per-CPU maps hold one value per possible CPU, each rounded up to 8 bytes.
+    public var isPerCPU: Bool { facts?.perCPU ?? false }
+
     /// Arrays: every index exists, elements cannot be deleted.
-    public var isArray: Bool { self == .array || self == .percpuArray }
+    public var isArray: Bool { facts?.array ?? false }
+
+    /// LRU maps evict before they are full.
+    public var isLRU: Bool { facts?.lru ?? false }
 }
 
 /// `map_flags` for map creation.

@@ -11,7 +11,6 @@ public final class BPFObject {
     public let name: String
     /// The ELF bytes, kept alive as long as libbpf may read them.
     private let storage: UnsafeMutableRawBufferPointer?
-    public private(set) var isLoaded = false
     private var isClosed = false
 
     /// Opens an object from its ELF bytes (`bpf_object__open_mem`).
@@ -132,7 +131,6 @@ public final class BPFObject {
         if err != 0 {
             throw BPFError.load(object: name, errno: -err, verifierLog: BPFObject.verifierSection(of: log))
         }
-        isLoaded = true
     }
 
     /// Unloads programs and maps and frees libbpf's state (`bpf_object__close`). Idempotent.

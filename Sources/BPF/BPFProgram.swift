@@ -112,7 +112,6 @@ public struct ProgramInfo: Sendable, Equatable {
     public let verifiedInstructions: UInt32
     public let xlatedBytes: UInt32
     public let jitedBytes: UInt32
-    public let recursionMisses: UInt64
 
     /// Reads the info of the program behind `fd`.
     public init(fd: Int32, name: String) throws {
@@ -126,7 +125,6 @@ public struct ProgramInfo: Sendable, Equatable {
         verifiedInstructions = raw.verified_insns
         xlatedBytes = raw.xlated_prog_len
         jitedBytes = raw.jited_prog_len
-        recursionMisses = raw.recursion_misses
     }
 }
 

@@ -2,137 +2,37 @@ import Foundation
 import Results
 import Statistics
 
-/// What the gate says of one benchmark x measure.
-public enum Verdict: String, Codable, Sendable, CaseIterable {
-    case regression, improvement, unchanged, failed
-    /// Too few runs, pairs or samples, or a run too noisy to judge.
-    case needsData = "needs-data"
-    case new, gone, waived
-    /// Deterministic measures from different kernels or compilers.
-    case notComparable = "not-comparable"
-
-    /// The terminal marker: `+` worse, `-` better, `~` no significant change, `!` failed, `?` needs data.
-    public var marker: String {
-        switch self {
-        case .regression: return "+"
-        case .improvement: return "-"
-        case .unchanged: return "~"
-        case .failed: return "!"
-        case .needsData: return "?"
-        case .new: return "new"
-        case .gone: return "gone"
-        case .waived: return "waived"
-        case .notComparable: return "n/c"
-        }
-    }
-}
-
-/// One row of a gate report.
-public struct Finding: Codable, Equatable, Sendable {
+/// One benchmark x measure timed A/B: sample i of base and head come from the same round.
+public struct PairedSamples: Sendable {
     public var benchmark: String
-    public var measure: String
-    public var unit: String
-    public var direction: Direction
-    /// Baseline centre (mean of the baseline runs' medians; A/B: median of base samples), raw.
-    public var base: Double?
-    /// Head run's median, raw.
-    public var head: Double?
-    /// The change judged: head/base - 1, on the ratio to the reference when `normalized`.
-    public var change: Double?
-    /// The same change without normalization.
-    public var rawChange: Double?
-    public var normalized: Bool
-    public var pValue: Double?
-    /// After the multiple-comparison correction.
-    public var adjustedP: Double?
-    /// The smallest change (fraction) this comparison could have called a regression.
-    public var minimumDetectableEffect: Double?
-    /// Confidence interval of the head/base ratio (A/B: of the median ratio; stored: of the shift, from the
-    /// t prediction interval).
-    public var ratioLower: Double?
-    public var ratioUpper: Double?
-    /// Baseline runs (stored mode) or pairs (A/B) behind the verdict.
-    public var observations: Int
-    public var verdict: Verdict
-    public var note: String
-
-    public init(benchmark: String, measure: String, unit: String, direction: Direction, verdict: Verdict, note: String = "",
-                observations: Int = 0) {
+    public var base: MeasureResult
+    public var head: MeasureResult
+    /// Timed attached under traffic, each side several loads of its object (judged with `abAttachedMinEffect`).
+    public var attached: Bool
+    public init(benchmark: String, base: MeasureResult, head: MeasureResult, attached: Bool = false) {
         self.benchmark = benchmark
-        self.measure = measure
-        self.unit = unit
-        self.direction = direction
-        self.normalized = false
-        self.observations = observations
-        self.verdict = verdict
-        self.note = note
+        self.base = base
+        self.head = head
+        self.attached = attached
     }
 }
 
-extension Finding {
-    /// The finding without its non-finite numbers (a zero baseline leaves a change undefined): reports and the
-    /// verdict file see finite numbers only, and "-" where there is none.
-    public func finite() -> Finding {
-        var f = self
-        func clean(_ x: inout Double?) { if let v = x, !v.isFinite { x = nil } }
-        clean(&f.base); clean(&f.head); clean(&f.change); clean(&f.rawChange); clean(&f.pValue); clean(&f.adjustedP)
-        clean(&f.minimumDetectableEffect); clean(&f.ratioLower); clean(&f.ratioUpper)
-        if f.change == nil && change != nil { f.note += f.note.isEmpty ? "change undefined (a zero baseline)" : "; change undefined (a zero baseline)" }
-        return f
-    }
-}
-
-/// A whole comparison: findings, the geometric mean of the head/base ratios, and the exit status.
-public struct GateReport: Codable, Equatable, Sendable {
-    public enum Mode: String, Codable, Sendable { case baseline, ab }
-    public var mode: Mode
-    public var testbed: String
-    public var headRun: String
-    public var baseRuns: [String]
-    public var findings: [Finding]
-    /// exp(mean(ln ratio)) over the timing findings with both sides (normalized where judged so).
-    public var geomeanRatio: Double?
-
-    public init(mode: Mode, testbed: String, headRun: String, baseRuns: [String], findings: [Finding], geomeanRatio: Double?) {
-        self.mode = mode
-        self.testbed = testbed
-        self.headRun = headRun
-        self.baseRuns = baseRuns
-        self.findings = findings
-        self.geomeanRatio = geomeanRatio
-    }
-
-    public var regressions: [Finding] { findings.filter { $0.verdict == .regression } }
-    public var failures: [Finding] { findings.filter { $0.verdict == .failed } }
-
-    /// 2 for a regression, 3 for a failed benchmark (which wins), else 0; `warnOnly` reports and passes.
-    public func exitStatus(warnOnly: Bool) -> ExitStatus {
-        var statuses: [ExitStatus] = []
-        if !failures.isEmpty { statuses.append(.benchmarkFailed) }
-        if !regressions.isEmpty && !warnOnly { statuses.append(.regression) }
-        return ExitStatus.combined(statuses)
-    }
-}
-
-/// Measures compared exactly (with a tolerance), not statistically: the same kernel and clang give the same value.
-public let deterministicMeasures: Set<String> = ["memlock-bytes", "verified-insns", "xlated-bytes", "jited-bytes",
-                                                  "verifier-limit-percent"]
-
-public enum Gate {
+/// A whole comparison: which judge each benchmark x measure gets, the correction for multiple comparisons,
+/// waivers and the geometric mean. The judges are in `Judges.swift`.
+public enum Comparison {
     // MARK: stored baselines
 
     /// Judges `head` against the distribution of run summaries in `baseline` (runs, oldest first).
-    /// Timing measures: the head run's median (divided by its reference's median when normalizing) against
-    /// the baseline runs' values, by a prediction interval (Student t, n-1 df; with `speedAdjust` and at least
-    /// `GateConfig.speedAdjustMinRuns` runs, of ln(value) regressed on ln(reference), n-2 df) or the
-    /// configured Bencher model; a regression needs the corrected p below alpha and an interval of the change that reaches the
-    /// minimum effect (a change shown to be smaller than it passes).
+    /// Deterministic measures: `ExactTolerance`. Timing measures: the head run's median (divided by its
+    /// reference's median when normalizing) against the baseline runs' values, by the configured Bencher model
+    /// (`BencherModel`), else at the head run's speed (`SpeedAdjustedFit`, with `speedAdjust` and at least
+    /// `GateConfig.speedAdjustMinRuns` runs), else by a prediction interval (`PredictionInterval`).
     ///
     /// `planned`: the benchmarks the head run was asked for (a profile or filter may select a subset); a
     /// baseline benchmark missing from the head is `gone` only if it was planned. nil: every benchmark of the
     /// head's suites counts as planned.
-    public static func compare(baseline: [ResultsFile], head: ResultsFile, config: GateConfig, today: String,
-                               planned: Set<String>? = nil) -> GateReport {
+    public static func stored(baseline: [ResultsFile], head: ResultsFile, config: GateConfig, today: String,
+                              planned: Set<String>? = nil) -> GateReport {
         var findings: [Finding] = []
         var tested: [(index: Int, p: Double)] = []
         let headBenchmarks = Dictionary(head.benchmarks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -158,8 +58,7 @@ public enum Gate {
                 guard let b = baseByName[i][name], let m = b.measure(measure) else { return nil }
                 return (baseline[i], b, m, baseByName[i])
             }
-            let template = headMeasure ?? baseRuns.last?.2
-            guard let template else { continue }
+            guard let template = headMeasure ?? baseRuns.last?.2 else { continue }
             var f = Finding(benchmark: name, measure: measure, unit: template.unit, direction: template.direction, verdict: .unchanged)
             let okBase = baseRuns.filter { $0.2.status == .ok }
 
@@ -185,17 +84,16 @@ public enum Gate {
                 continue
             }
             guard let headSummary = Summary(hm.samples) else { continue }
-            if !hm.flags.isEmpty && !deterministicMeasures.contains(measure) {
+            f.head = headSummary.median
+            if !hm.flags.isEmpty && !Measure.isDeterministic(measure) {
                 // A measurement that failed its own check (e.g. in-kernel linearity) is shown, never gated.
-                f.head = headSummary.median
                 f.verdict = .needsData
                 f.note = "not gated: flagged \(hm.flags.joined(separator: ", "))"
                 findings.append(f)
                 continue
             }
-            f.head = headSummary.median
-            if okBase.isEmpty {
-                f.verdict = baseRuns.isEmpty ? .new : .new
+            guard let lastOK = okBase.last else {
+                f.verdict = .new
                 f.note = baseRuns.isEmpty ? "not in the baseline" : "no numbers in the baseline (\(baseRuns.last!.2.status.label))"
                 findings.append(f)
                 continue
@@ -206,20 +104,13 @@ public enum Gate {
             f.observations = okBase.count
             if let base = f.base, base != 0 { f.rawChange = headSummary.median / base - 1 }
 
-            if deterministicMeasures.contains(measure) {
-                let last = okBase.last!.0
-                if last.testbed.kernelRelease != head.testbed.kernelRelease || last.testbed.clangVersion != head.testbed.clangVersion {
+            if Measure.isDeterministic(measure) {
+                if lastOK.0.testbed.kernelRelease != head.testbed.kernelRelease || lastOK.0.testbed.clangVersion != head.testbed.clangVersion {
                     f.verdict = .notComparable
                     f.note = "different kernel or clang: deterministic measures compare only within one"
                 } else {
-                    let base = Descriptive.median(okBase.last!.2.samples) ?? 0
-                    f.base = base
-                    f.change = base == 0 ? (headSummary.median == 0 ? 0 : .infinity) : headSummary.median / base - 1
-                    f.rawChange = f.change
-                    let tolerance = rule.tolerance ?? 0
-                    f.minimumDetectableEffect = tolerance
-                    f.verdict = judge(change: f.change!, direction: f.direction, band: tolerance, significant: true)
-                    f.note = "exact comparison, tolerance \(percent(tolerance))"
+                    ExactTolerance(base: Descriptive.median(lastOK.2.samples) ?? 0, head: headSummary.median, tolerance: rule.tolerance ?? 0)
+                        .judge(&f)
                 }
                 findings.append(applyWaiver(f, config: config, today: today))
                 continue
@@ -268,9 +159,7 @@ public enum Gate {
                 findings.append(f)
                 continue
             }
-            let mean = Descriptive.mean(values)!
-            let sd = Descriptive.standardDeviation(values) ?? 0
-            f.change = headValue / mean - 1
+            f.change = headValue / Descriptive.mean(values)! - 1
             let minEffect = rule.minEffect ?? config.minEffect
             if references.contains(name) {
                 f.verdict = .unchanged
@@ -278,62 +167,19 @@ public enum Gate {
                 findings.append(f)
                 continue
             }
-
             if let model = rule.model ?? config.model {
-                let history = Array(values.suffix(model.maxSampleSize))
-                guard let limits = ThresholdModels.limits(model.test, history: history, lowerBoundary: model.lowerBoundary,
-                                                          upperBoundary: model.upperBoundary) else {
-                    f.verdict = .needsData
-                    f.note += "\(model.test.rawValue) does not test with \(history.count) runs of spread \(sd)"
-                    findings.append(f)
-                    continue
-                }
-                let worseLimit = f.direction == .smallerIsBetter ? limits.upper : limits.lower
-                f.minimumDetectableEffect = worseLimit.map { abs($0 / mean - 1) }
-                switch ThresholdModels.alert(value: headValue, limits: limits) {
-                case .aboveUpper?: f.verdict = f.direction == .smallerIsBetter ? .regression : .improvement
-                case .belowLower?: f.verdict = f.direction == .smallerIsBetter ? .improvement : .regression
-                case nil: f.verdict = .unchanged
-                }
-                f.note += "Bencher \(model.test.rawValue) over \(history.count) runs"
-                findings.append(applyWaiver(f, config: config, today: today))
+                BencherModel(spec: model, values: values, head: headValue).judge(&f)
+                findings.append(f.verdict == .needsData ? f : applyWaiver(f, config: config, today: today))
                 continue
             }
-
-            if config.speedAdjust, n >= GateConfig.speedAdjustMinRuns, let speeds,
-               let fit = speedFit(values: values, speeds: speeds.base, headValue: headValue, headSpeed: speeds.head) {
-                // ln(ratio) = a + b ln(speed): the head against the baseline runs at its own speed.
-                let x0 = log(speeds.head), d = log(headValue) - fit.predict(x0), se = fit.predictionStandardError(at: x0)
-                let t = Distributions.studentTQuantile(1 - config.alpha / 2, df: fit.degreesOfFreedom)
-                f.change = exp(d) - 1
-                f.pValue = fit.predictionPValue(y: log(headValue), at: x0)
-                f.ratioLower = exp(d - t * se)
-                f.ratioUpper = exp(d + t * se)
-                let halfWidth = (f.ratioUpper! - f.ratioLower!) / 2
-                f.minimumDetectableEffect = max(halfWidth, minEffect - halfWidth)
-                f.note += "t prediction interval over \(n) runs at this run's speed (slope \(String(format: "%+.3f", fit.slope)))"
-                tested.append((findings.count, f.pValue!))
-                findings.append(f)
-                continue
-            }
-
-            let scale = sd * (1 + 1 / Double(n)).squareRoot()
             let p: Double
-            if scale > 0 {
-                p = min(1, 2 * Distributions.studentTSurvival(abs(headValue - mean) / scale, df: Double(n - 1)))
+            if config.speedAdjust, n >= GateConfig.speedAdjustMinRuns, let speeds,
+               let fit = SpeedAdjustedFit(values: values, speeds: speeds.base, head: headValue, headSpeed: speeds.head,
+                                          alpha: config.alpha, minEffect: minEffect) {
+                p = fit.judge(&f)
             } else {
-                p = headValue == mean ? 1 : 0
+                p = PredictionInterval(values: values, head: headValue, alpha: config.alpha, minEffect: minEffect).judge(&f)
             }
-            f.pValue = p
-            // The (1 - alpha) interval of the shift: head - mean +- t * scale (the head is one draw, the mean
-            // has its own error). A regression must be significant and not shown smaller than the minimum
-            // effect (the interval reaches it), so a change of the minimum effect is caught with the power the
-            // spread allows, and a change the interval puts wholly below it passes.
-            let halfWidth = Distributions.studentTQuantile(1 - config.alpha / 2, df: Double(n - 1)) * scale / mean
-            f.ratioLower = 1 + f.change! - halfWidth
-            f.ratioUpper = 1 + f.change! + halfWidth
-            f.minimumDetectableEffect = max(halfWidth, minEffect - halfWidth)
-            f.note += "t prediction interval over \(n) runs"
             tested.append((findings.count, p))
             findings.append(f)
         }
@@ -341,39 +187,19 @@ public enum Gate {
         // Multiple comparisons across the run's tested metrics, then the verdicts.
         settle(&findings, tested, config: config) { f, significant in
             let minEffect = config.rule(for: f.benchmark, measure: f.measure).minEffect ?? config.minEffect
-            let lo = f.ratioLower! - 1, hi = f.ratioUpper! - 1, change = f.change!
-            // Significant, on the worse (better) side, and the interval reaches the minimum effect there.
-            let worse = f.direction == .smallerIsBetter ? change > 0 && hi >= minEffect : change < 0 && lo <= -minEffect
-            let better = f.direction == .smallerIsBetter ? change < 0 && lo <= -minEffect : change > 0 && hi >= minEffect
-            f.verdict = significant && worse ? .regression : significant && better ? .improvement : .unchanged
+            PredictionInterval.decide(&f, significant: significant, minEffect: minEffect)
             f = applyWaiver(f, config: config, today: today)
         }
         return GateReport(mode: .baseline, testbed: head.testbed.name, headRun: head.run.id, baseRuns: baseline.map(\.run.id),
-                          findings: findings.map { $0.finite() }, geomeanRatio: geomean(findings).flatMap { $0.isFinite ? $0 : nil })
+                          findings: findings.map { $0.finite() },
+                          geomeanRatio: geomean(findings, excluding: references).flatMap { $0.isFinite ? $0 : nil })
     }
 
     // MARK: same-run A/B
 
-    /// One benchmark x measure timed A/B: sample i of base and head come from the same round.
-    public struct PairedSamples: Sendable {
-        public var benchmark: String
-        public var base: MeasureResult
-        public var head: MeasureResult
-        /// Timed attached under traffic, each side several loads of its object (judged with `abAttachedMinEffect`).
-        public var attached: Bool
-        public init(benchmark: String, base: MeasureResult, head: MeasureResult, attached: Bool = false) {
-            self.benchmark = benchmark
-            self.base = base
-            self.head = head
-            self.attached = attached
-        }
-    }
-
-    public static let minimumPairs = 6
-
-    /// Judges paired samples: Wilcoxon signed-rank on ln(head/base), and the distribution-free confidence
-    /// interval of the median ratio, which must lie wholly beyond the band (`abMinEffect`).
-    public static func compareAB(_ pairs: [PairedSamples], testbed: String, headRun: String, config: GateConfig) -> GateReport {
+    /// Judges paired samples (`PairedWilcoxon`) against the band: `abMinEffect`, or `abAttachedMinEffect` for
+    /// programs attached under traffic, unless a rule sets the minimum effect.
+    public static func ab(_ pairs: [PairedSamples], testbed: String, headRun: String, config: GateConfig) -> GateReport {
         var findings: [Finding] = []
         var tested: [(index: Int, p: Double)] = []
         var bands: [String: Double] = [:]
@@ -385,40 +211,16 @@ public enum Gate {
                 f.note += "\(side): \(m.status.label): \(m.status.reason ?? "") "
             }
             if f.verdict == .failed { findings.append(f); continue }
-            let n = min(pair.base.samples.count, pair.head.samples.count)
-            f.observations = n
-            f.base = Descriptive.median(pair.base.samples)
-            f.head = Descriptive.median(pair.head.samples)
-            let ratios = zip(pair.head.samples, pair.base.samples).map { $0 / $1 }
             let band = config.rule(for: pair.benchmark, measure: f.measure).minEffect
                 ?? (pair.attached ? max(config.abMinEffect, config.abAttachedMinEffect) : config.abMinEffect)
             bands[pair.benchmark + "\u{1f}" + f.measure] = band
-            guard n >= minimumPairs, let ci = ConfidenceIntervals.median(ratios, level: 1 - config.alpha),
-                  let median = Descriptive.median(ratios) else {
-                f.verdict = .needsData
-                f.note = "needs >= \(minimumPairs) pairs for a \(percent(1 - config.alpha)) interval, has \(n)"
-                findings.append(f)
-                continue
+            if let p = PairedWilcoxon(base: pair.base.samples, head: pair.head.samples, alpha: config.alpha, band: band).judge(&f) {
+                tested.append((findings.count, p))
             }
-            f.change = median - 1
-            f.rawChange = f.change
-            f.ratioLower = ci.lower
-            f.ratioUpper = ci.upper
-            f.minimumDetectableEffect = band + (ci.upper - ci.lower) / 2
-            // All pairs equal (no nonzero difference): nothing to see, p = 1.
-            let p = RankTests.wilcoxonSignedRank(ratios.map { log($0) }, alternative: .twoSided, method: .automatic)?.pValue ?? 1
-            f.pValue = p
-            f.note = "Wilcoxon signed-rank on \(n) ABBA pairs; ratio CI \(format(ci.lower))..\(format(ci.upper))"
-            tested.append((findings.count, p))
             findings.append(f)
         }
         settle(&findings, tested, config: config) { f, significant in
-            let band = bands[f.benchmark + "\u{1f}" + f.measure] ?? config.abMinEffect
-            let lo = f.ratioLower! - 1, hi = f.ratioUpper! - 1
-            // The whole interval beyond the band, on the worse or the better side.
-            let worseBeyond = f.direction == .smallerIsBetter ? lo > band : hi < -band
-            let betterBeyond = f.direction == .smallerIsBetter ? hi < -band : lo > band
-            f.verdict = significant && worseBeyond ? .regression : significant && betterBeyond ? .improvement : .unchanged
+            PairedWilcoxon.decide(&f, significant: significant, band: bands[f.benchmark + "\u{1f}" + f.measure] ?? config.abMinEffect)
         }
         return GateReport(mode: .ab, testbed: testbed, headRun: headRun, baseRuns: [], findings: findings.map { $0.finite() },
                           geomeanRatio: geomean(findings).flatMap { $0.isFinite ? $0 : nil })
@@ -434,29 +236,10 @@ public enum Gate {
         return v / r
     }
 
-    /// The fit of ln(normalized value) on ln(reference median) over the baseline runs, nil when a value is
-    /// not positive or the speeds do not vary. The ratio to the reference cancels the machine's speed only
-    /// where the operation and the reference scale alike: measured here, the VM runs in two speed modes
-    /// (reference ~430 vs ~700 ns) and percpu-hash update/reference is 1.155 in one and 1.20 in the other.
-    /// The fit takes that part out: over 50 runs the between-run SD of ln(ratio) fell from 1.96 % to 0.83 %
-    /// for that benchmark, from 0.40 % to 0.36 % for hash lookups.
-    static func speedFit(values: [Double], speeds: [Double], headValue: Double, headSpeed: Double) -> LinearFit? {
-        guard headValue > 0, headSpeed > 0, values.allSatisfy({ $0 > 0 }), speeds.allSatisfy({ $0 > 0 }) else { return nil }
-        return LinearFit(x: speeds.map { log($0) }, y: values.map { log($0) })
-    }
-
     /// Sample i over reference sample i, when both have one sample per round and the reference is positive.
     static func roundRatios(_ m: MeasureResult, reference: MeasureResult) -> [Double]? {
         guard m.samples.count == reference.samples.count, reference.samples.allSatisfy({ $0 > 0 }) else { return nil }
         return zip(m.samples, reference.samples).map { $0 / $1 }
-    }
-
-    static func judge(change: Double, direction: Direction, band: Double, significant: Bool) -> Verdict {
-        guard significant else { return .unchanged }
-        let worse = direction == .smallerIsBetter ? change : -change
-        if worse > band { return .regression }
-        if worse < -band { return .improvement }
-        return .unchanged
     }
 
     /// Corrects the tested findings' p-values for multiple comparisons, then lets `decide` set each verdict
@@ -486,9 +269,10 @@ public enum Gate {
         return waived
     }
 
-    static func geomean(_ findings: [Finding]) -> Double? {
+    /// Over the timing findings with a verdict, except the references (the machine's speed, not a change).
+    static func geomean(_ findings: [Finding], excluding references: Set<String> = []) -> Double? {
         let logs = findings.compactMap { f -> Double? in
-            guard !deterministicMeasures.contains(f.measure), !f.note.hasPrefix("reference"), let c = f.change, c > -1, c.isFinite,
+            guard !Measure.isDeterministic(f.measure), !references.contains(f.benchmark), let c = f.change, c > -1, c.isFinite,
                   [.regression, .improvement, .unchanged, .waived].contains(f.verdict) else { return nil }
             return log(1 + c)
         }
@@ -497,5 +281,4 @@ public enum Gate {
     }
 
     public static func percent(_ x: Double) -> String { String(format: "%.1f %%", x * 100) }
-    static func format(_ x: Double) -> String { String(format: "%.3f", x) }
 }

@@ -1,3 +1,4 @@
+import BPFCatalog
 import Foundation
 import Results
 import Statistics
@@ -87,27 +88,22 @@ public struct Profile: Equatable, Sendable {
 public struct ObjectDeclaration: Equatable, Sendable {
     /// Where the events that drive the program come from.
     public enum Traffic: Equatable, Sendable {
-        /// A built-in generator (`ObjectDeclaration.generators`) on `threads` threads.
-        case generator(String, threads: Int)
+        /// A built-in generator on `threads` threads.
+        case generator(TrafficKind, threads: Int)
         /// The user's own command, run for at most `seconds` (stopped after the benchmark, or at that bound).
         case command([String], seconds: Double)
     }
 
-    /// The built-in traffic generators (`TrafficKind` in Suites; a test keeps the two lists equal).
-    public static let generators = ["getppid", "getpgid", "openat", "uprobe", "udp", "tcp"]
-    /// The hooks a declaration may name (as `Doctor.attach` and the macro suite attach them).
-    public static let attachKinds = ["tracepoint", "raw_tracepoint", "tp_btf", "kprobe", "kretprobe", "fentry", "fexit",
-                                     "xdp", "tc", "socket_filter", "cgroup_skb"]
 
     /// The object file, resolved against the configuration file's directory.
     public var object: String
     public var program: String
     /// nil: derived from the program's section.
-    public var attach: String?
+    public var attach: Hook?
     /// nil: the section's default traffic.
     public var traffic: Traffic?
 
-    public init(object: String, program: String, attach: String? = nil, traffic: Traffic? = nil) {
+    public init(object: String, program: String, attach: Hook? = nil, traffic: Traffic? = nil) {
         self.object = object
         self.program = program
         self.attach = attach
@@ -124,26 +120,24 @@ public struct GateConfig: Equatable, Sendable {
     /// Smallest change in the same-run A/B mode, whose ratios are far tighter.
     public var abMinEffect = 0.01
     /// Smallest A/B change of a program attached under traffic (macro and your objects): each side is several
-    /// loads of its object, whose JIT images differ, so the same object against itself moved +3.0 % (interval
-    /// 1.018..1.055) in 1 of 2 fresh-clone test runs on 2026-11-29; see ARCHITECTURE.md, decisions.
+    /// loads of its object, whose JIT images differ (ARCHITECTURE.md, decisions).
     public var abAttachedMinEffect = 0.03
     public var alpha = 0.05
-    /// Benjamini-Hochberg by default: measured here it found 46 % of +5 % changes where Holm found 31 %, with
-    /// no A/A false alarm in 20 runs for either (ci/bench/stored-detection.sh).
+    /// Benjamini-Hochberg by default: it finds more small changes than Holm with no more false alarms
+    /// (ARCHITECTURE.md, decisions).
     public var correction = Correction.bh
     /// Judge timing measures on their ratio to the reference timed in the same rounds.
     public var normalize = true
     /// Judge normalized values at the head run's own machine speed: regress ln(value / reference) on
-    /// ln(reference) over the baseline runs (from `speedAdjustMinRuns` of them), see `Gate.speedFit`.
+    /// ln(reference) over the baseline runs (from `speedAdjustMinRuns` of them), see `SpeedAdjustedFit`.
     public var speedAdjust = true
     /// Below this many baseline runs the fit's own error (and the lost degree of freedom) costs more than the
-    /// speed dependence it removes: simulated on 30 + 20 runs here, 5 runs detected 17-33 % of +5 % changes
-    /// with the fit and 52-64 % without; 8 runs 78-92 % with, 63-74 % without.
+    /// speed dependence it removes (ARCHITECTURE.md, decisions).
     public static let speedAdjustMinRuns = 8
     /// Baseline runs needed before a verdict (fewer: `?`).
     public var minBaselineRuns = 3
     /// Runs `baseline save` and a first `check` record: from 8 on the speed covariate applies
-    /// (`speedAdjustMinRuns`); with 10, +5 % in one user-map benchmark was caught 87-97 % of the time.
+    /// (`speedAdjustMinRuns`); 10 leave room above it (ARCHITECTURE.md, decisions).
     public var baselineRuns = 10
     /// Runs kept per testbed (oldest dropped), 1...1000.
     public var history = 64
@@ -167,17 +161,12 @@ public struct GateConfig: Equatable, Sendable {
         + "(?!macro/count-tcp/(xdp|socket-filter|cgroup-skb)$)(?!kernel/helper/[a-z_]+/(256|1024)(/reference)?$)"
 
     public static let defaultProfiles: [String: Profile] = [
-        // xdp-demo: 100 samples x 300k test runs: in A/B, 100 ABBA pairs resolve a ~2 % change (~20 s here).
-        // user-maps: 300 rounds (~5 s): the run-to-run CV of the normalized medians fell from ~1.0 % (100) to
-        // ~0.65 %, which a single +5 % change needs to stand out after the correction across all metrics.
+        // The gate profile's sample counts and what it leaves out are justified in ARCHITECTURE.md, decisions
+        // (2026-11-22): xdp-demo 100 ABBA pairs, user-maps 300 rounds without the batch ops (`run --profile
+        // study` times them), macro 12 windows of 40 ms, kernel 20 batches of ~10 ms, maps full.
         "gate": {
-            // user-maps without the batch ops: their between-run spread, even at the run's speed, stays
-            // 1.2-1.7 % (single-element ops: 0.3-0.9 %), too wide to see a 5 % change after the correction;
-            // `run --profile study` times them.
             var p = Profile(suites: ["user-maps", "xdp-demo", "macro", "objects", "kernel"], filter: Self.gateFilter, samples: 100, warmup: 2, batch: nil,
                             sizes: [1024], repeatCount: 300_000)
-            // macro: 12 windows of 40 ms per measure (~2.7 s per program). kernel: 20 batches of ~10 ms per
-            // benchmark and as many of the empty loop, maps full.
             p.suiteSamples = ["user-maps": 300, "macro": 12, "kernel": 20]
             p.fills = [100]
             return p
@@ -359,19 +348,22 @@ struct StrictReader {
                 let d = try object(item, at, allowed: ["object", "program", "attach", "traffic"])
                 guard let file = try string(d, "object", at: at), !file.isEmpty else { throw fail("\(at).object", "is required (a path to a BPF object file)") }
                 guard let program = try string(d, "program", at: at), !program.isEmpty else { throw fail("\(at).program", "is required (the program's name)") }
-                let attach = try string(d, "attach", at: at)
-                if let attach, !ObjectDeclaration.attachKinds.contains(attach) {
-                    throw fail("\(at).attach", "'\(attach)' is not one of \(ObjectDeclaration.attachKinds.joined(separator: ", "))")
+                var attach: Hook?
+                if let name = try string(d, "attach", at: at) {
+                    guard let hook = Hook(rawValue: name), hook.family.declarable else {
+                        throw fail("\(at).attach", "'\(name)' is not one of \(Hook.declarable.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    attach = hook
                 }
                 var traffic: ObjectDeclaration.Traffic?
                 if let t = d["traffic"] {
                     let tt = try object(t, "\(at).traffic", allowed: ["generator", "threads", "command", "seconds"])
                     if let g = try string(tt, "generator", at: "\(at).traffic") {
-                        guard ObjectDeclaration.generators.contains(g) else {
-                            throw fail("\(at).traffic.generator", "'\(g)' is not one of \(ObjectDeclaration.generators.joined(separator: ", "))")
+                        guard let generator = TrafficKind(rawValue: g) else {
+                            throw fail("\(at).traffic.generator", "'\(g)' is not one of \(TrafficKind.allCases.map(\.rawValue).joined(separator: ", "))")
                         }
                         if tt["command"] != nil || tt["seconds"] != nil { throw fail("\(at).traffic", "takes a generator or a command, not both") }
-                        traffic = .generator(g, threads: try integer(tt, "threads", in: 1 ... 64, at: "\(at).traffic") ?? 1)
+                        traffic = .generator(generator, threads: try integer(tt, "threads", in: 1 ... 64, at: "\(at).traffic") ?? 1)
                     } else if let cmd = tt["command"] {
                         guard let argv = cmd as? [String], !argv.isEmpty, !argv[0].isEmpty else {
                             throw fail("\(at).traffic.command", "must be a non-empty list of strings (argv)")

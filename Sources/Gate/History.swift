@@ -21,7 +21,7 @@ public enum History {
                                              upper: metric.upperValue)
                     var ratio = false
                     if normalized, let refName = benchmark.reference, let ref = byName[refName]?.measure(m.measure), ref.status == .ok,
-                       let value = Gate.normalizedValue(m, reference: ref) {
+                       let value = Comparison.normalizedValue(m, reference: ref) {
                         point.value = value
                         point.lower = nil
                         point.upper = nil

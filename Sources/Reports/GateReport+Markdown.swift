@@ -22,7 +22,7 @@ extension GateReport {
         let base: String = f.base.map { value($0, f.unit) } ?? "-"
         let head: String = f.head.map { value($0, f.unit) } ?? "-"
         let p: String = f.adjustedP.map(pValue) ?? "-"
-        let mde: String = f.minimumDetectableEffect.map(Gate.percent) ?? "-"
+        let mde: String = f.minimumDetectableEffect.map(Comparison.percent) ?? "-"
         let note: String = f.note.replacingOccurrences(of: "|", with: "\\|")
         return [f.verdict.marker, "`\(f.benchmark)`", f.measure, base, head, change(f), p, mde, note]
     }

@@ -10,7 +10,7 @@ extension GateReport {
         for f in findings {
             rows.append([f.verdict.marker, f.benchmark, f.measure, f.base.map { value($0, f.unit) } ?? "-",
                          f.head.map { value($0, f.unit) } ?? "-", change(f), f.adjustedP.map(pValue) ?? "-",
-                         f.minimumDetectableEffect.map(Gate.percent) ?? "-", f.note])
+                         f.minimumDetectableEffect.map(Comparison.percent) ?? "-", f.note])
         }
         var out = TerminalTable.columns(rows)
         if let g = geomeanRatio { out += "geomean of head/base ratios: \(String(format: "%.3f", g)) (\(signedPercent(g - 1)))\n" }

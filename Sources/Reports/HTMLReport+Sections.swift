@@ -1,3 +1,4 @@
+import BPFCatalog
 import Foundation
 import Gate
 import Results
@@ -34,29 +35,32 @@ enum ReportSections {
         var charts: [ReportSection.Chart] = []
         var table: [[String]] = [["where", "map", "operation", "median", "quartiles"]]
         // user/map/<type>/<size>/<op>: the size most benchmarks have, 1024 first.
+        func userName(_ type: String, _ size: String, _ leaf: String) -> String { BenchmarkName(["user", "map", type, size, leaf]).description }
         let user = latest.keys.compactMap { name -> (type: String, size: String, op: String)? in
-            let p = name.split(separator: "/").map(String.init)
-            guard p.count == 5, p[0] == "user", p[1] == "map", !p[4].hasPrefix("reference"), latest[name]?["latency"] != nil else { return nil }
-            return (p[2], p[3], p[4])
+            let n = BenchmarkName(parsing: name)
+            guard let m = n.userMap, !n.isReference, latest[name]?["latency"] != nil else { return nil }
+            return (m.type, m.size, m.leaf)
         }
         if let size = preferred(user.map(\.size)) {
             let picked = user.filter { $0.size == size }
             let ops = ordered(Set(picked.map(\.op)), by: operationOrder)
             let rows = ordered(Set(picked.map(\.type)), by: mapOrder).map { type in
-                BarChart.Row(label: type, bars: ops.map { bar(latest["user/map/\(type)/\(size)/\($0)"]?["latency"]) },
-                             note: latest["user/map/\(type)/\(size)/\(ops.first ?? "")"]?["latency"]?.status.reason)
+                BarChart.Row(label: type, bars: ops.map { bar(latest[userName(type, size, $0)]?["latency"]) },
+                             note: latest[userName(type, size, ops.first ?? "")]?["latency"]?.status.reason)
             }
             var chart = BarChart(title: "Map operations from user space (\(size) entries): one bpf(2) call each",
                                  axisTitle: "time per operation, ns", unit: "ns", series: ops, rows: rows, log: true)
             chart.width = 900
             charts.append(.init(id: "user", caption: "Median time per operation of each map type, timed from user space (syscall included); whiskers: the run's quartiles.", svg: chart.svg()))
-            for r in rows { for op in ops { table.append(["user space", r.label, op] + fmt(latest["user/map/\(r.label)/\(size)/\(op)"]?["latency"])) } }
+            for r in rows { for op in ops { table.append(["user space", r.label, op] + fmt(latest[userName(r.label, size, op)]?["latency"])) } }
         }
         // kernel/map/<type>/<size>/<fill>/<op>: per type the preferred size, and "full" where it has it.
         let kernel = latest.keys.compactMap { name -> (type: String, size: String, fill: String, op: String)? in
-            let p = name.split(separator: "/").map(String.init)
-            guard p.count == 6, p[0] == "kernel", p[1] == "map", p[5] != "lookup-test-run", latest[name]?["latency"] != nil else { return nil }
-            return (p[2], p[3], p[4], p[5])
+            guard let m = BenchmarkName(parsing: name).kernelMap, m.operation != "lookup-test-run", latest[name]?["latency"] != nil else { return nil }
+            return (m.type, m.size, m.fill, m.operation)
+        }
+        func kernelName(_ type: String, _ size: String, _ fill: String, _ op: String) -> String {
+            BenchmarkName(["kernel", "map", type, size, fill, op]).description
         }
         if let size = preferred(kernel.map(\.size)) {
             let picked = kernel.filter { $0.size == size }
@@ -66,10 +70,10 @@ enum ReportSections {
                 let fills = Set(picked.filter { $0.type == type }.map(\.fill))
                 let fill = fills.contains("full") ? "full" : fills.sorted().first!
                 let label = fill == "full" ? type : "\(type) (\(fill))"
-                rows.append(BarChart.Row(label: label, bars: ops.map { bar(latest["kernel/map/\(type)/\(size)/\(fill)/\($0)"]?["latency"]) },
-                                         note: latest["kernel/map/\(type)/\(size)/\(fill)/\(ops.first ?? "")"]?["latency"]?.status.reason))
-                for op in ops where latest["kernel/map/\(type)/\(size)/\(fill)/\(op)"] != nil {
-                    table.append(["in the kernel", label, op] + fmt(latest["kernel/map/\(type)/\(size)/\(fill)/\(op)"]?["latency"]))
+                rows.append(BarChart.Row(label: label, bars: ops.map { bar(latest[kernelName(type, size, fill, $0)]?["latency"]) },
+                                         note: latest[kernelName(type, size, fill, ops.first ?? "")]?["latency"]?.status.reason))
+                for op in ops where latest[kernelName(type, size, fill, op)] != nil {
+                    table.append(["in the kernel", label, op] + fmt(latest[kernelName(type, size, fill, op)]?["latency"]))
                 }
             }
             let chart = BarChart(title: "Map operations inside a BPF program (\(size) entries, full unless noted)",
@@ -92,19 +96,17 @@ enum ReportSections {
     // MARK: hooks
 
     static func hooks(_ latest: Measures) -> ReportSection? {
-        let names = latest.keys.filter { $0.hasPrefix("macro/count/") || $0.hasPrefix("macro/count-tcp/") }
-        guard !names.isEmpty else { return nil }
-        let hookOrder = ["tracepoint", "raw-tracepoint", "tp-btf", "kprobe", "kretprobe", "fentry", "fexit", "uprobe",
-                         "uretprobe", "xdp", "tc", "socket-filter", "cgroup-skb"]
-        let sorted = names.sorted {
-            let a = $0.split(separator: "/"), b = $1.split(separator: "/")
-            return (a[1] != b[1] ? a[1] < b[1] : (hookOrder.firstIndex(of: String(a[2])) ?? 99) < (hookOrder.firstIndex(of: String(b[2])) ?? 99))
+        let counted = latest.keys.compactMap { name -> (name: String, program: String, hook: String)? in
+            guard let m = BenchmarkName(parsing: name).macro, m.program == "count" || m.program == "count-tcp" else { return nil }
+            return (name, m.program, m.hook)
         }
+        guard !counted.isEmpty else { return nil }
+        func order(_ slug: String) -> Int { Hook(slug: slug).flatMap { Hook.allCases.firstIndex(of: $0) } ?? 99 }
+        let sorted = counted.sorted { a, b in a.program != b.program ? a.program < b.program : order(a.hook) < order(b.hook) }
         var rows: [BarChart.Row] = []
         var table: [[String]] = [["hook", "run time (bpf_stats)", "quartiles", "overhead per event", "quartiles", "overhead %"]]
-        for name in sorted {
-            let p = name.split(separator: "/").map(String.init)
-            let label = p[1] == "count-tcp" ? "\(p[2]) (tcp)" : p[2]
+        for (name, program, hook) in sorted {
+            let label = program == "count-tcp" ? "\(hook) (tcp)" : hook
             let m = latest[name] ?? [:]
             let reason = [m["latency"], m["overhead-ns"]].compactMap { $0 }.first { $0.status != .ok }?.status
             rows.append(BarChart.Row(label: label, bars: [bar(m["latency"]), bar(m["overhead-ns"])],
@@ -136,7 +138,7 @@ enum ReportSections {
         var table: [[String]] = [["method", "event size", "median", "quartiles"]]
         for (slug, title) in kinds {
             let points = latest.keys.compactMap { name -> LineChart.Point? in
-                guard name.hasPrefix("kernel/helper/\(slug)/"), let size = eventSize(name.split(separator: "/").last ?? ""),
+                guard let h = BenchmarkName(parsing: name).kernelHelper, h.helper == slug, let size = eventSize(Substring(h.bytes ?? "")),
                       let m = latest[name]?["latency"], m.status == .ok, let s = Summary(m.samples) else { return nil }
                 return LineChart.Point(x: size, y: s.median, lower: s.q1, upper: s.q3,
                                        label: "\(title), \(Int(size)) B: \(TerminalTable.format(s.median)) ns")
@@ -147,8 +149,8 @@ enum ReportSections {
         // The macro suite's attached programs (producer and consumer together), where they ran.
         for (prefix, title) in [("ringbuf", "attached program, ring buffer"), ("perfbuf", "attached program, perf buffer")] {
             let points = latest.keys.compactMap { name -> LineChart.Point? in
-                let p = name.split(separator: "/")
-                guard p.count == 3, p[0] == "macro", p[1].hasPrefix(prefix + "-"), let size = eventSize(p[1].dropFirst(prefix.count + 1)),
+                guard let m = BenchmarkName(parsing: name).macro, m.program.hasPrefix(prefix + "-"),
+                      let size = eventSize(m.program.dropFirst(prefix.count + 1)),
                       let m = latest[name]?["latency"], m.status == .ok, let s = Summary(m.samples) else { return nil }
                 return LineChart.Point(x: size, y: s.median, lower: s.q1, upper: s.q3, label: "\(title), \(Int(size)) B: \(TerminalTable.format(s.median)) ns per run")
             }.sorted { $0.x < $1.x }
@@ -181,7 +183,7 @@ enum ReportSections {
 
     static func comparison(_ report: GateReport) -> ReportSection? {
         // References are the machine's speed, never judged: left out of the chart (kept in the table).
-        let judged = report.findings.filter { $0.change != nil && !$0.note.contains("reference: not gated") }
+        let judged = report.findings.filter { $0.change != nil && !BenchmarkName(parsing: $0.benchmark).isReference }
         guard !judged.isEmpty else { return nil }
         let rank: (Finding) -> Int = { [.regression, .failed, .improvement].firstIndex(of: $0.verdict) ?? 3 }
         let shown = judged.sorted { (rank($0), -abs($0.change!)) < (rank($1), -abs($1.change!)) }.prefix(maxComparisonRows)

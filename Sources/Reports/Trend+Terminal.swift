@@ -14,7 +14,7 @@ extension TrendReport {
         let ordered = steps.filter(\.failing) + steps.filter { !$0.failing }
         for s in ordered {
             let commits = "\(s.commitBefore.map { String($0.prefix(8)) } ?? "?")..\(s.commit.map { String($0.prefix(8)) } ?? "?")"
-            rows.append([s.failing ? "✗" : s.kind == .regression ? "-" : "+", s.benchmark, s.measure,
+            rows.append([s.failing ? "✗" : s.kind == .regression ? "+" : "-", s.benchmark, s.measure,
                          "#\(s.index) \(s.time)", commits, value(s.meanBefore, s.unit) + " (\(s.pointsBefore))",
                          value(s.meanAfter, s.unit) + " (\(s.pointsAfter))", signedPercent(s.change), pValue(s.pValue),
                          s.kind.rawValue + (s.recent ? ", recent" : "") + (s.reference ? " (reference: the machine's speed)" : "")])

@@ -32,7 +32,7 @@ public struct HistorySeries: Codable, Equatable, Sendable {
     /// A reference (the machine's speed of the moment, timed in the rounds of other benchmarks): its steps
     /// are the machine's, never a regression of the code.
     public var isReference: Bool
-    /// Values are ratios to the reference timed in the same rounds (`trend --normalized`), not medians.
+    /// Values are ratios to the reference timed in the same rounds (the default of `history` and `trend` over stored baselines; `--raw` turns it off), not medians.
     public var normalized: Bool
     public var points: [HistoryPoint]
 

@@ -262,17 +262,24 @@ public struct Measure: Equatable, Sendable {
     public let slug: String
     public let unit: String
     public let direction: Direction
+    /// The same kernel and clang give the same value (code size, verifier work, memlock): compared exactly,
+    /// with a tolerance, not statistically.
+    public let isDeterministic: Bool
 
-    public init(slug: String, unit: String, direction: Direction) {
+    public init(slug: String, unit: String, direction: Direction, deterministic: Bool = false) {
         self.slug = slug
         self.unit = unit
         self.direction = direction
+        isDeterministic = deterministic
     }
+
+    /// Whether the measure with this slug is deterministic (false for a slug bpfgate does not write).
+    public static func isDeterministic(_ slug: String) -> Bool { named(slug)?.isDeterministic ?? false }
 
     /// Nanoseconds per operation (Bencher's built-in `latency`).
     public static let latency = Measure(slug: "latency", unit: "ns", direction: .smallerIsBetter)
     /// Bytes the kernel charges to memlock for a map.
-    public static let memlockBytes = Measure(slug: "memlock-bytes", unit: "bytes", direction: .smallerIsBetter)
+    public static let memlockBytes = Measure(slug: "memlock-bytes", unit: "bytes", direction: .smallerIsBetter, deterministic: true)
 
     /// Events per second of a workload (macro suite: with the program attached).
     public static let throughput = Measure(slug: "throughput", unit: "events/s", direction: .biggerIsBetter)
@@ -281,17 +288,17 @@ public struct Measure: Equatable, Sendable {
     /// How much slower the workload runs with the program: rate_without/rate_with - 1, in percent.
     public static let overheadPercent = Measure(slug: "overhead-percent", unit: "%", direction: .smallerIsBetter)
     /// Instructions the verifier processed (`bpf_prog_info.verified_insns`; its limit is 1M).
-    public static let verifiedInstructions = Measure(slug: "verified-insns", unit: "instructions", direction: .smallerIsBetter)
+    public static let verifiedInstructions = Measure(slug: "verified-insns", unit: "instructions", direction: .smallerIsBetter, deterministic: true)
     /// Wall time of `bpf_object__load` for the object with this one program (load + verify + JIT).
     public static let loadNanoseconds = Measure(slug: "load-ns", unit: "ns", direction: .smallerIsBetter)
     /// Size of the JIT-compiled program (`bpf_prog_info.jited_prog_len`).
-    public static let jitedBytes = Measure(slug: "jited-bytes", unit: "bytes", direction: .smallerIsBetter)
+    public static let jitedBytes = Measure(slug: "jited-bytes", unit: "bytes", direction: .smallerIsBetter, deterministic: true)
 
     /// Size of the program after the verifier's rewrites (`bpf_prog_info.xlated_prog_len`).
-    public static let xlatedBytes = Measure(slug: "xlated-bytes", unit: "bytes", direction: .smallerIsBetter)
+    public static let xlatedBytes = Measure(slug: "xlated-bytes", unit: "bytes", direction: .smallerIsBetter, deterministic: true)
     /// Verified instructions as a share of the verifier's 1,000,000 limit: how close a program is to no
     /// longer loading.
-    public static let verifierLimitPercent = Measure(slug: "verifier-limit-percent", unit: "%", direction: .smallerIsBetter)
+    public static let verifierLimitPercent = Measure(slug: "verifier-limit-percent", unit: "%", direction: .smallerIsBetter, deterministic: true)
     /// Share of all CPU time the kernel spent in system, irq and softirq (/proc/stat) while the workload ran
     /// with the program attached.
     public static let systemCPUPercent = Measure(slug: "system-cpu-percent", unit: "%", direction: .smallerIsBetter)

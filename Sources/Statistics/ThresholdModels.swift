@@ -32,7 +32,7 @@ public struct ThresholdLimits: Equatable, Sendable {
     }
 }
 
-/// Bencher's seven threshold models (lib/bencher_boundary, v0.6.12, as the shared REFERENCE.md tabulates them):
+/// Bencher's seven threshold models (lib/bencher_boundary, v0.6.12):
 /// limits computed from a measure's history, and an alert when a new value lies strictly outside.
 public enum ThresholdModels {
     /// Which side of the limits a value fell outside.

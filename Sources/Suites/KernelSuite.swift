@@ -1,4 +1,5 @@
 import BPF
+import BPFCatalog
 import BPFObjects
 import Foundation
 import Results
@@ -56,10 +57,10 @@ public struct KernelCase: Sendable {
     /// Timed by BPF_PROG_TEST_RUN's repeat and duration (one operation per run), not by bpf_loop.
     var viaTestRun: Bool { program.hasPrefix("kx_") }
     var empty: String { viaTestRun ? "kx_nothing" : isTracing ? "kt_empty" : "kb_empty" }
-    var referenceName: String { "\(name)/reference" }
+    var referenceName: String { BenchmarkName(parsing: name).reference.description }
 }
 
-/// Map operations and helpers timed inside the kernel (issue 5), the kernel's own bench_bpf_timing method:
+/// Map operations and helpers timed inside the kernel, the kernel's own bench_bpf_timing method:
 /// per sample, one BPF_PROG_TEST_RUN of a program that times `bpf_loop(N, body)` with bpf_ktime_get_ns, N
 /// calibrated so one batch takes ~10 ms, and one of the same loop with an empty body (the key computation
 /// only), in ABBA order; the sample is (t - t_empty) / N. The empty loop's own ns per iteration is the
@@ -73,19 +74,23 @@ public struct KernelSuite {
 
     static let object = "kernel"
 
-    /// Map types with their benchmark slug, program stem and operations.
-    static let mapTypes: [(slug: String, stem: String, ops: [String])] = [
-        ("hash", "hash", ["lookup", "lookup-miss", "update", "delete-insert", "lookup-test-run"]),
-        ("array", "array", ["lookup", "lookup-miss", "update"]),
-        ("percpu-hash", "percpu_hash", ["lookup", "lookup-miss", "update", "delete-insert"]),
-        ("percpu-array", "percpu_array", ["lookup", "lookup-miss", "update"]),
-        ("lru-hash", "lru_hash", ["lookup", "lookup-miss", "update", "delete-insert"]),
-        ("lru-percpu-hash", "lru_percpu_hash", ["lookup", "lookup-miss", "update", "delete-insert"]),
-        ("lpm-trie", "lpm_trie", ["lookup", "update", "delete-insert"]),
-        ("bloom-filter", "bloom_filter", ["push", "peek"]),
-        ("queue", "queue", ["push-pop"]),
-        ("stack", "stack", ["push-pop"]),
-    ]
+    /// Map types (`MapTypeFacts`: their slug in benchmark names, libbpf's name as the program stem) and the
+    /// operations timed on each.
+    static let mapTypes: [(type: MapTypeFacts, ops: [String])] = [
+        ("hash", ["lookup", "lookup-miss", "update", "delete-insert", "lookup-test-run"]),
+        ("array", ["lookup", "lookup-miss", "update"]),
+        ("percpu_hash", ["lookup", "lookup-miss", "update", "delete-insert"]),
+        ("percpu_array", ["lookup", "lookup-miss", "update"]),
+        ("lru_hash", ["lookup", "lookup-miss", "update", "delete-insert"]),
+        ("lru_percpu_hash", ["lookup", "lookup-miss", "update", "delete-insert"]),
+        ("lpm_trie", ["lookup", "update", "delete-insert"]),
+        ("bloom_filter", ["push", "peek"]),
+        ("queue", ["push-pop"]),
+        ("stack", ["push-pop"]),
+    ].map { (MapTypeFacts.named($0.0)!, $0.1) }
+
+    /// Maps without keys, filled by pushing.
+    static let pushed: Set<String> = ["queue", "stack", "bloom_filter"]
 
     /// Helpers: XDP programs unless tracing-only (raw_tp).
     static let helpers: [(name: String, tracing: Bool)] = [
@@ -100,32 +105,32 @@ public struct KernelSuite {
     public var cases: [KernelCase] {
         var out: [KernelCase] = []
         for t in Self.mapTypes {
+            let stem = t.type.name
             for size in config.sizes {
                 // An array is always full; queue, stack and bloom filter are timed half full.
-                let fills = t.stem.hasSuffix("array") ? [100] : ["queue", "stack", "bloom_filter"].contains(t.stem) ? [50] : config.fills
+                let fills = t.type.array ? [100] : Self.pushed.contains(stem) ? [50] : config.fills
                 for fill in fills {
                     for op in t.ops {
-                        out.append(KernelCase(name: "kernel/map/\(t.slug)/\(size)/\(Self.fillLabel(fill))/\(op)",
-                                              program: op == "lookup-test-run" ? "kx_\(t.stem)_lookup"
-                                                  : "kb_\(t.stem)_\(op.replacingOccurrences(of: "-", with: "_"))",
-                                              map: "k_\(t.stem)", size: size, fill: fill,
-                                              pushes: ["queue", "stack", "bloom_filter"].contains(t.stem)))
+                        out.append(KernelCase(name: BenchmarkName.kernelMap(type: t.type.slug, size: size, fill: Self.fillLabel(fill), operation: op).description,
+                                              program: op == "lookup-test-run" ? "kx_\(stem)_lookup"
+                                                  : "kb_\(stem)_\(op.replacingOccurrences(of: "-", with: "_"))",
+                                              map: "k_\(stem)", size: size, fill: fill, pushes: Self.pushed.contains(stem)))
                     }
                 }
             }
         }
         for h in Self.helpers {
-            out.append(KernelCase(name: "kernel/helper/\(h.name)", program: (h.tracing ? "kt_" : "kb_") + h.name, map: nil,
+            out.append(KernelCase(name: BenchmarkName.kernelHelper(h.name).description, program: (h.tracing ? "kt_" : "kb_") + h.name, map: nil,
                                   size: 0, fill: 0, pushes: false))
         }
         for bytes in config.eventSizes {
             for (helper, kind) in [("ringbuf_output", EventConsumer.Kind.ringbuf), ("ringbuf_reserve_submit", .ringbuf),
                                    ("perf_event_output", .perfbuf)] {
-                out.append(KernelCase(name: "kernel/helper/\(helper)/\(bytes)", program: "kb_\(helper)_\(bytes)", map: nil,
+                out.append(KernelCase(name: BenchmarkName.kernelHelper(helper, bytes: bytes).description, program: "kb_\(helper)_\(bytes)", map: nil,
                                       size: 0, fill: 0, pushes: false, events: (kind, bytes)))
             }
         }
-        out.append(KernelCase(name: "kernel/helper/bpf_loop", program: "kb_empty", map: nil, size: 0, fill: 0, pushes: false))
+        out.append(KernelCase(name: BenchmarkName.kernelHelper("bpf_loop").description, program: "kb_empty", map: nil, size: 0, fill: 0, pushes: false))
         return out
     }
 

@@ -1,4 +1,5 @@
 import BPF
+import BPFCatalog
 import Foundation
 import Results
 
@@ -45,12 +46,12 @@ extension MacroSuite {
                             failed(h) ?? .without(.latency, .failed("not run: the base failed")))
                 }
                 let loadedBase = b.compactMap { try? $0.get() }, loadedHead = h.compactMap { try? $0.get() }
-                for (o, _) in loadedBase + loadedHead where o.mapNames.contains("probe_cfg") { try Doctor.countOnlyThisProcess(o) }
-                let cgroup = c.attachKind == "cgroup_skb" ? try OwnCgroup() : nil
+                for (o, _) in loadedBase + loadedHead where o.mapNames.contains("probe_cfg") { try HookAttach.countOnlyThisProcess(o) }
+                let cgroup = c.attach.family.needs.contains(.cgroup) ? try OwnCgroup() : nil
                 defer { cgroup?.close() }
                 let path = try Self.packetPath(for: c, cgroup: cgroup)
                 defer { path?.close() }
-                let mounted = c.attachKind == "tracepoint" ? try Doctor.mountTraceFSIfAbsent() : nil
+                let mounted = c.attach.family.needs.contains(.tracefs) ? try HookAttach.mountTraceFSIfAbsent() : nil
                 defer { if let mounted { Cleanup.shared.run(mounted) } }
                 let traffic = try CaseTraffic(c, threads: config.threads, seconds: trafficSeconds(windows: config.samples * 2),
                                               socket: path?.sender ?? -1)
@@ -58,8 +59,9 @@ extension MacroSuite {
                 let stats = try StatsSession()
                 defer { stats.close() }
                 var retries = retryBudget
-                let pairs = try alternate(loadedBase.map { _, p in (p, { try Self.attach(c, p, path, cgroup) }) },
-                                          loadedHead.map { _, p in (p, { try Self.attach(c, p, path, cgroup) }) },
+                let site = Self.site(path, cgroup)
+                let pairs = try alternate(loadedBase.map { _, p in (p, { try HookAttach.attach(c.attach, p, at: site) }) },
+                                          loadedHead.map { _, p in (p, { try HookAttach.attach(c.attach, p, at: site) }) },
                                           budget: &retries, events: traffic.isCommand ? nil : { traffic.events },
                                           settle: { traffic.waitForEvents() })
                 if pairs.retries > 0 {

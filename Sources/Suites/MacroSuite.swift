@@ -1,4 +1,5 @@
 import BPF
+import BPFCatalog
 import BPFObjects
 import Foundation
 import Results
@@ -13,9 +14,8 @@ public struct MacroConfig: Sendable {
     public var threads = 1
     /// Loads timed per program (load-ns samples); the last load is the one measured under traffic.
     public var loads = 3
-    /// A/B: copies of each side loaded and taken in turn, window pair by window pair. A program's cost
-    /// depends on where its JIT image lands: measured here, one load of the slow demo against one of the fast
-    /// was 1.10-1.73x in 30 runs, and an A/A of one load per side alarmed once in 12 checks (+2.6 %).
+    /// A/B: copies of each side loaded and taken in turn, window pair by window pair: a program's cost
+    /// depends on where its JIT image lands (ARCHITECTURE.md, decisions).
     public var abLoads = 4
     /// A window pair in which a side saw no run of its program or the traffic made no event is timed again:
     /// up to this many times per pair, and `maxRetries` times per benchmark (nil: `samples`).
@@ -44,8 +44,8 @@ public struct MacroCase: Sendable {
     /// Embedded object and the C function in it.
     public let object: String
     public let function: String
-    /// The hook as `Doctor.attach` names it.
-    let attachKind: String
+    /// The hook's family (how it attaches, whether this machine may lack it).
+    let attach: Hook
     public let traffic: TrafficKind
     /// The counting program of `bpf/probes.bpf.c` for the same hook, attached to this program's own target
     /// (`ReferenceTarget`) and timed in alternating windows of the same run: the reference the gate divides
@@ -66,9 +66,9 @@ public struct MacroCase: Sendable {
     public var suite = MacroSuite.name
     public var prefix = "macro"
 
-    public var name: String { "\(prefix)/\(program)/\(hook)" }
+    public var name: String { BenchmarkName.attached(prefix: prefix, program: program, hook: hook).description }
     var trafficDescription: String { command.map { "command '\($0.argv.joined(separator: " "))'" } ?? traffic.rawValue }
-    public var referenceName: String? { reference.map { _ in "\(name)/reference" } }
+    public var referenceName: String? { reference.map { _ in BenchmarkName(parsing: name).reference.description } }
 }
 
 /// Real programs attached to real hooks under traffic bpfgate makes itself, measured by the kernel's own
@@ -85,57 +85,33 @@ public struct MacroSuite {
 
     public init(config: MacroConfig) { self.config = config }
 
-    /// Hooks whose families this machine may lack (kprobes without kprobe events, fentry without ftrace):
-    /// reported unsupported with the kernel's answer. Any other hook failing is a failed benchmark.
-    static let mayBeUnsupported: Set<String> = ["kprobe", "kretprobe", "fentry", "fexit"]
-
     /// Event sizes of the ring buffer and perf buffer programs (`bpf/macro.bpf.c`).
     public static let eventSizes = [64, 256, 1024, 4096]
 
-    /// Every program x hook, in run order.
-    /// Every hook: its name in benchmark names, how `Doctor.attach` names it, the counting program of
-    /// `bpf/probes.bpf.c` on it, and the traffic that drives it.
-    static let hooks: [(slug: String, attach: String, function: String, traffic: TrafficKind)] = [
-            ("tracepoint", "tracepoint", "probe_tracepoint", .getppid),
-            ("raw-tracepoint", "raw_tracepoint", "probe_raw_tp", .getppid),
-            ("tp-btf", "tp_btf", "probe_tp_btf", .getppid),
-            ("kprobe", "kprobe", "probe_kprobe", .openat),
-            ("kretprobe", "kretprobe", "probe_kretprobe", .openat),
-            ("fentry", "fentry", "probe_fentry", .openat),
-            ("fexit", "fexit", "probe_fexit", .openat),
-            ("uprobe", "uprobe", "probe_uprobe", .uprobe),
-            ("uretprobe", "uretprobe", "probe_uretprobe", .uprobe),
-            ("xdp", "xdp", "probe_xdp", .udp),
-            ("tc", "tc", "probe_tc", .udp),
-            ("socket-filter", "socket_filter", "probe_socket", .udp),
-            ("cgroup-skb", "cgroup_skb", "probe_cgroup_skb", .udp),
-    ]
-
-    /// The hooks by the names `Doctor.attach` and declarations use.
-    public static var hookNames: [String] { hooks.map(\.attach) }
-
+    /// Every program x hook, in run order: the counting program of every hook (`Hook`), under its family's
+    /// traffic, then the packet hooks under TCP, the XDP demo, the helper programs and event submission.
     public static let cases: [MacroCase] = {
-        var out = hooks.map {
-            MacroCase(program: "count", hook: $0.slug, object: "probes", function: $0.function, attachKind: $0.attach, traffic: $0.traffic)
+        var out = Hook.allCases.map {
+            MacroCase(program: "count", hook: $0.slug, object: "probes", function: $0.family.probe, attach: $0, traffic: $0.family.traffic)
         }
         // The packet hooks under TCP as well (a connection over the same veth pair).
-        out += hooks.filter { $0.traffic == .udp }.map {
-            MacroCase(program: "count-tcp", hook: $0.slug, object: "probes", function: $0.function, attachKind: $0.attach, traffic: .tcp)
+        out += Hook.allCases.filter(\.isPacket).map {
+            MacroCase(program: "count-tcp", hook: $0.slug, object: "probes", function: $0.family.probe, attach: $0, traffic: .tcp)
         }
         // The gate's XDP demo under real traffic (the datagrams go to port 6765, a Fibonacci number: passed).
         for object in ["xdp_demo", "xdp_demo_slow"] {
             out.append(MacroCase(program: object.replacingOccurrences(of: "_", with: "-"), hook: "xdp", object: object,
-                                 function: "xdp_fib", attachKind: "xdp", traffic: .udp, reference: "probe_xdp"))
+                                 function: "xdp_fib", attach: .xdp, traffic: .udp, reference: Hook.xdp.family.probe))
         }
         for function in ["map_heavy", "get_current_comm", "probe_read_kernel_str", "get_stackid"] {
             out.append(MacroCase(program: function.replacingOccurrences(of: "_", with: "-"), hook: "tracepoint", object: "macro",
-                                 function: function, attachKind: "tracepoint", traffic: .getppid, reference: "probe_tracepoint"))
+                                 function: function, attach: .tracepoint, traffic: .getppid, reference: Hook.tracepoint.family.probe))
         }
         // Event submission, 64 B to 4 KB per getppid(), with a consumer in bpfgate.
         for kind in [EventConsumer.Kind.ringbuf, .perfbuf] {
             for size in eventSizes {
                 var c = MacroCase(program: "\(kind.rawValue)-\(size)", hook: "tracepoint", object: "macro", function: "\(kind.rawValue)_\(size)",
-                                  attachKind: "tracepoint", traffic: .getppid, reference: "probe_tracepoint")
+                                  attach: .tracepoint, traffic: .getppid, reference: Hook.tracepoint.family.probe)
                 c.consumer = ("events_\(kind.rawValue)", kind)
                 out.append(c)
             }
@@ -166,30 +142,9 @@ public struct MacroSuite {
         c.traffic.isPacket ? try PacketPath(cgroup: cgroup, tcp: c.traffic == .tcp) : nil
     }
 
-    /// Attaches `program` for `c` and returns how to detach it: packet hooks on the receiving end of `path`
-    /// (XDP and tc on `bg-rx` inside its namespace, the socket filter on the receiving socket, cgroup_skb
-    /// ingress on the receiving socket's own cgroup), others as
-    /// `Doctor.attach` does.
-    static func attach(_ c: MacroCase, _ program: BPFProgram, _ path: PacketPath?, _ cgroup: OwnCgroup?) throws -> () throws -> Void {
-        guard let path else { return try Doctor.attach(c.attachKind, program) }
-        switch c.attachKind {
-        case "cgroup_skb":
-            guard let cgroup else { throw SystemCallError(call: "cgroup_skb without a cgroup", errno: EINVAL) }
-            let link = try program.attachCgroup(path: cgroup.path)
-            return { link.destroy() }
-        case "xdp":
-            let link = try PacketPath.inside(path.rx) { try program.attachXDP(ifindex: path.rxIfindex) }
-            return { link.destroy() }
-        case "tc":
-            // The clsact qdisc lives in bpfgate's own namespace: it goes with it, no journal needed.
-            let tc = try PacketPath.inside(path.rx) { try program.attachTC(ifindex: path.rxIfindex) }
-            return { try PacketPath.inside(path.rx) { try tc.destroy() } }
-        case "socket_filter":
-            try path.attachSocketFilter(program.fd)
-            return { try path.detachSocketFilter() }
-        default:
-            throw SystemCallError(call: "attaching \(c.attachKind) to a packet path", errno: EOPNOTSUPP)
-        }
+    /// Where `c`'s programs attach: bpfgate's veth pair when its traffic is packets, else the host.
+    static func site(_ path: PacketPath?, _ cgroup: OwnCgroup?) -> AttachSite {
+        path.map { .packetPath($0, cgroup) } ?? .host
     }
 
     /// The verifier's limit on processed instructions (BPF_COMPLEXITY_LIMIT_INSNS).
@@ -233,7 +188,7 @@ public struct MacroSuite {
         /// unsupported; anything else is a failed benchmark, with the verifier's last lines.
         func status(for error: Error, _ stage: String) throws -> Status {
             if case .missingPrivilege? = error as? BPFError { throw error }
-            if Self.mayBeUnsupported.contains(c.attachKind), let code = (error as? BPFError)?.errno,
+            if c.attach.family.mayBeUnsupported != nil, let code = (error as? BPFError)?.errno,
                Errno.meansUnsupported(code) || code == EPERM {
                 return .unsupported("\(stage): \(error)")
             }
@@ -261,9 +216,9 @@ public struct MacroSuite {
         guard let object else { return all(.failed("no load")) }
         defer { object.close() }
         let program = try object.program(named: c.function)
-        if object.mapNames.contains("probe_cfg") { try Doctor.countOnlyThisProcess(object) }
+        if object.mapNames.contains("probe_cfg") { try HookAttach.countOnlyThisProcess(object) }
         // tracefs for the whole benchmark (attach and detach alternate below), unmounted after if we mounted it.
-        let mounted = c.attachKind == "tracepoint" ? try Doctor.mountTraceFSIfAbsent() : nil
+        let mounted = c.attach.family.needs.contains(.tracefs) ? try HookAttach.mountTraceFSIfAbsent() : nil
         defer { if let mounted { Cleanup.shared.run(mounted) } }
         return try measure(c, object: object, program: program, loadTimes: loadTimes, status: status, progress: progress)
     }
@@ -290,11 +245,12 @@ public struct MacroSuite {
         let path: PacketPath?
         let cgroup: OwnCgroup?
         do {
-            cgroup = c.attachKind == "cgroup_skb" ? try OwnCgroup() : nil
+            cgroup = c.attach.family.needs.contains(.cgroup) ? try OwnCgroup() : nil
             path = try Self.packetPath(for: c, cgroup: cgroup)
         } catch { return runtime(.failed("packet path: \(error)")) }
         defer { path?.close(); cgroup?.close() }
-        let attach = { () throws -> () throws -> Void in try Self.attach(c, program, path, cgroup) }
+        let site = Self.site(path, cgroup)
+        let attach = { () throws -> Detach in try HookAttach.attach(c.attach, program, at: site) }
 
         // Attach once to learn whether the hook works here at all.
         var detach: () throws -> Void
@@ -348,7 +304,7 @@ public struct MacroSuite {
             if let reference {
                 try detach()
                 attached = false
-                latency = try alternate([(program, attach)], [(reference.program, { try reference.attach(c, path, cgroup) })],
+                latency = try alternate([(program, attach)], [(reference.program, { try reference.attach(at: site) })],
                                         budget: &retries, events: events, settle: settle)
             } else {
                 sleepNanoseconds(window / 4)  // let the traffic and the counters settle

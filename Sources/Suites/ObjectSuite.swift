@@ -1,4 +1,5 @@
 import BPF
+import BPFCatalog
 import Foundation
 import Gate
 import Results
@@ -9,14 +10,8 @@ import Results
 /// tracepoint, raw tracepoint, BTF hook or function: `ReferenceTarget`); a program it cannot run is listed
 /// as not applicable, "not derivable: <reason>".
 ///
-/// Section -> attach -> default traffic (the README carries the same table):
-/// - `tracepoint/<category>/<name>`, `tp/...` -> tracepoint; syscalls getppid, getpgid, openat (enter or
-///   exit) -> that generator; any other tracepoint needs a declared generator or command
-/// - `raw_tracepoint/sys_enter|sys_exit`, `raw_tp/...` -> raw_tracepoint, getppid
-/// - `tp_btf/sys_enter|sys_exit` -> tp_btf, getppid
-/// - `kprobe|kretprobe|fentry|fexit/<function>`: openat's kernel functions -> openat, getppid's -> getppid
-/// - `xdp`, `tc` / `classifier` (ingress), `socket`, `cgroup_skb/ingress` -> bpfgate's veth pair, udp
-/// - anything else (uprobes on your binary, LSM, struct_ops, egress hooks, ...) -> not derivable
+/// Section -> hook (`Hook.of(section:)`) -> default traffic (`Hook.defaultTraffic(section:)`); the README carries
+/// the same table.
 public struct ObjectSuite {
     public static let name = "objects"
     public let config: MacroConfig
@@ -31,8 +26,6 @@ public struct ObjectSuite {
         self.declarations = declarations
     }
 
-    /// Map types the user-space map suite times.
-    static let timedMapTypes: [MapType] = [.hash, .array, .percpuHash, .percpuArray, .lruHash, .lruPercpuHash]
     /// Entries and value bytes of one timed map at most: larger declarations are timed at this size.
     static let maxTimedEntries = 1 << 20
     static let maxTimedBytes = 256 << 20
@@ -40,7 +33,7 @@ public struct ObjectSuite {
     /// A map of a `--object` file: how the user-map suite times it (same type, key and value size, flags,
     /// plus BPF_F_ZERO_SEED for hash maps), or why it does not.
     public static func mapSpec(object: String, _ d: BPFObject.MapDefinition, lruFillPercent: Int) -> Result<MapSpec, NotDerivable> {
-        guard timedMapTypes.contains(d.type) else {
+        guard d.type.facts?.timedFromUserSpace == true else {
             return .failure(.init("the user-space map suite times hash, array, percpu and LRU maps, not \(d.type.name)"))
         }
         guard d.keySize >= 4 else { return .failure(.init("keys narrower than 4 bytes are not timed")) }
@@ -49,8 +42,8 @@ public struct ObjectSuite {
         let entries = min(d.maxEntries, maxTimedEntries, max(2, maxTimedBytes / max(1, perEntry)))
         var flags = MapFlags(rawValue: d.flags)
         if !d.type.isArray { flags.insert(.zeroSeed) }
-        let lru = d.type == .lruHash || d.type == .lruPercpuHash
-        return .success(MapSpec(prefix: "object/\(object)/map/\(d.name)", type: d.type, keySize: d.keySize, valueSize: d.valueSize,
+        let lru = d.type.isLRU
+        return .success(MapSpec(prefix: BenchmarkName.objectMap(object: object, map: d.name).description, type: d.type, keySize: d.keySize, valueSize: d.valueSize,
                                 maxEntries: entries, flags: flags, fillCount: lru ? max(1, entries * lruFillPercent / 100) : entries))
     }
 
@@ -59,7 +52,7 @@ public struct ObjectSuite {
         try files.flatMap { path -> [(name: String, spec: Result<MapSpec, NotDerivable>)] in
             let o = try Self.open(path)
             return o.maps.filter { !$0.isInternal }.map { d in
-                ("object/\(o.source.name)/map/\(d.name)", Self.mapSpec(object: o.source.name, d, lruFillPercent: maps.lruFillPercent))
+                (BenchmarkName.objectMap(object: o.source.name, map: d.name).description, Self.mapSpec(object: o.source.name, d, lruFillPercent: maps.lruFillPercent))
             }
         }
     }
@@ -79,61 +72,6 @@ public struct ObjectSuite {
     }
 
     static let mapLeaves = ["empty", "full"] + MapOperation.allCases.map(\.rawValue)
-
-    static let packetHooks: Set<String> = ["xdp", "tc", "socket_filter", "cgroup_skb"]
-    static let openatFunctions: Set<String> = ["do_sys_openat2", "do_sys_open", "__x64_sys_openat", "__arm64_sys_openat", "do_filp_open"]
-    static let getppidFunctions: Set<String> = ["__x64_sys_getppid", "__arm64_sys_getppid", "__do_sys_getppid"]
-
-    /// The hook a section attaches to, or why bpfgate cannot attach it.
-    public static func attachKind(section: String) -> Result<String, NotDerivable> {
-        let parts = section.split(separator: "/", maxSplits: 1).map(String.init)
-        switch parts[0] {
-        case "tracepoint", "tp": return parts.count == 2 ? .success("tracepoint") : .failure(.init("the section names no tracepoint"))
-        case "raw_tracepoint", "raw_tp": return parts.count == 2 ? .success("raw_tracepoint") : .failure(.init("the section names no tracepoint"))
-        case "tp_btf", "kprobe", "kretprobe", "fentry", "fexit":
-            return parts.count == 2 ? .success(parts[0]) : .failure(.init("the section names no target"))
-        case "xdp": return .success("xdp")
-        case "tc", "classifier":
-            return parts.count == 2 && parts[1] != "ingress" ? .failure(.init("bpfgate attaches tc at ingress of its veth only")) : .success("tc")
-        case "socket": return .success("socket_filter")
-        case "cgroup_skb":
-            return parts.count == 2 && parts[1] == "ingress" ? .success("cgroup_skb")
-                : .failure(.init("bpfgate attaches cgroup_skb at ingress only"))
-        case "uprobe", "uretprobe", "uprobe.s", "uretprobe.s":
-            return .failure(.init("a uprobe on your binary needs your workload; bpfgate times uprobes on its own target (suite macro)"))
-        default: return .failure(.init("section '\(section)' has no default attach in bpfgate"))
-        }
-    }
-
-    /// The built-in traffic that makes the section's events, or why there is none.
-    public static func defaultTraffic(section: String) -> Result<TrafficKind, NotDerivable> {
-        let parts = section.split(separator: "/").map(String.init)
-        switch parts[0] {
-        case "tracepoint", "tp":
-            guard parts.count == 3, parts[1] == "syscalls" else {
-                return .failure(.init("no built-in traffic makes \(parts.dropFirst().joined(separator: "/")); declare a generator or a command"))
-            }
-            let call = parts[2].replacingOccurrences(of: "sys_enter_", with: "").replacingOccurrences(of: "sys_exit_", with: "")
-            if let kind = TrafficKind(rawValue: call), [.getppid, .getpgid, .openat].contains(kind) { return .success(kind) }
-            return .failure(.init("no built-in traffic calls \(call); declare a generator or a command"))
-        case "raw_tracepoint", "raw_tp", "tp_btf":
-            if parts.count == 2, ["sys_enter", "sys_exit"].contains(parts[1]) { return .success(.getppid) }
-            return .failure(.init("no built-in traffic makes \(parts.dropFirst().joined(separator: "/")); declare a generator or a command"))
-        case "kprobe", "kretprobe", "fentry", "fexit":
-            let function = parts.count > 1 ? parts[1] : ""
-            if openatFunctions.contains(function) { return .success(.openat) }
-            if getppidFunctions.contains(function) { return .success(.getppid) }
-            return .failure(.init("no built-in traffic calls \(function.isEmpty ? "an unnamed function" : function); declare a generator or a command"))
-        case "xdp", "tc", "classifier", "socket", "cgroup_skb": return .success(.udp)
-        default: return .failure(.init("section '\(section)' has no default traffic in bpfgate"))
-        }
-    }
-
-    public struct NotDerivable: Error, Equatable, CustomStringConvertible {
-        public let reason: String
-        init(_ reason: String) { self.reason = reason }
-        public var description: String { "not derivable: \(reason)" }
-    }
 
     /// One program of a user object: a runnable case, or why not.
     public struct Entry {
@@ -174,38 +112,35 @@ public struct ObjectSuite {
     }
 
     static func entry(source: ObjectSource, program: String, section: String, declaration: ObjectDeclaration?) -> Entry {
-        let base = "object/\(source.name)/\(program)"
-        let attach: String
-        switch declaration?.attach.map({ Result<String, NotDerivable>.success($0) }) ?? attachKind(section: section) {
-        case let .success(a): attach = a
+        let base = BenchmarkName(["object", source.name, program]).description
+        let hook: Hook
+        switch declaration?.attach.map({ Result<Hook, NotDerivable>.success($0) }) ?? Hook.of(section: section) {
+        case let .success(h): hook = h
         case let .failure(why): return Entry(name: base, runnable: .failure(why))
-        }
-        guard let hook = MacroSuite.hooks.first(where: { $0.attach == attach }) else {
-            return Entry(name: base, runnable: .failure(.init("bpfgate does not attach \(attach)")))
         }
         var traffic: TrafficKind = .getppid
         var command: (argv: [String], seconds: Double)?
         var threads: Int?
         switch declaration?.traffic {
         case let .generator(g, n)?:
-            traffic = TrafficKind(rawValue: g) ?? .getppid
+            traffic = g
             threads = n
         case let .command(argv, seconds)?:
             command = (argv, seconds)
         case nil:
-            switch defaultTraffic(section: section) {
+            switch Hook.defaultTraffic(section: section) {
             case let .success(kind): traffic = kind
             case let .failure(why): return Entry(name: base, runnable: .failure(why))
             }
         }
-        if packetHooks.contains(attach) && (command != nil || !traffic.isPacket) {
-            return Entry(name: base, runnable: .failure(.init("\(attach) runs on bpfgate's own veth pair, which only the udp and tcp generators reach")))
+        if hook.isPacket && (command != nil || !traffic.isPacket) {
+            return Entry(name: base, runnable: .failure(.init("\(hook) runs on bpfgate's own veth pair, which only the udp and tcp generators reach")))
         }
-        if !packetHooks.contains(attach) && traffic.isPacket {
-            return Entry(name: base, runnable: .failure(.init("packet traffic stays inside bpfgate's namespaces; \(attach) would not see it")))
+        if !hook.isPacket && traffic.isPacket {
+            return Entry(name: base, runnable: .failure(.init("packet traffic stays inside bpfgate's namespaces; \(hook) would not see it")))
         }
         var c = MacroCase(program: "\(source.name)/\(program)", hook: hook.slug, object: source.name, function: program,
-                          attachKind: attach, traffic: traffic, reference: command == nil ? hook.function : nil)
+                          attach: hook, traffic: traffic, reference: command == nil ? hook.family.probe : nil)
         c.source = source
         c.command = command
         c.threads = threads

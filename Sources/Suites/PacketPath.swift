@@ -189,7 +189,7 @@ public final class OwnCgroup {
     private let token: Int
 
     public init() throws {
-        home = try Doctor.ownCgroupPath()
+        home = try HookAttach.ownCgroupPath()
         path = "\(home)/bpfgate-\(getpid())"
         let target = path
         token = try Cleanup.shared.change("remove cgroup \(target)", {

@@ -9,9 +9,6 @@ import Foundation
 public final class StatsSession {
     public static let sysctlPath = "/proc/sys/kernel/bpf_stats_enabled"
 
-    public enum Mechanism: String, Sendable { case enableStats = "bpf_enable_stats", sysctl }
-
-    public let mechanism: Mechanism
     private var session: BPFStatsSession?
     private var token: Int?
 
@@ -23,13 +20,11 @@ public final class StatsSession {
         if forced != "sysctl" {
             do {
                 session = try BPFStatsSession()
-                mechanism = .enableStats
                 return
             } catch let error as BPFError where forced == nil && [EINVAL, EOPNOTSUPP, ENOSYS].contains(error.errno ?? 0) {
                 // An older kernel: fall back to the sysctl below.
             }
         }
-        mechanism = .sysctl
         let previous = try Sysctl.read(Self.sysctlPath)
         if previous != "0" { return }  // already on (someone else's): leave it as found
         token = try Cleanup.shared.change("bpf_stats_enabled back to 0", { try Sysctl.write("1", to: Self.sysctlPath) },

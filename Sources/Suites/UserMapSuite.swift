@@ -1,9 +1,11 @@
 import BPF
+import BPFCatalog
 import Foundation
 import Results
 import Statistics
 
-/// The map types of the user-space suite, with their slug in benchmark names.
+/// The maps of the user-space suite: every type `MapTypeFacts` says is timed from user space, by its slug in
+/// benchmark names, and the hash map without preallocation.
 public enum MapKind: String, CaseIterable, Sendable {
     case hash
     case array
@@ -14,14 +16,7 @@ public enum MapKind: String, CaseIterable, Sendable {
     case hashNoPrealloc = "hash-noprealloc"
 
     public var mapType: MapType {
-        switch self {
-        case .hash, .hashNoPrealloc: return .hash
-        case .array: return .array
-        case .percpuHash: return .percpuHash
-        case .percpuArray: return .percpuArray
-        case .lruHash: return .lruHash
-        case .lruPercpuHash: return .lruPercpuHash
-        }
+        self == .hashNoPrealloc ? .hash : MapType.known.first { $0.facts?.slug == rawValue } ?? .hash
     }
 
     /// Hash maps get `BPF_F_ZERO_SEED`: the kernel otherwise seeds each map's hash at random, so the
@@ -33,7 +28,7 @@ public enum MapKind: String, CaseIterable, Sendable {
         if !mapType.isArray { f.insert(.zeroSeed) }
         return f
     }
-    var isLRU: Bool { self == .lruHash || self == .lruPercpuHash }
+    var isLRU: Bool { mapType.isLRU }
 }
 
 /// The operations timed from user space, one `bpf(2)` call per element (batch ops: one call per batch).
@@ -76,7 +71,7 @@ public struct MapSpec: Sendable {
     public var flags: MapFlags
     /// Keys inserted before timing: every entry, LRU maps only a share (they evict before they are full).
     public var fillCount: Int
-    var isLRU: Bool { type == .lruHash || type == .lruPercpuHash }
+    var isLRU: Bool { type.isLRU }
 
     public init(prefix: String, type: MapType, keySize: Int, valueSize: Int, maxEntries: Int, flags: MapFlags, fillCount: Int) {
         self.prefix = prefix
@@ -146,7 +141,7 @@ public struct UserMapSuite {
     public static let referenceLeaf = "reference"
     /// The reference of the batch operations: one `bpf_map_lookup_batch` of `batch` elements of the same
     /// array. A batch pays one syscall for many elements, so the machine's speed moves it differently from
-    /// single calls: divided by the single-call reference, batch ops kept a between-run CV of 3.4-7 %.
+    /// single calls (ARCHITECTURE.md, decisions).
     public static let batchReferenceLeaf = "reference-batch"
     static let referenceSize = 1024
 
@@ -156,7 +151,7 @@ public struct UserMapSuite {
     }
 
     static func benchmarkName(_ kind: MapKind, _ size: Int, _ leaf: String) -> String {
-        "user/map/\(kind.rawValue)/\(size)/\(leaf)"
+        BenchmarkName.userMap(type: kind.rawValue, size: size, leaf: leaf).description
     }
 
     /// Every benchmark x measure the suite would produce, in run order.

@@ -19,7 +19,7 @@ public struct BencherTarget: Sendable {
     public init() {}
 }
 
-/// Bencher's REST API for a run (see REFERENCE.md): the request body and what its answer says.
+/// Bencher's REST API for a run (https://bencher.dev/docs/api/): the request body and what its answer says.
 public enum Bencher {
     /// The body of `POST /v0/run`: one iteration of BMF, the run's times, the run's id as idempotency key
     /// (a retried or flushed upload never doubles a report), `settings.adapter` json, bpfgate's context.

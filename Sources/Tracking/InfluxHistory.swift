@@ -93,14 +93,13 @@ public enum InfluxHistory {
                 for slug in measures where filter.keeps(benchmark: name, measure: slug) {
                     guard let value = col[slug].flatMap({ row[$0].number }) else { continue }
                     let measure = Measure.named(slug)
-                    let last = name.split(separator: "/").last.map(String.init) ?? ""
                     collector.append(HistoryPoint(runID: time, time: time, commit: commit, kind: nil, value: value,
                                                   lower: col[slug + "_lower"].flatMap { row[$0].number },
                                                   upper: col[slug + "_upper"].flatMap { row[$0].number }),
                                      benchmark: name, measure: slug,
                                      make: HistorySeries(benchmark: name, measure: slug, unit: measure?.unit ?? "",
                                                          direction: measure?.direction ?? .smallerIsBetter,
-                                                         isReference: last == "reference" || last.hasPrefix("reference-"), points: []))
+                                                         isReference: BenchmarkName(parsing: name).isReference, points: []))
                 }
             }
         }

@@ -103,7 +103,7 @@ struct CheckCommand: ParsableCommand {
             note("bpfgate: some benchmarks failed; see the report")
         }
         let planned = Set(try Catalog.plan(request).map(\.name))
-        try reports.deliver(Gate.compare(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned),
+        try reports.deliver(Comparison.stored(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned),
                             also: uploadStatus)
     }
 
@@ -150,7 +150,7 @@ struct CheckCommand: ParsableCommand {
         // bpfgate's demo: when the base set has it (bpfgate's own bpf/), or when there is nothing else to compare.
         let demoFile = URL(fileURLWithPath: baseDir!).appendingPathComponent("\(XDPDemoSuite.objectName).bpf.o").path
         let withDemo = !objects || FileManager.default.fileExists(atPath: demoFile)
-        var pairs: [Gate.PairedSamples] = []
+        var pairs: [PairedSamples] = []
         if withDemo {
             let base = try ObjectSource.file(directory: baseDir!, name: XDPDemoSuite.objectName)
             let head = try headDir.map { try ObjectSource.file(directory: $0, name: XDPDemoSuite.objectName) }
@@ -163,23 +163,23 @@ struct CheckCommand: ParsableCommand {
             if selection.samples == nil { demo.samples *= Self.abPairsFactor }
             if request.suites.contains(XDPDemoSuite.name) && request.includes(XDPDemoSuite.benchmark) {
                 let (b, h) = try MeasuringThread.run { try XDPDemoSuite(config: demo).runAB(base: base, head: head) { note($0) } }
-                pairs.append(Gate.PairedSamples(benchmark: XDPDemoSuite.benchmark, base: b, head: h))
+                pairs.append(PairedSamples(benchmark: XDPDemoSuite.benchmark, base: b, head: h))
             }
             if request.suites.contains(MacroSuite.name) {
                 // The demo under real traffic: base and head take turns on the veth, window by window.
                 for r in try MacroSuite(config: request.macro).runAB(base: base, head: head, include: request.includes, progress: { note($0) }) {
-                    pairs.append(Gate.PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head, attached: true))
+                    pairs.append(PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head, attached: true))
                 }
             }
         }
         if objects {
             let jobs = try request.objectSuite.abJobs(baseDirectory: baseDir!, headDirectory: headDir, include: request.includes)
             for r in try MacroSuite(config: request.macro).runAB(jobs, progress: { note($0) }) {
-                pairs.append(Gate.PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head, attached: true))
+                pairs.append(PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head, attached: true))
             }
         }
         let testbedName = Environment.testbed(name: testbed).name
-        let report = Gate.compareAB(pairs, testbed: testbedName, headRun: headDir ?? "built-in", config: config)
+        let report = Comparison.ab(pairs, testbed: testbedName, headRun: headDir ?? "built-in", config: config)
         try reports.deliver(report)
     }
 }

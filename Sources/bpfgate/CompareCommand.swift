@@ -21,6 +21,6 @@ struct CompareCommand: ParsableCommand {
         let config = try configOptions.load()
         let baseline = try RunLoader.load(base)
         let head = try ResultsCodec.read(path: candidate)
-        try reports.deliver(Gate.compare(baseline: baseline, head: head, config: config, today: todayUTC()))
+        try reports.deliver(Comparison.stored(baseline: baseline, head: head, config: config, today: todayUTC()))
     }
 }

@@ -3,6 +3,7 @@ import BPF
 import Foundation
 import Results
 import Suites
+import Tracking
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
-        let findings = Doctor.run()
+        let findings = Doctor.run(libcurl: CurlTransport.version)
         if json {
             FileHandle.standardOutput.write(try StableJSON.encode(findings))
         } else {

@@ -1,4 +1,5 @@
 import BPF
+import BPFCatalog
 import BPFObjects
 import Foundation
 import Results
@@ -27,7 +28,7 @@ import Testing
         ("tp_btf", "tp_btf", .sameHook),
     ])
     func target(attach: String, section: String, expected: ReferenceTarget) {
-        #expect(ReferenceTarget.of(attachKind: attach, section: section) == expected, "\(attach) \(section)")
+        #expect(ReferenceTarget.of(hook: Hook(rawValue: attach)!, section: section) == expected, "\(attach) \(section)")
     }
 }
 
@@ -156,13 +157,13 @@ extension PrivilegedTests {
         /// side saw no runs. Here one side is loaded but never attached, the other counts getppid() calls.
         @Test func missingRuns_nameTheSide() throws {
             try expectKernelLeftAsFound {
-                let mounted = try Doctor.mountTraceFSIfAbsent()
+                let mounted = try HookAttach.mountTraceFSIfAbsent()
                 defer { if let mounted { Cleanup.shared.run(mounted) } }
                 func load() throws -> BPFObject {
                     let o = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
                     try o.autoloadOnly("probe_tracepoint")
                     try o.load()
-                    try Doctor.countOnlyThisProcess(o)
+                    try HookAttach.countOnlyThisProcess(o)
                     return o
                 }
                 let (silent, counting) = (try load(), try load())
@@ -195,7 +196,7 @@ extension PrivilegedTests {
         /// nothing else on the machine can make either run (a syscall tracepoint fires for every process).
         @Test func starvedTraffic_failsThatBenchmarkAlone() throws {
             let suite = MacroSuite(config: Self.small())
-            var starved = MacroCase(program: "starved", hook: "uprobe", object: "probes", function: "probe_uprobe", attachKind: "uprobe",
+            var starved = MacroCase(program: "starved", hook: "uprobe", object: "probes", function: "probe_uprobe", attach: .uprobe,
                                     traffic: .uprobe, reference: "probe_uprobe")
             starved.maxEvents = 1
             let healthy = try #require(MacroSuite.cases.first { $0.name == "macro/count/raw-tracepoint" })

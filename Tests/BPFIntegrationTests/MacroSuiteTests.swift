@@ -1,4 +1,5 @@
 import BPF
+import BPFCatalog
 import Foundation
 import Results
 import Statistics
@@ -60,7 +61,7 @@ extension PrivilegedTests {
                     #expect(abs(try single("verifier-limit-percent") - count / 10_000) < 1e-9, "\(b.name)")
                 }
                 let latency = try #require(byMeasure["latency"])
-                if ["kprobe", "kretprobe", "fentry", "fexit"].contains(hook) {
+                if Hook(slug: String(hook))?.family.mayBeUnsupported != nil {
                     if latency.status != .ok {
                         guard case let .unsupported(why) = latency.status else {
                             Issue.record("\(b.name): \(latency.status)"); continue

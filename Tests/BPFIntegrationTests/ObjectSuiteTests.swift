@@ -1,3 +1,5 @@
+import BPF
+import BPFCatalog
 import Gate
 import Suites
 import Testing
@@ -21,8 +23,8 @@ import Testing
         ("cgroup_skb/ingress", "cgroup_skb", "udp"),
     ])
     func derivable(section: String, attach: String, traffic: String) throws {
-        #expect(try ObjectSuite.attachKind(section: section).get() == attach)
-        #expect(try ObjectSuite.defaultTraffic(section: section).get().rawValue == traffic)
+        #expect(try Hook.of(section: section).get().rawValue == attach)
+        #expect(try Hook.defaultTraffic(section: section).get().rawValue == traffic)
     }
 
     @Test(arguments: [
@@ -35,7 +37,7 @@ import Testing
         ("struct_ops/x", "has no default attach"),
     ])
     func notDerivableAttach(section: String, reason: String) {
-        guard case let .failure(why) = ObjectSuite.attachKind(section: section) else {
+        guard case let .failure(why) = Hook.of(section: section) else {
             Issue.record("\(section) should not be derivable"); return
         }
         #expect(why.reason.contains(reason), "\(why)")
@@ -49,16 +51,20 @@ import Testing
         ("raw_tp/sched_switch", "no built-in traffic makes sched_switch"),
     ])
     func notDerivableTraffic(section: String, reason: String) throws {
-        #expect(try ObjectSuite.attachKind(section: section).get() != "")
-        guard case let .failure(why) = ObjectSuite.defaultTraffic(section: section) else {
+        #expect(try Hook.of(section: section).get().rawValue != "")
+        guard case let .failure(why) = Hook.defaultTraffic(section: section) else {
             Issue.record("\(section) should have no default traffic"); return
         }
         #expect(why.reason.contains(reason), "\(why)")
     }
 
-    /// The configuration validates generator names without seeing Suites: the two lists must agree.
-    @Test func declaredGenerators_areTheTrafficKinds() {
-        #expect(ObjectDeclaration.generators == TrafficKind.allCases.map(\.rawValue))
-        for kind in ObjectDeclaration.attachKinds { #expect(MacroSuite.hookNames.contains(kind), "\(kind)") }
+    /// Every hook has a counting program in the macro suite, and every map type the user-space suite times
+    /// is one the table says is timed from user space.
+    @Test func catalogue_matchesTheSuites() {
+        for hook in Hook.allCases { #expect(MacroSuite.cases.contains { $0.name == "macro/count/\(hook.slug)" }, "\(hook)") }
+        #expect(Hook.declarable.allSatisfy { $0 != .uprobe && $0 != .uretprobe })
+        let timed = MapKind.allCases.filter { $0 != .hashNoPrealloc }.map(\.rawValue)
+        #expect(timed == MapTypeFacts.all.filter(\.timedFromUserSpace).map(\.slug))
+        for kind in MapKind.allCases { #expect(kind.mapType.facts?.timedFromUserSpace == true, "\(kind)") }
     }
 }

@@ -1,4 +1,5 @@
 import BPF
+import BPFCatalog
 import BPFObjects
 import Foundation
 import Results
@@ -294,18 +295,15 @@ extension PrivilegedTests {
 
 extension PrivilegedTests {
     @Suite struct DoctorTests {
-        /// On this project's machines only the kprobe and fentry families may be missing; every other hook
-        /// must load, attach and see events (the doctor never reports a pass it did not observe).
-        static let mayBeMissing: Set<String> = ["kprobe", "kretprobe", "fentry", "fexit"]
-
-        @Test(arguments: Doctor.hooks.map(\.name))
-        func hook_isProbedLive(hook: String) throws {
-            let entry = try #require(Doctor.hooks.first { $0.name == hook })
+        /// Only the families the hook table says a machine may lack (kprobes, fentry) may be missing; every
+        /// other hook must load, attach and see events (the doctor never reports a pass it did not observe).
+        @Test(arguments: Hook.allCases)
+        func hook_isProbedLive(hook: Hook) throws {
             let tcBefore = try qdiscs("lo")
             let tracefsBefore = TraceFS.isMounted
             try expectKernelLeftAsFound {
-                let finding = Doctor.probeHook(entry.name, program: entry.program, index: entry.index)
-                if Self.mayBeMissing.contains(hook) {
+                let finding = Doctor.probeHook(hook)
+                if hook.family.mayBeUnsupported != nil {
                     #expect(finding.state == .ok || finding.state == .unsupported)
                     #expect(!finding.detail.isEmpty)
                 } else {

@@ -1,3 +1,4 @@
+import BPFCatalog
 import Foundation
 import Gate
 import Results
@@ -58,7 +59,7 @@ import Testing
             + #" {"object": "/abs/y.o", "program": "b", "traffic": {"command": ["sh", "-c", "true"], "seconds": 30}}]}"#
         let c = try GateConfig.parse(Data(json.utf8), path: "/proj/bpfgate.json")
         #expect(c.objects == [
-            ObjectDeclaration(object: "/proj/build/x.bpf.o", program: "a", attach: "xdp", traffic: .generator("udp", threads: 2)),
+            ObjectDeclaration(object: "/proj/build/x.bpf.o", program: "a", attach: .xdp, traffic: .generator(.udp, threads: 2)),
             ObjectDeclaration(object: "/abs/y.o", program: "b", traffic: .command(["sh", "-c", "true"], seconds: 30)),
         ])
     }

@@ -15,7 +15,7 @@ import Testing
         head.benchmarks.append(BenchmarkResult(name: "b/new", suite: "s", measures: [Measure.latency.result([10, 11, 12])]))
         var config = GateConfig()
         config.waivers = [Waiver(benchmark: "b/mem", measure: "memlock-bytes", reason: "bigger table <on purpose>", expires: "2026-12-31")]
-        return Gate.compare(baseline: Build.baseline(), head: head, config: config, today: "2026-11-22")
+        return Comparison.stored(baseline: Build.baseline(), head: head, config: config, today: "2026-11-22")
     }
 
     static func matches(_ text: String, _ name: String) throws -> Bool {

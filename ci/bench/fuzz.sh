@@ -1,5 +1,5 @@
 #!/bin/sh
-# The randomized fuzz campaign over bpfgate's pure commands (issue 13): ci/fuzz/fuzz.py with a fresh seed.
+# The randomized fuzz campaign over bpfgate's pure commands: ci/fuzz/fuzz.py with a fresh seed.
 #
 #   ci/bench/fuzz.sh [CASES] [SEED]       default 20000 cases, seed from the date
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fuzzer of bpfgate's pure commands (issue 13).
+"""Fuzzer of bpfgate's pure commands.
 
 Mutates valid results files, stored baselines (baselines/<testbed>/runs/*.json), BMF-like and verdict files,
 configuration files (--config) and flag values, runs the commands that load no BPF program (compare, baseline

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A stand-in for Bencher's API (POST /v0/run) for bpfgate's upload tests, on 127.0.0.1.
 
-It checks each request against the API as REFERENCE.md describes it (method, path, headers, body; and against
+It checks each request against the API as Bencher documents it (https://bencher.dev/docs/api/) (method, path, headers, body; and against
 Bencher's OpenAPI schema JsonNewRun when --openapi names the file), answers per --plan, and logs every request
 and every report it creates as JSON lines (--log). Reports are idempotent by idempotency_key, as Bencher's are.
 

@@ -1,0 +1,232 @@
+/// The attach families bpfgate knows: the one table of hooks. Everything else (the doctor's probes, the macro
+/// suite's cases, your objects' sections, the configuration's `attach`, the reports' order) reads it; the
+/// kernel-bound attach code is `HookAttach` in Suites.
+///
+/// The raw value is the hook's name in declarations (`"attach": "raw_tracepoint"`) and in the doctor.
+public enum Hook: String, CaseIterable, Sendable, CustomStringConvertible {
+    case tracepoint
+    case rawTracepoint = "raw_tracepoint"
+    case tpBTF = "tp_btf"
+    case kprobe, kretprobe, fentry, fexit
+    case uprobe, uretprobe
+    case xdp, tc
+    case socketFilter = "socket_filter"
+    case cgroupSKB = "cgroup_skb"
+
+    public var description: String { rawValue }
+
+    /// What the hook needs from the machine besides the program.
+    public enum Need: String, Sendable {
+        /// tracefs mounted while libbpf attaches (it reads the event's id there).
+        case tracefs
+        /// The kernel's BTF (/sys/kernel/btf/vmlinux): the verifier checks the program against its target.
+        case btf
+        /// A function of bpfgate's own binary to probe.
+        case ownBinary
+        /// A network device (bpfgate's veth pair, or lo for the doctor).
+        case netDevice
+        /// A receiving socket of bpfgate's own.
+        case socket
+        /// A cgroup v2 directory of bpfgate's own.
+        case cgroup
+    }
+
+    /// One row of the table.
+    public struct Family: Sendable {
+        /// The hook's segment in benchmark names (`macro/count/raw-tracepoint`).
+        public let slug: String
+        /// Section prefixes libbpf recognises for it (`SEC("tp/...")`).
+        public let sectionPrefixes: [String]
+        /// The counting program of `bpf/probes.bpf.c` on this hook (the doctor's probe, the macro suite's
+        /// `count` program and every reference), and its counter's index there (`enum probe_hook`, bpf/probes.h).
+        public let probe: String
+        public let probeIndex: Int
+        /// The traffic that makes the probe's events.
+        public let traffic: TrafficKind
+        public let needs: [Need]
+        /// Why this machine may lack the family (then reported unsupported with the kernel's answer, not
+        /// failed), or nil: failing to attach it is a failed benchmark.
+        public let mayBeUnsupported: String?
+        /// Whether a declaration may name it and your objects' sections derive it (uprobes need your binary).
+        public let declarable: Bool
+    }
+
+    public var family: Family {
+        switch self {
+        case .tracepoint:
+            return Family(slug: "tracepoint", sectionPrefixes: ["tracepoint", "tp"], probe: "probe_tracepoint", probeIndex: 0,
+                          traffic: .getppid, needs: [.tracefs], mayBeUnsupported: nil, declarable: true)
+        case .rawTracepoint:
+            return Family(slug: "raw-tracepoint", sectionPrefixes: ["raw_tracepoint", "raw_tp"], probe: "probe_raw_tp", probeIndex: 1,
+                          traffic: .getppid, needs: [], mayBeUnsupported: nil, declarable: true)
+        case .tpBTF:
+            return Family(slug: "tp-btf", sectionPrefixes: ["tp_btf"], probe: "probe_tp_btf", probeIndex: 2,
+                          traffic: .getppid, needs: [.btf], mayBeUnsupported: nil, declarable: true)
+        case .kprobe:
+            return Family(slug: "kprobe", sectionPrefixes: ["kprobe"], probe: "probe_kprobe", probeIndex: 3, traffic: .openat,
+                          needs: [], mayBeUnsupported: "a kernel without kprobe events", declarable: true)
+        case .kretprobe:
+            return Family(slug: "kretprobe", sectionPrefixes: ["kretprobe"], probe: "probe_kretprobe", probeIndex: 4, traffic: .openat,
+                          needs: [], mayBeUnsupported: "a kernel without kprobe events", declarable: true)
+        case .fentry:
+            return Family(slug: "fentry", sectionPrefixes: ["fentry"], probe: "probe_fentry", probeIndex: 5, traffic: .openat,
+                          needs: [.btf], mayBeUnsupported: "a kernel without ftrace (BPF trampolines)", declarable: true)
+        case .fexit:
+            return Family(slug: "fexit", sectionPrefixes: ["fexit"], probe: "probe_fexit", probeIndex: 6, traffic: .openat,
+                          needs: [.btf], mayBeUnsupported: "a kernel without ftrace (BPF trampolines)", declarable: true)
+        case .uprobe:
+            return Family(slug: "uprobe", sectionPrefixes: ["uprobe", "uprobe.s"], probe: "probe_uprobe", probeIndex: 7,
+                          traffic: .uprobe, needs: [.ownBinary], mayBeUnsupported: nil, declarable: false)
+        case .uretprobe:
+            return Family(slug: "uretprobe", sectionPrefixes: ["uretprobe", "uretprobe.s"], probe: "probe_uretprobe", probeIndex: 8,
+                          traffic: .uprobe, needs: [.ownBinary], mayBeUnsupported: nil, declarable: false)
+        case .xdp:
+            return Family(slug: "xdp", sectionPrefixes: ["xdp"], probe: "probe_xdp", probeIndex: 9, traffic: .udp,
+                          needs: [.netDevice], mayBeUnsupported: nil, declarable: true)
+        case .tc:
+            return Family(slug: "tc", sectionPrefixes: ["tc", "classifier"], probe: "probe_tc", probeIndex: 10, traffic: .udp,
+                          needs: [.netDevice], mayBeUnsupported: nil, declarable: true)
+        case .socketFilter:
+            return Family(slug: "socket-filter", sectionPrefixes: ["socket"], probe: "probe_socket", probeIndex: 11, traffic: .udp,
+                          needs: [.socket], mayBeUnsupported: nil, declarable: true)
+        case .cgroupSKB:
+            return Family(slug: "cgroup-skb", sectionPrefixes: ["cgroup_skb"], probe: "probe_cgroup_skb", probeIndex: 12, traffic: .udp,
+                          needs: [.cgroup], mayBeUnsupported: nil, declarable: true)
+        }
+    }
+
+    public var slug: String { family.slug }
+    /// Packet hooks: driven by packets over bpfgate's veth pair.
+    public var isPacket: Bool { family.traffic.isPacket }
+    /// The hooks a declaration may name.
+    public static var declarable: [Hook] { allCases.filter(\.family.declarable) }
+
+    /// The hook whose slug is `slug` (a benchmark-name segment).
+    public init?(slug: String) {
+        guard let hook = Hook.allCases.first(where: { $0.slug == slug }) else { return nil }
+        self = hook
+    }
+}
+
+/// Why bpfgate cannot drive a program: "not derivable: <reason>".
+public struct NotDerivable: Error, Equatable, Sendable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "not derivable: \(reason)" }
+}
+
+// MARK: sections
+
+extension Hook {
+    /// Kernel functions of the syscalls bpfgate's generators make (kprobe/fentry targets).
+    static let openatFunctions: Set<String> = ["do_sys_openat2", "do_sys_open", "__x64_sys_openat", "__arm64_sys_openat", "do_filp_open"]
+    static let getppidFunctions: Set<String> = ["__x64_sys_getppid", "__arm64_sys_getppid", "__do_sys_getppid"]
+
+    /// The hook a program's ELF section attaches to, or why bpfgate cannot attach it:
+    /// - `tracepoint/<category>/<name>`, `tp/...` -> tracepoint; `raw_tracepoint/<name>`, `raw_tp/...`;
+    ///   `tp_btf|kprobe|kretprobe|fentry|fexit/<target>`;
+    /// - `xdp`; `tc`, `classifier` (ingress); `socket`; `cgroup_skb/ingress`;
+    /// - uprobes (they need your binary and workload), egress hooks and any other section: not derivable.
+    public static func of(section: String) -> Result<Hook, NotDerivable> {
+        let parts = section.split(separator: "/", maxSplits: 1).map(String.init)
+        let prefix = parts.first ?? ""
+        let hasTarget = parts.count == 2
+        guard let hook = Hook.allCases.first(where: { $0.family.sectionPrefixes.contains(prefix) }) else {
+            return .failure(.init("section '\(section)' has no default attach in bpfgate"))
+        }
+        switch hook {
+        case .tracepoint, .rawTracepoint:
+            return hasTarget ? .success(hook) : .failure(.init("the section names no tracepoint"))
+        case .tpBTF, .kprobe, .kretprobe, .fentry, .fexit:
+            return hasTarget ? .success(hook) : .failure(.init("the section names no target"))
+        case .tc:
+            return hasTarget && parts[1] != "ingress" ? .failure(.init("bpfgate attaches tc at ingress of its veth only")) : .success(.tc)
+        case .cgroupSKB:
+            return hasTarget && parts[1] == "ingress" ? .success(.cgroupSKB) : .failure(.init("bpfgate attaches cgroup_skb at ingress only"))
+        case .uprobe, .uretprobe:
+            return .failure(.init("a uprobe on your binary needs your workload; bpfgate times uprobes on its own target (suite macro)"))
+        case .xdp, .socketFilter:
+            return .success(hook)
+        }
+    }
+
+    /// The built-in traffic that makes the section's events, or why there is none: the syscall tracepoints
+    /// of getppid, getpgid and openat, the raw and BTF syscall tracepoints, the kernel functions of openat and
+    /// getppid, and UDP for the packet hooks.
+    public static func defaultTraffic(section: String) -> Result<TrafficKind, NotDerivable> {
+        let parts = section.split(separator: "/").map(String.init)
+        let hook = Hook.allCases.first { $0.family.sectionPrefixes.contains(parts.first ?? "") }
+        switch hook {
+        case .tracepoint?:
+            guard parts.count == 3, parts[1] == "syscalls" else {
+                return .failure(.init("no built-in traffic makes \(parts.dropFirst().joined(separator: "/")); declare a generator or a command"))
+            }
+            let event = parts[2]
+            let call = event.hasPrefix("sys_enter_") ? String(event.dropFirst(10)) : event.hasPrefix("sys_exit_") ? String(event.dropFirst(9)) : event
+            if let kind = TrafficKind(rawValue: call), [.getppid, .getpgid, .openat].contains(kind) { return .success(kind) }
+            return .failure(.init("no built-in traffic calls \(call); declare a generator or a command"))
+        case .rawTracepoint?, .tpBTF?:
+            if parts.count == 2, ["sys_enter", "sys_exit"].contains(parts[1]) { return .success(.getppid) }
+            return .failure(.init("no built-in traffic makes \(parts.dropFirst().joined(separator: "/")); declare a generator or a command"))
+        case .kprobe?, .kretprobe?, .fentry?, .fexit?:
+            let function = parts.count > 1 ? parts[1] : ""
+            if openatFunctions.contains(function) { return .success(.openat) }
+            if getppidFunctions.contains(function) { return .success(.getppid) }
+            return .failure(.init("no built-in traffic calls \(function.isEmpty ? "an unnamed function" : function); declare a generator or a command"))
+        case .xdp?, .tc?, .socketFilter?, .cgroupSKB?:
+            return .success(.udp)
+        case .uprobe?, .uretprobe?, nil:
+            return .failure(.init("section '\(section)' has no default traffic in bpfgate"))
+        }
+    }
+}
+
+/// Where the counting reference of a measured program attaches: the measured program's own target, read
+/// from its section. The counting programs of `bpf/probes.bpf.c` are written for one target each
+/// (`probe_tracepoint` on getppid's tracepoint, ...); on a program of openat's tracepoint, that reference
+/// would never run under openat traffic. So tracepoints attach by category and name, raw tracepoints by
+/// name, kprobes by function, and BTF hooks (tp_btf, fentry, fexit) are retargeted before load.
+public enum ReferenceTarget: Equatable, Sendable, CustomStringConvertible {
+    /// `bpf_program__attach_tracepoint(category, name)`.
+    case tracepoint(category: String, name: String)
+    /// `bpf_program__attach_raw_tracepoint(name)`.
+    case rawTracepoint(String)
+    /// `bpf_program__set_attach_target` before load (tp_btf: the tracepoint; fentry/fexit: the function).
+    case btf(String)
+    /// `bpf_program__attach_kprobe(function)`.
+    case kprobe(function: String, retprobe: Bool)
+    /// Packet hooks, uprobes and sections bpfgate cannot read: attached as the measured program is (the
+    /// same veth, socket, cgroup or uprobe target) or by the reference's own section.
+    case sameHook
+
+    /// The target of a program of `hook` in section `section`.
+    public static func of(hook: Hook, section: String) -> ReferenceTarget {
+        let parts = section.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let prefix = parts.first ?? ""
+        let rest = parts.dropFirst().joined(separator: "/")
+        guard hook.family.sectionPrefixes.contains(prefix) else { return .sameHook }
+        switch hook {
+        case .tracepoint where parts.count == 3 && !parts[1].isEmpty && !parts[2].isEmpty:
+            return .tracepoint(category: parts[1], name: parts[2])
+        case .rawTracepoint where !rest.isEmpty:
+            return .rawTracepoint(rest)
+        case .tpBTF where !rest.isEmpty, .fentry where !rest.isEmpty, .fexit where !rest.isEmpty:
+            return .btf(rest)
+        case .kprobe where !rest.isEmpty, .kretprobe where !rest.isEmpty:
+            // `kprobe/function+offset`: the reference goes on the function.
+            return .kprobe(function: String(rest.split(separator: "+").first ?? Substring(rest)), retprobe: hook == .kretprobe)
+        default:
+            return .sameHook
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .tracepoint(category, name): return "tracepoint \(category)/\(name)"
+        case let .rawTracepoint(name): return "raw tracepoint \(name)"
+        case let .btf(target): return "BTF target \(target)"
+        case let .kprobe(function, retprobe): return "\(retprobe ? "kretprobe" : "kprobe") \(function)"
+        case .sameHook: return "the program's hook"
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// What bpfgate knows of each BPF map type: the one table of map types. The BPF layer's `MapType` (the
+/// kernel's enum value, libbpf's name) looks its facts up here by name; the doctor, the user-space and
+/// in-kernel suites and your objects' maps read them.
+public struct MapTypeFacts: Sendable, Equatable {
+    /// libbpf's name (`libbpf_bpf_map_type_str`), e.g. `lru_percpu_hash`.
+    public let name: String
+    /// One value per possible CPU, each rounded up to 8 bytes.
+    public let perCPU: Bool
+    /// Plain arrays (array, percpu_array): every index exists, elements cannot be deleted.
+    public let array: Bool
+    /// Evicts the least recently used element when full (filled only partly before timing).
+    public let lru: Bool
+    /// Timed from user space, one `bpf(2)` call per element (`user/map/...` and your objects' maps).
+    public let timedFromUserSpace: Bool
+    /// Sizes the kernel accepts for a map created with nothing else (the doctor's probe; others get EINVAL,
+    /// which is not "unsupported").
+    public let probeKeySize: Int
+    public let probeValueSize: Int
+    public let probeMaxEntries: Int
+    /// Created only with BPF_F_NO_PREALLOC.
+    public let needsNoPrealloc: Bool
+    /// What creation needs besides sizes, or nil: such a type is not probed by creation alone.
+    public let needsContext: String?
+
+    /// The type's segment in benchmark names: `lru-percpu-hash`.
+    public var slug: String { String(name.map { $0 == "_" ? "-" : $0 }) }
+
+    public init(_ name: String, perCPU: Bool = false, array: Bool = false, lru: Bool = false, timed: Bool = false,
+         key: Int = 4, value: Int = 8, entries: Int = 16, noPrealloc: Bool = false, needs: String? = nil) {
+        self.name = name
+        self.perCPU = perCPU
+        self.array = array
+        self.lru = lru
+        timedFromUserSpace = timed
+        probeKeySize = key
+        probeValueSize = value
+        probeMaxEntries = entries
+        needsNoPrealloc = noPrealloc
+        needsContext = needs
+    }
+
+    /// Every map type of the kernel's `enum bpf_map_type` up to 6.18, in its order.
+    public static let all: [MapTypeFacts] = [
+        .init("hash", timed: true),
+        .init("array", array: true, timed: true),
+        .init("prog_array", value: 4),
+        .init("perf_event_array", value: 4),
+        .init("percpu_hash", perCPU: true, timed: true),
+        .init("percpu_array", perCPU: true, array: true, timed: true),
+        .init("stack_trace", value: 8 * 127),
+        .init("cgroup_array", value: 4),
+        .init("lru_hash", lru: true, timed: true),
+        .init("lru_percpu_hash", perCPU: true, lru: true, timed: true),
+        .init("lpm_trie", key: 8, noPrealloc: true),
+        .init("array_of_maps", value: 4, needs: "an inner map"),
+        .init("hash_of_maps", value: 4, needs: "an inner map"),
+        .init("devmap", value: 4),
+        .init("sockmap", value: 4),
+        .init("cpumap", value: 4),
+        .init("xskmap", value: 4),
+        .init("sockhash", value: 4),
+        .init("cgroup_storage", key: 12, entries: 0, needs: "a cgroup program that uses it"),
+        .init("reuseport_sockarray", value: 4),
+        .init("percpu_cgroup_storage", perCPU: true, key: 12, entries: 0, needs: "a cgroup program that uses it"),
+        .init("queue", key: 0),
+        .init("stack", key: 0),
+        .init("sk_storage", entries: 0, noPrealloc: true, needs: "BTF for its value (a loaded object)"),
+        .init("devmap_hash", value: 4),
+        .init("struct_ops", key: 0, value: 0, needs: "a kernel struct_ops type"),
+        .init("ringbuf", key: 0, value: 0, entries: 4096),
+        .init("inode_storage", entries: 0, noPrealloc: true, needs: "BTF for its value (a loaded object)"),
+        .init("task_storage", entries: 0, noPrealloc: true, needs: "BTF for its value (a loaded object)"),
+        .init("bloom_filter", key: 0),
+        .init("user_ringbuf", key: 0, value: 0, entries: 4096),
+        .init("cgrp_storage", entries: 0, noPrealloc: true, needs: "BTF for its value (a loaded object)"),
+        .init("arena", key: 0, value: 0),
+    ]
+
+    /// The facts of libbpf's `name`, or nil for a type newer than this table.
+    public static func named(_ name: String) -> MapTypeFacts? { all.first { $0.name == name } }
+}

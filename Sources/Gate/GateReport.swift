@@ -1,0 +1,114 @@
+import Foundation
+import Results
+
+/// What the gate says of one benchmark x measure.
+public enum Verdict: String, Codable, Sendable, CaseIterable {
+    case regression, improvement, unchanged, failed
+    /// Too few runs, pairs or samples, or a run too noisy to judge.
+    case needsData = "needs-data"
+    case new, gone, waived
+    /// Deterministic measures from different kernels or compilers.
+    case notComparable = "not-comparable"
+
+    /// The terminal marker: `+` worse, `-` better, `~` no significant change, `!` failed, `?` needs data.
+    public var marker: String {
+        switch self {
+        case .regression: return "+"
+        case .improvement: return "-"
+        case .unchanged: return "~"
+        case .failed: return "!"
+        case .needsData: return "?"
+        case .new: return "new"
+        case .gone: return "gone"
+        case .waived: return "waived"
+        case .notComparable: return "n/c"
+        }
+    }
+}
+
+/// One row of a gate report.
+public struct Finding: Codable, Equatable, Sendable {
+    public var benchmark: String
+    public var measure: String
+    public var unit: String
+    public var direction: Direction
+    /// Baseline centre (mean of the baseline runs' medians; A/B: median of base samples), raw.
+    public var base: Double?
+    /// Head run's median, raw.
+    public var head: Double?
+    /// The change judged: head/base - 1, on the ratio to the reference when `normalized`.
+    public var change: Double?
+    /// The same change without normalization.
+    public var rawChange: Double?
+    public var normalized: Bool
+    public var pValue: Double?
+    /// After the multiple-comparison correction.
+    public var adjustedP: Double?
+    /// The smallest change (fraction) this comparison could have called a regression.
+    public var minimumDetectableEffect: Double?
+    /// Confidence interval of the head/base ratio (A/B: of the median ratio; stored: of the shift, from the
+    /// t prediction interval).
+    public var ratioLower: Double?
+    public var ratioUpper: Double?
+    /// Baseline runs (stored mode) or pairs (A/B) behind the verdict.
+    public var observations: Int
+    public var verdict: Verdict
+    public var note: String
+
+    public init(benchmark: String, measure: String, unit: String, direction: Direction, verdict: Verdict, note: String = "",
+                observations: Int = 0) {
+        self.benchmark = benchmark
+        self.measure = measure
+        self.unit = unit
+        self.direction = direction
+        self.normalized = false
+        self.observations = observations
+        self.verdict = verdict
+        self.note = note
+    }
+}
+
+extension Finding {
+    /// The finding without its non-finite numbers (a zero baseline leaves a change undefined): reports and the
+    /// verdict file see finite numbers only, and "-" where there is none.
+    public func finite() -> Finding {
+        var f = self
+        func clean(_ x: inout Double?) { if let v = x, !v.isFinite { x = nil } }
+        clean(&f.base); clean(&f.head); clean(&f.change); clean(&f.rawChange); clean(&f.pValue); clean(&f.adjustedP)
+        clean(&f.minimumDetectableEffect); clean(&f.ratioLower); clean(&f.ratioUpper)
+        if f.change == nil && change != nil { f.note += f.note.isEmpty ? "change undefined (a zero baseline)" : "; change undefined (a zero baseline)" }
+        return f
+    }
+}
+
+/// A whole comparison: findings, the geometric mean of the head/base ratios, and the exit status.
+public struct GateReport: Codable, Equatable, Sendable {
+    public enum Mode: String, Codable, Sendable { case baseline, ab }
+    public var mode: Mode
+    public var testbed: String
+    public var headRun: String
+    public var baseRuns: [String]
+    public var findings: [Finding]
+    /// exp(mean(ln ratio)) over the timing findings with both sides (normalized where judged so).
+    public var geomeanRatio: Double?
+
+    public init(mode: Mode, testbed: String, headRun: String, baseRuns: [String], findings: [Finding], geomeanRatio: Double?) {
+        self.mode = mode
+        self.testbed = testbed
+        self.headRun = headRun
+        self.baseRuns = baseRuns
+        self.findings = findings
+        self.geomeanRatio = geomeanRatio
+    }
+
+    public var regressions: [Finding] { findings.filter { $0.verdict == .regression } }
+    public var failures: [Finding] { findings.filter { $0.verdict == .failed } }
+
+    /// 2 for a regression, 3 for a failed benchmark (which wins), else 0; `warnOnly` reports and passes.
+    public func exitStatus(warnOnly: Bool) -> ExitStatus {
+        var statuses: [ExitStatus] = []
+        if !failures.isEmpty { statuses.append(.benchmarkFailed) }
+        if !regressions.isEmpty && !warnOnly { statuses.append(.regression) }
+        return ExitStatus.combined(statuses)
+    }
+}

@@ -1,0 +1,84 @@
+/// A benchmark name, built and read back in one place: `/`-separated segments (`Naming` says which are valid).
+///
+/// The families bpfgate writes:
+/// - `user/map/<type>/<size>/<operation | reference | reference-batch | empty | full>`
+/// - `kernel/map/<type>/<size>/<fill>/<operation>[/reference]`, `kernel/helper/<helper>[/<bytes>][/reference]`
+/// - `xdp/demo/fib-classifier`, `xdp/demo/reference-pass`
+/// - `macro/<program>/<hook>[/reference]`
+/// - `object/<object>/<program>/<hook>[/reference]`, `object/<object>/map/<map>/<leaf>`
+///
+/// A reference (the machine's speed of the moment, timed in the same rounds) is a name whose last segment is
+/// `reference` or starts with `reference-`.
+public struct BenchmarkName: Hashable, Sendable, CustomStringConvertible {
+    public let segments: [String]
+
+    public init(_ segments: [String]) { self.segments = segments }
+
+    /// Reads `text` back into its segments (no validation: see `Naming.problem(withBenchmark:)`).
+    public init(parsing text: String) {
+        segments = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    public var description: String { segments.joined(separator: "/") }
+
+    /// This name with `leaf` appended.
+    public func appending(_ leaf: String) -> BenchmarkName { BenchmarkName(segments + [leaf]) }
+
+    /// The reference timed with this benchmark: `<name>/reference`.
+    public var reference: BenchmarkName { appending("reference") }
+
+    /// Whether this is a reference (its last segment is `reference` or `reference-*`).
+    public var isReference: Bool { Self.isReferenceLeaf(segments.last ?? "") }
+
+    public static func isReferenceLeaf(_ leaf: String) -> Bool { leaf == "reference" || leaf.hasPrefix("reference-") }
+
+    // MARK: building
+
+    public static func userMap(type: String, size: Int, leaf: String) -> BenchmarkName {
+        BenchmarkName(["user", "map", type, String(size), leaf])
+    }
+
+    public static func kernelMap(type: String, size: Int, fill: String, operation: String) -> BenchmarkName {
+        BenchmarkName(["kernel", "map", type, String(size), fill, operation])
+    }
+
+    public static func kernelHelper(_ helper: String, bytes: Int? = nil) -> BenchmarkName {
+        BenchmarkName(["kernel", "helper", helper] + (bytes.map { [String($0)] } ?? []))
+    }
+
+    /// `<prefix>/<program>/<hook>`: `macro/count/xdp`; your objects' programs are `object/<object>/<program>/<hook>`.
+    public static func attached(prefix: String, program: String, hook: String) -> BenchmarkName {
+        BenchmarkName([prefix] + program.split(separator: "/").map(String.init) + [hook])
+    }
+
+    /// `object/<object>/map/<map>`: the prefix of a map of your object (leaves as for `user/map`).
+    public static func objectMap(object: String, map: String) -> BenchmarkName {
+        BenchmarkName(["object", object, "map", map])
+    }
+
+    // MARK: reading
+
+    /// `user/map/<type>/<size>/<leaf>`.
+    public var userMap: (type: String, size: String, leaf: String)? {
+        guard segments.count == 5, segments[0] == "user", segments[1] == "map" else { return nil }
+        return (segments[2], segments[3], segments[4])
+    }
+
+    /// `kernel/map/<type>/<size>/<fill>/<operation>` (not its reference).
+    public var kernelMap: (type: String, size: String, fill: String, operation: String)? {
+        guard segments.count == 6, segments[0] == "kernel", segments[1] == "map" else { return nil }
+        return (segments[2], segments[3], segments[4], segments[5])
+    }
+
+    /// `kernel/helper/<helper>[/<bytes>]` (not its reference); `bytes` is nil when the last segment is not a size.
+    public var kernelHelper: (helper: String, bytes: String?)? {
+        guard segments.count >= 3, segments.count <= 4, segments[0] == "kernel", segments[1] == "helper", !isReference else { return nil }
+        return (segments[2], segments.count == 4 ? segments[3] : nil)
+    }
+
+    /// `macro/<program>/<hook>` (not its reference).
+    public var macro: (program: String, hook: String)? {
+        guard segments.count == 3, segments[0] == "macro" else { return nil }
+        return (segments[1], segments[2])
+    }
+}
