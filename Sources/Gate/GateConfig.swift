@@ -158,7 +158,8 @@ public struct GateConfig: Equatable, Sendable {
     /// of ring and perf buffers (64 B and 4 KB stay), and TCP on all but tc.
     public static let gateFilter = "^(?!user/map/[^/]+/[^/]+/(batch-|reference-batch$))"
         + "(?!macro/(get-current-comm|probe-read-kernel-str)/)(?!macro/(ringbuf|perfbuf)-(256|1024)/)"
-        + "(?!macro/count-tcp/(xdp|socket-filter|cgroup-skb)$)(?!kernel/helper/[a-z_]+/(256|1024)(/reference)?$)"
+        + "(?!macro/count-tcp/(\(Hook.allCases.filter { $0.isPacket && $0 != .tc }.map(\.slug).joined(separator: "|")))$)"
+        + "(?!kernel/helper/[a-z_]+/(256|1024)(/reference)?$)"
 
     public static let defaultProfiles: [String: Profile] = [
         // The gate profile's sample counts and what it leaves out are justified in ARCHITECTURE.md, decisions

@@ -39,13 +39,11 @@ public struct MacroConfig: Sendable {
 public struct MacroCase: Sendable {
     /// Benchmark name segment of the program, e.g. `count`, `map-heavy`.
     public let program: String
-    /// Benchmark name segment of the hook, e.g. `tracepoint`, `tp-btf`.
-    public let hook: String
+    /// The hook's family: how it attaches, whether this machine may lack it, its segment in the name.
+    public let attach: Hook
     /// Embedded object and the C function in it.
     public let object: String
     public let function: String
-    /// The hook's family (how it attaches, whether this machine may lack it).
-    let attach: Hook
     public let traffic: TrafficKind
     /// The counting program of `bpf/probes.bpf.c` for the same hook, attached to this program's own target
     /// (`ReferenceTarget`) and timed in alternating windows of the same run: the reference the gate divides
@@ -66,6 +64,8 @@ public struct MacroCase: Sendable {
     public var suite = MacroSuite.name
     public var prefix = "macro"
 
+    /// Benchmark name segment of the hook, e.g. `tracepoint`, `tp-btf`.
+    public var hook: String { attach.slug }
     public var name: String { BenchmarkName.attached(prefix: prefix, program: program, hook: hook).description }
     var trafficDescription: String { command.map { "command '\($0.argv.joined(separator: " "))'" } ?? traffic.rawValue }
     public var referenceName: String? { reference.map { _ in BenchmarkName(parsing: name).reference.description } }
@@ -92,26 +92,26 @@ public struct MacroSuite {
     /// traffic, then the packet hooks under TCP, the XDP demo, the helper programs and event submission.
     public static let cases: [MacroCase] = {
         var out = Hook.allCases.map {
-            MacroCase(program: "count", hook: $0.slug, object: "probes", function: $0.family.probe, attach: $0, traffic: $0.family.traffic)
+            MacroCase(program: "count", attach: $0, object: "probes", function: $0.family.probe, traffic: $0.family.traffic)
         }
         // The packet hooks under TCP as well (a connection over the same veth pair).
         out += Hook.allCases.filter(\.isPacket).map {
-            MacroCase(program: "count-tcp", hook: $0.slug, object: "probes", function: $0.family.probe, attach: $0, traffic: .tcp)
+            MacroCase(program: "count-tcp", attach: $0, object: "probes", function: $0.family.probe, traffic: .tcp)
         }
         // The gate's XDP demo under real traffic (the datagrams go to port 6765, a Fibonacci number: passed).
         for object in ["xdp_demo", "xdp_demo_slow"] {
-            out.append(MacroCase(program: object.replacingOccurrences(of: "_", with: "-"), hook: "xdp", object: object,
-                                 function: "xdp_fib", attach: .xdp, traffic: .udp, reference: Hook.xdp.family.probe))
+            out.append(MacroCase(program: object.replacingOccurrences(of: "_", with: "-"), attach: .xdp, object: object,
+                                 function: "xdp_fib", traffic: .udp, reference: Hook.xdp.family.probe))
         }
         for function in ["map_heavy", "get_current_comm", "probe_read_kernel_str", "get_stackid"] {
-            out.append(MacroCase(program: function.replacingOccurrences(of: "_", with: "-"), hook: "tracepoint", object: "macro",
-                                 function: function, attach: .tracepoint, traffic: .getppid, reference: Hook.tracepoint.family.probe))
+            out.append(MacroCase(program: function.replacingOccurrences(of: "_", with: "-"), attach: .tracepoint, object: "macro",
+                                 function: function, traffic: .getppid, reference: Hook.tracepoint.family.probe))
         }
         // Event submission, 64 B to 4 KB per getppid(), with a consumer in bpfgate.
         for kind in [EventConsumer.Kind.ringbuf, .perfbuf] {
             for size in eventSizes {
-                var c = MacroCase(program: "\(kind.rawValue)-\(size)", hook: "tracepoint", object: "macro", function: "\(kind.rawValue)_\(size)",
-                                  attach: .tracepoint, traffic: .getppid, reference: Hook.tracepoint.family.probe)
+                var c = MacroCase(program: "\(kind.rawValue)-\(size)", attach: .tracepoint, object: "macro", function: "\(kind.rawValue)_\(size)",
+                                  traffic: .getppid, reference: Hook.tracepoint.family.probe)
                 c.consumer = ("events_\(kind.rawValue)", kind)
                 out.append(c)
             }

@@ -139,8 +139,8 @@ public struct ObjectSuite {
         if !hook.isPacket && traffic.isPacket {
             return Entry(name: base, runnable: .failure(.init("packet traffic stays inside bpfgate's namespaces; \(hook) would not see it")))
         }
-        var c = MacroCase(program: "\(source.name)/\(program)", hook: hook.slug, object: source.name, function: program,
-                          attach: hook, traffic: traffic, reference: command == nil ? hook.family.probe : nil)
+        var c = MacroCase(program: "\(source.name)/\(program)", attach: hook, object: source.name, function: program,
+                          traffic: traffic, reference: command == nil ? hook.family.probe : nil)
         c.source = source
         c.command = command
         c.threads = threads

@@ -196,7 +196,7 @@ extension PrivilegedTests {
         /// nothing else on the machine can make either run (a syscall tracepoint fires for every process).
         @Test func starvedTraffic_failsThatBenchmarkAlone() throws {
             let suite = MacroSuite(config: Self.small())
-            var starved = MacroCase(program: "starved", hook: "uprobe", object: "probes", function: "probe_uprobe", attach: .uprobe,
+            var starved = MacroCase(program: "starved", attach: .uprobe, object: "probes", function: "probe_uprobe",
                                     traffic: .uprobe, reference: "probe_uprobe")
             starved.maxEvents = 1
             let healthy = try #require(MacroSuite.cases.first { $0.name == "macro/count/raw-tracepoint" })
