@@ -9,7 +9,7 @@ let package = Package(
     name: "bpfgate",
     products: [
         .executable(name: "bpfgate", targets: ["bpfgate"]),
-        .library(name: "BPFGate", targets: ["Suites", "BPF", "BPFCatalog", "Results", "Gate", "Reports", "Statistics", "Tracking"]),
+        .library(name: "BPFGate", targets: ["Suites", "BPF", "BPFCatalog", "Configuration", "Results", "Gate", "Reports", "Statistics", "Tracking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,8 +28,10 @@ let package = Package(
         .target(name: "BPFCatalog", swiftSettings: swift5),
         .target(name: "Results", dependencies: ["Statistics"], swiftSettings: swift5),
 
-        .target(name: "Gate", dependencies: ["BPFCatalog", "Results", "Statistics"], swiftSettings: swift5),
-        .target(name: "Reports", dependencies: ["BPFCatalog", "Gate", "Results", "Statistics"], swiftSettings: swift5),
+        // The configuration (bpfgate.json): gate settings, rules, waivers, profiles, object declarations, strict reader.
+        .target(name: "Configuration", dependencies: ["BPFCatalog", "Results", "Statistics"], swiftSettings: swift5),
+        .target(name: "Gate", dependencies: ["Configuration", "Results", "Statistics"], swiftSettings: swift5),
+        .target(name: "Reports", dependencies: ["BPFCatalog", "Configuration", "Gate", "Results", "Statistics"], swiftSettings: swift5),
 
         // The Swift libbpf layer.
         .target(name: "BPF", dependencies: ["BPFCatalog", "CLibBPF", "CBPFGateShim"], swiftSettings: swift5),
@@ -39,27 +41,27 @@ let package = Package(
         .target(name: "BPFObjects", swiftSettings: swift5, plugins: ["BPFObjectsPlugin"]),
 
         // Uploads to tracking servers through libcurl (Bencher, InfluxDB), retries, the outbox: no kernel.
-        .target(name: "Tracking", dependencies: ["CCurl", "Gate", "Results", "Statistics"], swiftSettings: swift5),
+        .target(name: "Tracking", dependencies: ["CCurl", "Configuration", "Results", "Statistics"], swiftSettings: swift5),
 
         // Benchmarks, testbed detection and the doctor's live probes.
-        .target(name: "Suites", dependencies: ["BPF", "BPFCatalog", "BPFObjects", "Gate", "Results", "Statistics", "CBPFGateShim", "CSpawnShim"],
+        .target(name: "Suites", dependencies: ["BPF", "BPFCatalog", "BPFObjects", "Configuration", "Results", "Statistics", "CBPFGateShim", "CSpawnShim"],
                 swiftSettings: swift5),
 
         .executableTarget(
             name: "bpfgate",
-            dependencies: ["Suites", "BPF", "BPFObjects", "Results", "Gate", "Reports", "Statistics", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Suites", "BPF", "BPFObjects", "Configuration", "Results", "Gate", "Reports", "Statistics", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swift5),
 
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Statistics"],
                     exclude: ["Golden"], swiftSettings: swift5),
-        .testTarget(name: "GateTests", dependencies: ["BPFCatalog", "Gate", "Reports", "Results", "Statistics"], exclude: ["Golden"],
+        .testTarget(name: "GateTests", dependencies: ["BPFCatalog", "Configuration", "Gate", "Reports", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFCatalog", "BPFObjects", "Gate", "Results", "Statistics"],
+        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFCatalog", "BPFObjects", "Configuration", "Gate", "Results", "Statistics"],
                     swiftSettings: swift5),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Gate", "Results", "Statistics"], exclude: ["Golden"],
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Configuration", "Gate", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Gate", "Results", "Statistics"], swiftSettings: swift5),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Configuration", "Gate", "Results", "Statistics"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["bpfgate", "Results", "Tracking", "Suites"], swiftSettings: swift5),
     ]
 )

@@ -21,6 +21,8 @@ swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || { echo "swift build failed ($status)"; exit "$status"; }
 # One test at a time: the privileged tests check that no BPF program is left loaded, which needs quiet.
+# The house rules (declared imports, pure floors, file length, one hook table): ci/floors.py.
+python3 ci/floors.py || { echo "test.sh: ci/floors.py found the house rules broken (above)"; exit 1; }
 swift test --skip-build --no-parallel 2>&1 | tee .build/test.log | grep -vE '^(◇|✔) '
 status=${PIPESTATUS[0]}
 set -e

@@ -82,3 +82,14 @@ public struct BenchmarkName: Hashable, Sendable, CustomStringConvertible {
         return (segments[1], segments[2])
     }
 }
+
+/// The suites bpfgate runs, by the names results files, profiles and `--suite` use, in run order.
+public enum SuiteName: String, CaseIterable, Sendable {
+    case userMaps = "user-maps"
+    case xdpDemo = "xdp-demo"
+    case macro
+    case objects
+    case kernel
+
+    public static var all: [String] { allCases.map(\.rawValue) }
+}

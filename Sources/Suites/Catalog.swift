@@ -1,6 +1,6 @@
 import BPF
 import Foundation
-import Gate
+import Configuration
 import Results
 
 /// What `bpfgate run` was asked to do.
@@ -45,7 +45,7 @@ public struct RunRequest {
 
 /// The suites bpfgate knows, and the one place that runs them into a results file.
 public enum Catalog {
-    public static let suiteNames = [UserMapSuite.name, XDPDemoSuite.name, MacroSuite.name, ObjectSuite.name, KernelSuite.name]
+    public static let suiteNames = SuiteName.all
 
     /// Every benchmark x measure the request selects, without running anything (user objects are opened,
     /// not loaded: a missing or malformed one throws bad input).

@@ -67,7 +67,7 @@ public struct KernelCase: Sendable {
 /// benchmark's reference (`<name>/reference`), so the gate judges the ratio. A benchmark whose t(2N) is
 /// not 2 t(N) within 5 % is flagged `nonlinear` (shown, not gated).
 public struct KernelSuite {
-    public static let name = "kernel"
+    public static let name = SuiteName.kernel.rawValue
     public let config: KernelConfig
 
     public init(config: KernelConfig) { self.config = config }

@@ -80,7 +80,7 @@ public struct MacroCase: Sendable {
 /// bpf_stats off, the program attached in one and detached in the other (overhead per event
 /// 1/rate_with - 1/rate_without, overhead %, throughput = rate with the program).
 public struct MacroSuite {
-    public static let name = "macro"
+    public static let name = SuiteName.macro.rawValue
     public let config: MacroConfig
 
     public init(config: MacroConfig) { self.config = config }

@@ -1,7 +1,7 @@
 import BPF
 import BPFCatalog
 import Foundation
-import Gate
+import Configuration
 import Results
 
 /// The user's own BPF objects (`run --object FILE`, the configuration's `objects`): every program whose
@@ -13,7 +13,7 @@ import Results
 /// Section -> hook (`Hook.of(section:)`) -> default traffic (`Hook.defaultTraffic(section:)`); the README carries
 /// the same table.
 public struct ObjectSuite {
-    public static let name = "objects"
+    public static let name = SuiteName.objects.rawValue
     public let config: MacroConfig
     public let maps: UserMapConfig
     public let files: [String]

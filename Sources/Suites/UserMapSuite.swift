@@ -130,7 +130,7 @@ public struct UserMapConfig: Sendable {
 /// pseudo-random permutation and times each operation over those keys, operations interleaved within the round
 /// (in an order rotated each round) so that drift hits them alike. A sample is the round's elapsed CLOCK_MONOTONIC time divided by the operations in it.
 public struct UserMapSuite {
-    public static let name = "user-maps"
+    public static let name = SuiteName.userMaps.rawValue
     public let config: UserMapConfig
 
     public init(config: UserMapConfig) { self.config = config }

@@ -33,7 +33,7 @@ public struct XDPDemoConfig: Sendable {
 /// of many calls below 1 ns. The reference (an XDP program that only counts, bpf/probes.bpf.c) is timed the
 /// same way in every round.
 public struct XDPDemoSuite {
-    public static let name = "xdp-demo"
+    public static let name = SuiteName.xdpDemo.rawValue
     public static let benchmark = "xdp/demo/fib-classifier"
     public static let reference = "xdp/demo/reference-pass"
     public static let objectName = "xdp_demo"

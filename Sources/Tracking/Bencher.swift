@@ -1,5 +1,5 @@
 import Foundation
-import Gate
+import Configuration
 import Results
 import Statistics
 

@@ -1,3 +1,4 @@
+import Configuration
 import BPFCatalog
 import Foundation
 import Gate

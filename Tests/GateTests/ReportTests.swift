@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML

@@ -1,0 +1,28 @@
+import BPFCatalog
+
+/// A benchmark over one program of the user's own BPF object (`objects` in the configuration).
+public struct ObjectDeclaration: Equatable, Sendable {
+    /// Where the events that drive the program come from.
+    public enum Traffic: Equatable, Sendable {
+        /// A built-in generator on `threads` threads.
+        case generator(TrafficKind, threads: Int)
+        /// The user's own command, run for at most `seconds` (stopped after the benchmark, or at that bound).
+        case command([String], seconds: Double)
+    }
+
+
+    /// The object file, resolved against the configuration file's directory.
+    public var object: String
+    public var program: String
+    /// nil: derived from the program's section.
+    public var attach: Hook?
+    /// nil: the section's default traffic.
+    public var traffic: Traffic?
+
+    public init(object: String, program: String, attach: Hook? = nil, traffic: Traffic? = nil) {
+        self.object = object
+        self.program = program
+        self.attach = attach
+        self.traffic = traffic
+    }
+}
