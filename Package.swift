@@ -1,15 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Floors (each imports only the floors below it):
-//   bpfgate (CLI) -> Suites -> BPF / BPFObjects / Results -> Statistics, C modules
+// Floors (each imports only what it declares here; ci/floors.py checks it, ARCHITECTURE.md draws it):
+//   bpfgate (CLI) -> Suites -> Harness -> BPF, BPFObjects, C modules       (kernel-bound)
+//   Reports, Tracking -> Gate -> Configuration -> Results, BPFCatalog -> Statistics   (pure)
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 let package = Package(
     name: "bpfgate",
+    // No library product yet (ARCHITECTURE.md, decisions): the modules are the tool's floors, not an API.
     products: [
         .executable(name: "bpfgate", targets: ["bpfgate"]),
-        .library(name: "BPFGate", targets: ["Suites", "BPF", "BPFCatalog", "Configuration", "Results", "Gate", "Reports", "Statistics", "Tracking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,8 +20,10 @@ let package = Package(
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev", "libelf-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CBPFGateShim", dependencies: ["CLibBPF"]),
-        // pipe2 and posix_spawn's chdir for Shell (GNU extensions Swift does not import).
-        .target(name: "CSpawnShim"),
+        // The harness's C: traffic loops, CPU affinity, unshare/setns, the uprobe target, pipe2, posix_spawn chdir.
+        .target(name: "CHarness"),
+        // The structs bpf/*.bpf.c share with user space (links to bpf/*.h).
+        .target(name: "CBPFLayouts"),
 
         // Pure floors: no kernel, no privilege.
         .target(name: "Statistics", swiftSettings: swift5),
@@ -43,13 +46,17 @@ let package = Package(
         // Uploads to tracking servers through libcurl (Bencher, InfluxDB), retries, the outbox: no kernel.
         .target(name: "Tracking", dependencies: ["CCurl", "Configuration", "Results", "Statistics"], swiftSettings: swift5),
 
+        // The measuring harness: clean-up and journal, machine locks, child processes and load scenarios, packet
+        // path and cgroup, tracefs, attaching each hook family, traffic, bpf_stats, the measuring thread.
+        .target(name: "Harness", dependencies: ["BPF", "BPFCatalog", "CBPFLayouts", "CHarness", "Results"], swiftSettings: swift5),
+
         // Benchmarks, testbed detection and the doctor's live probes.
-        .target(name: "Suites", dependencies: ["BPF", "BPFCatalog", "BPFObjects", "Configuration", "Results", "Statistics", "CBPFGateShim", "CSpawnShim"],
+        .target(name: "Suites", dependencies: ["BPF", "BPFCatalog", "BPFObjects", "CBPFLayouts", "Configuration", "Harness", "Results", "Statistics"],
                 swiftSettings: swift5),
 
         .executableTarget(
             name: "bpfgate",
-            dependencies: ["Suites", "BPF", "BPFObjects", "Configuration", "Results", "Gate", "Reports", "Statistics", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Suites", "BPF", "BPFObjects", "Configuration", "Harness", "Results", "Gate", "Reports", "Statistics", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swift5),
 
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Statistics"],
@@ -57,11 +64,11 @@ let package = Package(
         .testTarget(name: "GateTests", dependencies: ["BPFCatalog", "Configuration", "Gate", "Reports", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFCatalog", "BPFObjects", "Configuration", "Gate", "Results", "Statistics"],
+        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFCatalog", "BPFObjects", "CBPFLayouts", "Configuration", "Gate", "Harness", "Results", "Statistics"],
                     swiftSettings: swift5),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Configuration", "Gate", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Configuration", "Gate", "Results", "Statistics"], swiftSettings: swift5),
-        .testTarget(name: "CLITests", dependencies: ["bpfgate", "Results", "Tracking", "Suites"], swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["bpfgate", "Harness", "Results", "Tracking", "Suites"], swiftSettings: swift5),
     ]
 )

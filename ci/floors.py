@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 PURE = {"Statistics", "BPFCatalog", "Results", "Configuration", "Gate", "Reports", "Tracking"}
-KERNEL_BOUND = {"BPF", "BPFObjects", "Suites", "CLibBPF", "CBPFGateShim", "CSpawnShim"}
+KERNEL_BOUND = {"BPF", "BPFObjects", "Harness", "Suites", "CLibBPF", "CBPFGateShim", "CHarness"}
 MAX_LINES = 450
 HOOK_NAMES = ["tracepoint", "raw_tracepoint", "tp_btf", "kprobe", "kretprobe", "fentry", "fexit", "uprobe", "uretprobe",
               "xdp", "tc", "socket_filter", "cgroup_skb"]

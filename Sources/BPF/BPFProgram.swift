@@ -214,6 +214,12 @@ public final class TCAttachment {
 
     deinit { try? destroy() }
 
+    /// Detaches a filter an earlier process attached and could not undo (a journaled leftover): the same
+    /// call `destroy()` makes, from the recorded ifindex, handle and priority.
+    public static func detach(ifindex: Int32, egress: Bool, handle: UInt32, priority: UInt32, destroyQdisc: Bool) -> Bool {
+        bpfgate_tc_detach(ifindex, egress ? 1 : 0, handle, priority, destroyQdisc ? 1 : 0) == 0
+    }
+
     public func destroy() throws {
         guard attached else { return }
         attached = false

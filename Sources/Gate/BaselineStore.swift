@@ -163,7 +163,7 @@ public struct BaselineStore: Sendable {
     /// count. An empty prefix, or one that matches several runs, deletes nothing.
     @discardableResult
     public func delete(testbed: String, runID: String?) throws -> Int {
-        if let runID, runID.isEmpty { throw BaselineError.ambiguous("--run needs a run id or a prefix of one, not ''") }
+        if let runID, runID.isEmpty { throw BaselineError.ambiguous("the run to delete needs a run id or a prefix of one, not ''") }
         let dir = directory(testbed: testbed)
         let lock = FileManager.default.fileExists(atPath: dir) ? try FileLock(path: dir) : nil
         defer { lock?.unlock() }

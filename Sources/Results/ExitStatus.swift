@@ -1,6 +1,6 @@
 /// The process exit codes of every bpfgate command: one table for the whole product (README, "Exit codes").
 public enum ExitStatus: Int32, CaseIterable, Sendable {
-    /// Success, also when only improvements were found or `--warn-only` turned a regression into a warning.
+    /// Success, also when only improvements were found or a regression was only reported (warn-only).
     case ok = 0
     /// Anything unexpected (a defect in bpfgate).
     case unexpected = 1

@@ -75,7 +75,7 @@ public struct HistoryFilter: Sendable {
 
     public struct BadPattern: Error, CustomStringConvertible, ExitStatusProviding {
         public let pattern: String
-        public var description: String { "--benchmark '\(pattern)' is not a regular expression" }
+        public var description: String { "'\(pattern)' is not a regular expression" }
         public var exitStatus: ExitStatus { .usage }
     }
 }

@@ -24,7 +24,7 @@ public struct ResultsFile: Codable, Equatable, Sendable {
 
 /// What makes numbers comparable: the same kernel, CPU, libraries and compiler. Never the commit.
 public struct Testbed: Codable, Equatable, Hashable, Sendable {
-    /// A short name: `--testbed NAME`, or automatic (`Testbed.automaticName`).
+    /// A short name: given by the user, or automatic (`Testbed.automaticName`).
     public var name: String
     public var kernelRelease: String
     public var architecture: String

@@ -1,3 +1,4 @@
+import Harness
 import BPF
 import Foundation
 import Configuration

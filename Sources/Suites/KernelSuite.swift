@@ -1,7 +1,9 @@
 import BPF
 import BPFCatalog
 import BPFObjects
+import CBPFLayouts
 import Foundation
+import Harness
 import Results
 import Statistics
 
@@ -195,15 +197,7 @@ public struct KernelSuite {
         let packet = [UInt8](repeating: 0, count: 64)
         /// Elapsed ns of one batch of `n` iterations of `p`.
         func time(_ p: BPFProgram, _ n: Int) throws -> Double {
-            var config = [UInt8](repeating: 0, count: 24)
-            config.withUnsafeMutableBytes {
-                $0.storeBytes(of: UInt64(n).littleEndian, toByteOffset: 0, as: UInt64.self)
-                $0.storeBytes(of: UInt32(max(1, keys)).littleEndian, toByteOffset: 8, as: UInt32.self)
-            }
-            try config.withUnsafeBytes { buf in
-                var zero: UInt32 = 0
-                try cfg.update(key: &zero, value: buf.baseAddress!)
-            }
+            try cfg.update(UInt32(0), kbench_config(iters: UInt64(n), keys: UInt32(max(1, keys)), pad: 0, sink: 0))
             if c.viaTestRun {
                 // The kernel's own clock: mean ns per run over n runs (caches warm: a best case).
                 return Double(try p.testRun(input: packet, repeat: UInt32(n)).durationNanoseconds) * Double(n)

@@ -1,5 +1,7 @@
 import BPF
+import CBPFLayouts
 import Foundation
+import Harness
 import Results
 import Statistics
 
@@ -166,7 +168,7 @@ final class DemoProgram {
         try object.autoloadOnly(name)
         try object.load()
         program = try object.program(named: name)
-        if extraWork > 0 { try object.map(named: "demo_cfg").update(UInt32(0), (extraWork, UInt32(0))) }
+        if extraWork > 0 { try object.map(named: "demo_cfg").update(UInt32(0), demo_config(extra_work: extraWork, pad: 0)) }
     }
 
     deinit { object.close() }

@@ -1,4 +1,5 @@
 import Configuration
+import Harness
 import ArgumentParser
 import Foundation
 import Gate

@@ -57,7 +57,10 @@ struct HistorySourceOptions: ParsableArguments {
 
     /// The series and, from stored runs, the latest run (read once: decoding is most of a long history's time).
     func read() throws -> (series: [HistorySeries], latest: ResultsFile?) {
-        let filter = try HistoryFilter(benchmark: benchmark, measure: measure)
+        let filter: HistoryFilter
+        do { filter = try HistoryFilter(benchmark: benchmark, measure: measure) } catch let e as HistoryFilter.BadPattern {
+            throw ValidationError("--benchmark \(e)")
+        }
         let name = testbedName
         if from == .influxdb {
             let target = try influx.target(branch: branch, environment: connection.environment)

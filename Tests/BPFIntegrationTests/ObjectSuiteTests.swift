@@ -1,5 +1,6 @@
 import BPF
 import BPFCatalog
+import CBPFLayouts
 import Gate
 import Suites
 import Testing
@@ -66,5 +67,16 @@ import Testing
         let timed = MapKind.allCases.filter { $0 != .hashNoPrealloc }.map(\.rawValue)
         #expect(timed == MapTypeFacts.all.filter(\.timedFromUserSpace).map(\.slug))
         for kind in MapKind.allCases { #expect(kind.mapType.facts?.timedFromUserSpace == true, "\(kind)") }
+    }
+
+    /// Each family's counter index is the one bpf/probes.h gives its probe (`enum probe_hook`).
+    @Test func probeIndices_areThoseOfProbesH() {
+        let c: [(Hook, probe_hook)] = [
+            (.tracepoint, PROBE_TRACEPOINT), (.rawTracepoint, PROBE_RAW_TP), (.tpBTF, PROBE_TP_BTF), (.kprobe, PROBE_KPROBE),
+            (.kretprobe, PROBE_KRETPROBE), (.fentry, PROBE_FENTRY), (.fexit, PROBE_FEXIT), (.uprobe, PROBE_UPROBE),
+            (.uretprobe, PROBE_URETPROBE), (.xdp, PROBE_XDP), (.tc, PROBE_TC), (.socketFilter, PROBE_SOCKET), (.cgroupSKB, PROBE_CGROUP_SKB),
+        ]
+        #expect(c.count == Hook.allCases.count && c.count == Int(PROBE_MAX.rawValue))
+        for (hook, index) in c { #expect(hook.family.probeIndex == Int(index.rawValue), "\(hook)") }
     }
 }

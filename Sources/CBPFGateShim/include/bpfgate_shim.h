@@ -54,48 +54,16 @@ struct bpfgate_prog_info {
 };
 int bpfgate_prog_info(int prog_fd, struct bpfgate_prog_info *out);
 
-/// A function of bpfgate's own binary that uprobes attach to (kept out of line and exported).
-uint64_t bpfgate_uprobe_target(uint64_t x);
-
 /// tc (clsact) through libbpf: creates the clsact qdisc on `ifindex` if absent (*created = 1 then),
 /// attaches `prog_fd` at ingress (egress when `egress`), and reports handle/priority for the detach.
 int bpfgate_tc_attach(int ifindex, int egress, int prog_fd, int *created, uint32_t *handle, uint32_t *priority);
 /// Detaches what bpfgate_tc_attach attached, and destroys the clsact qdisc when it created it.
 int bpfgate_tc_detach(int ifindex, int egress, uint32_t handle, uint32_t priority, int destroy_qdisc);
 
-/// Pins the calling thread to the CPU it runs on; returns the previous affinity mask (NULL on failure)
-/// for bpfgate_restore_affinity, which restores and frees it.
-void *bpfgate_pin_to_current_cpu(int *cpu);
-void bpfgate_restore_affinity(void *saved);
-
-/// unshare(CLONE_FILES): give the calling thread a file-descriptor table of its own. 0 or -errno.
-int bpfgate_unshare_files(void);
-
-/// Traffic generators' hot loops (C, so the stop flag and the counter are real atomics and nothing else
-/// runs between events). Each loop makes events of `kind` until *stop is set or CLOCK_MONOTONIC passes
-/// deadline_ns or max_events are made, storing its running count in *count every 64 events; returns it.
-enum bpfgate_traffic_kind {
-    BPFGATE_TRAFFIC_GETPPID = 0,  /* syscall(SYS_getppid) */
-    BPFGATE_TRAFFIC_GETPGID = 1,  /* syscall(SYS_getpgid, 0) */
-    BPFGATE_TRAFFIC_OPENAT = 2,   /* openat(/dev/null) + close */
-    BPFGATE_TRAFFIC_UPROBE = 3,   /* bpfgate_uprobe_target() */
-    BPFGATE_TRAFFIC_UDP = 4,      /* send(fd) of a 64-byte datagram on a connected UDP socket */
-    BPFGATE_TRAFFIC_TCP = 5,      /* send(fd) of 64 bytes on a connected TCP socket (TCP_NODELAY: a segment each) */
-};
-uint64_t bpfgate_traffic_run(int kind, int fd, const int *stop, uint64_t *count, uint64_t deadline_ns, uint64_t max_events);
-uint64_t bpfgate_atomic_load_u64(const uint64_t *p);
-void bpfgate_atomic_store_int(int *p, int v);
-uint64_t bpfgate_monotonic_ns(void);
-
 /// The ids of the maps a loaded program uses (up to cap); returns how many it uses, or -errno.
 int bpfgate_prog_map_ids(int prog_fd, uint32_t *ids, uint32_t cap);
 /// The id of the map behind map_fd; 0 or -errno.
 int bpfgate_map_id(int map_fd, uint32_t *id);
-
-/// setns(fd, CLONE_NEWNET) and unshare(CLONE_NEWNET) for the calling thread (Glibc's Swift overlay hides
-/// them behind _GNU_SOURCE). 0 or -errno.
-int bpfgate_setns_net(int fd);
-int bpfgate_unshare_net(void);
 
 /// A user-space consumer of a BPF ring buffer (perf = 0) or perf buffer (perf = 1, perf_pages per CPU) on
 /// its own thread, polling every 10 ms and counting events, bytes and (perf buffer) lost records. NULL and

@@ -1,5 +1,5 @@
 import BPF
-import CBPFGateShim
+import CHarness
 import Foundation
 
 /// Two network namespaces joined by a veth pair, for packet traffic that touches nothing outside them.

@@ -1,9 +1,10 @@
 import BPF
 import BPFCatalog
+import CBPFLayouts
 import Foundation
 
 /// Where a program attaches.
-enum AttachSite {
+public enum AttachSite {
     /// The host: packet hooks on `lo`, the socket filter nowhere (the doctor attaches it to its receiving socket
     /// while it sends), cgroup_skb on bpfgate's own cgroup.
     case host
@@ -13,14 +14,14 @@ enum AttachSite {
 }
 
 /// How to undo an attachment (also registered for clean-up on exit where it outlives the process).
-typealias Detach = () throws -> Void
+public typealias Detach = () throws -> Void
 
 /// The kernel-bound half of the hook table (`Hook` in BPFCatalog): attaching a program of each family, for the
 /// doctor's probes, the macro suite, your objects and the references. One place, one switch.
-enum HookAttach {
+public enum HookAttach {
     /// Attaches `program` for `hook` at `site` and returns how to detach it. A tracepoint mounts tracefs first if
     /// it is absent (journaled) and unmounts it on detach.
-    static func attach(_ hook: Hook, _ program: BPFProgram, at site: AttachSite) throws -> Detach {
+    public static func attach(_ hook: Hook, _ program: BPFProgram, at site: AttachSite) throws -> Detach {
         switch (hook, site) {
         case (.tracepoint, _):
             return try withTraceFS { let link = try program.attach(); return { link.destroy() } }
@@ -64,7 +65,7 @@ enum HookAttach {
 
     /// Attaches a counting reference to `target` (its measured program's own target), or as the measured
     /// program is for `.btf` (retargeted before load) and `.sameHook`.
-    static func attach(reference program: BPFProgram, to target: ReferenceTarget, hook: Hook, at site: AttachSite) throws -> Detach {
+    public static func attach(reference program: BPFProgram, to target: ReferenceTarget, hook: Hook, at site: AttachSite) throws -> Detach {
         switch target {
         case let .tracepoint(category, name):
             return try withTraceFS {
@@ -97,16 +98,16 @@ enum HookAttach {
 
     /// Mounts tracefs if it is absent (libbpf needs it to attach tracepoints), journaled; returns the
     /// `Cleanup` token that unmounts it, or nil when it was there already.
-    static func mountTraceFSIfAbsent() throws -> Int? {
+    public static func mountTraceFSIfAbsent() throws -> Int? {
         guard !TraceFS.isMounted else { return nil }
         return try Cleanup.shared.change("unmount tracefs", { try TraceFS.mount() }, leftover: { .tracefsMount(path: TraceFS.path) },
                                          undo: { TraceFS.unmount() }).token
     }
 
-    /// Sets the object's `probe_cfg` (struct probe_config { target_tgid, pad }, bpf/probes.h) so that its
-    /// counting programs count only this process's events.
-    static func countOnlyThisProcess(_ object: BPFObject) throws {
-        try object.map(named: "probe_cfg").update(UInt32(0), (UInt32(getpid()), UInt32(0)))
+    /// Sets the object's `probe_cfg` (`struct probe_config`, bpf/probes.h) so that its counting programs count
+    /// only this process's events.
+    public static func countOnlyThisProcess(_ object: BPFObject) throws {
+        try object.map(named: "probe_cfg").update(UInt32(0), probe_config(target_tgid: UInt32(getpid()), pad: 0))
     }
 
     /// The cgroup v2 directory of this process (cgroup2 may be mounted at /sys/fs/cgroup or, in hybrid

@@ -2,10 +2,10 @@ import Foundation
 import Results
 
 /// UDP datagrams over 127.0.0.1 between two sockets of this process: traffic that never leaves the machine.
-enum Loopback {
+public enum Loopback {
     /// Sends `count` datagrams to a fresh receiving socket; with `filterProgram`, the receiving socket first
     /// gets that socket-filter program (SO_ATTACH_BPF).
-    static func sendDatagrams(_ count: Int, filterProgram: Int32? = nil) throws {
+    public static func sendDatagrams(_ count: Int, filterProgram: Int32? = nil) throws {
         let rx = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         let tx = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(rx); close(tx) }

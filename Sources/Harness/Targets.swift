@@ -1,4 +1,5 @@
-import CBPFGateShim
+import BPF
+import CHarness
 import Foundation
 
 /// A function of bpfgate's own binary for uprobes to attach to (`bpfgate_uprobe_target` in the C shim).

@@ -1,4 +1,4 @@
-import CSpawnShim
+import CHarness
 import Foundation
 
 /// The one way bpfgate (and its tests) run a child process to its end: posix_spawn with stdin empty, stdout

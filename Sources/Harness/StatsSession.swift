@@ -43,7 +43,7 @@ public final class StatsSession {
 }
 
 /// A /proc/sys file, read trimmed and written with one write(2) (how the kernel takes a sysctl).
-enum Sysctl {
+public enum Sysctl {
     static func read(_ path: String) throws -> String {
         do {
             return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

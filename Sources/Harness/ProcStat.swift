@@ -30,7 +30,7 @@ public struct CPUTimes: Equatable, Sendable {
 }
 
 /// bpfgate's resident set in bytes (/proc/self/statm, second field, in pages).
-func residentSetBytes() -> Double? {
+public func residentSetBytes() -> Double? {
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
     let fields = text.split(separator: " ")
     guard fields.count >= 2, let pages = Double(fields[1]) else { return nil }

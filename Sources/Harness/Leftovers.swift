@@ -1,5 +1,4 @@
 import BPF
-import CBPFGateShim
 import Foundation
 
 /// Kernel state a SIGKILLed bpfgate cannot undo and the kernel does not free by itself (a tracefs mount, a
@@ -56,7 +55,7 @@ public enum Leftover: Codable, Equatable, Sendable {
             for member in members { kill(member.pid, SIGKILL) }
             return !members.isEmpty
         case let .tcFilter(ifindex, egress, handle, priority, createdQdisc):
-            return bpfgate_tc_detach(ifindex, egress ? 1 : 0, handle, priority, createdQdisc ? 1 : 0) == 0
+            return TCAttachment.detach(ifindex: ifindex, egress: egress, handle: handle, priority: priority, destroyQdisc: createdQdisc)
         }
     }
 }

@@ -1,0 +1,1 @@
+../../../bpf/kernel_bench.h

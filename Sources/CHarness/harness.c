@@ -1,0 +1,89 @@
+#define _GNU_SOURCE
+#include "bpfgate_harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+__attribute__((noinline, used, visibility("default")))
+uint64_t bpfgate_uprobe_target(uint64_t x) {
+    __asm__ volatile("" : "+r"(x));
+    return x + 1;
+}
+
+// ---- CPU affinity -------------------------------------------------------------------------------
+void *bpfgate_pin_to_current_cpu(int *cpu) {
+    cpu_set_t *saved = malloc(sizeof *saved);
+    if (!saved) return NULL;
+    if (sched_getaffinity(0, sizeof *saved, saved) != 0) { free(saved); return NULL; }
+    int current = sched_getcpu();
+    if (current < 0) { free(saved); return NULL; }
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(current, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) { free(saved); return NULL; }
+    *cpu = current;
+    return saved;
+}
+
+void bpfgate_restore_affinity(void *saved) {
+    if (!saved) return;
+    sched_setaffinity(0, sizeof(cpu_set_t), (cpu_set_t *)saved);
+    free(saved);
+}
+
+int bpfgate_unshare_files(void) {
+    return unshare(CLONE_FILES) ? -errno : 0;
+}
+
+// ---- traffic ------------------------------------------------------------------------------------
+
+uint64_t bpfgate_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t bpfgate_atomic_load_u64(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+void bpfgate_atomic_store_int(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+
+uint64_t bpfgate_traffic_run(int kind, int fd, const int *stop, uint64_t *count, uint64_t deadline_ns, uint64_t max_events) {
+    uint64_t n = 0, x = 0;
+    char payload[64] = "bpfgate";
+    while (!__atomic_load_n(stop, __ATOMIC_ACQUIRE) && n < max_events && bpfgate_monotonic_ns() < deadline_ns) {
+        for (int i = 0; i < 64; i++) {
+            switch (kind) {
+            case BPFGATE_TRAFFIC_GETPPID: syscall(SYS_getppid); break;
+            case BPFGATE_TRAFFIC_GETPGID: syscall(SYS_getpgid, 0); break;
+            case BPFGATE_TRAFFIC_OPENAT: {
+                int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
+                if (fd >= 0) close(fd);
+                break;
+            }
+            case BPFGATE_TRAFFIC_UDP:
+            case BPFGATE_TRAFFIC_TCP: x += send(fd, payload, sizeof payload, 0) > 0; break;
+            default: x = bpfgate_uprobe_target(x); break;
+            }
+        }
+        n += 64;
+        __atomic_store_n(count, n, __ATOMIC_RELEASE);
+    }
+    __asm__ volatile("" : : "r"(x));
+    return n;
+}
+
+// ---- network namespaces ---------------------------------------------------------------------------
+int bpfgate_setns_net(int fd) { return setns(fd, CLONE_NEWNET) ? -errno : 0; }
+int bpfgate_unshare_net(void) { return unshare(CLONE_NEWNET) ? -errno : 0; }
+
+// ---- child processes ------------------------------------------------------------------------------
+int bpfgate_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int bpfgate_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Harness
+
+/// A case's traffic: the built-in generator, or the user's command (whose events bpfgate cannot count:
+/// `events` stays 0), bounded by the user's seconds and the benchmark's budget. `stop()` is idempotent.
+final class CaseTraffic {
+    private let generator: TrafficGenerator?
+    private let command: BackgroundCommand?
+
+    init(_ c: MacroCase, threads: Int, seconds: Double, socket: Int32) throws {
+        if let cmd = c.command {
+            generator = nil
+            command = try BackgroundCommand(["timeout", "--kill-after=2", String(format: "%.0f", min(cmd.seconds, seconds))] + cmd.argv,
+                                            journalName: URL(fileURLWithPath: cmd.argv[0]).lastPathComponent) {
+                SystemCallError(call: "traffic command \(cmd.argv.joined(separator: " ")): \($0)", errno: ENOENT)
+            }
+        } else {
+            generator = TrafficGenerator(kind: c.traffic, threads: c.threads ?? threads, maxSeconds: seconds, maxEvents: c.maxEvents ?? .max,
+                                         socket: socket)
+            command = nil
+        }
+    }
+
+    var events: UInt64 { generator?.events ?? 0 }
+    /// The traffic is the user's command: its events are not counted.
+    var isCommand: Bool { command != nil }
+
+    func stop() {
+        generator?.stop()
+        command?.stop()
+    }
+}
