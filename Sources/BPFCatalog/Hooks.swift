@@ -3,7 +3,7 @@
 /// kernel-bound attach code is `HookAttach` in Suites.
 ///
 /// The raw value is the hook's name in declarations (`"attach": "raw_tracepoint"`) and in the doctor.
-public enum Hook: String, CaseIterable, Sendable, CustomStringConvertible {
+public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
     case tracepoint
     case rawTracepoint = "raw_tracepoint"
     case tpBTF = "tp_btf"

@@ -1,6 +1,6 @@
 /// The events a built-in traffic generator makes (the C loops are `bpfgate_traffic_run`, driven by
 /// `TrafficGenerator` in Suites). The raw value is the generator's name in declarations.
-public enum TrafficKind: String, CaseIterable, Sendable {
+public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     /// `getppid()` in a loop (the syscall tracepoint programs' event).
     case getppid
     /// `getpgid(0)` in a loop.

@@ -1,9 +1,9 @@
 import BPFCatalog
 
 /// A benchmark over one program of the user's own BPF object (`objects` in the configuration).
-public struct ObjectDeclaration: Equatable, Sendable {
+public struct ObjectDeclaration: Codable, Equatable, Sendable {
     /// Where the events that drive the program come from.
-    public enum Traffic: Equatable, Sendable {
+    public enum Traffic: Codable, Equatable, Sendable {
         /// A built-in generator on `threads` threads.
         case generator(TrafficKind, threads: Int)
         /// The user's own command, run for at most `seconds` (stopped after the benchmark, or at that bound).

@@ -23,10 +23,46 @@ public struct RunRequest {
     public var objectDeclarations: [ObjectDeclaration] = []
 
     public var objectSuite: ObjectSuite { ObjectSuite(config: macro, maps: userMaps, files: objectFiles, declarations: objectDeclarations) }
+    /// The plan this request was made from (what a child run is given).
+    public private(set) var plan: RunPlan
 
     public init(suites: [String] = Catalog.suiteNames, filter: Regex<AnyRegexOutput>? = nil) {
         self.suites = suites
         self.filter = filter
+        plan = RunPlan(suites: suites)
+    }
+
+    /// Each suite's settings from `plan` (nil there: the suite's default). What only the suites know is checked
+    /// here: a batch larger than the least-filled map, a load scenario that is not one.
+    public init(plan: RunPlan) throws {
+        self.init(suites: plan.suites)
+        self.plan = plan
+        filter = try plan.filter.map { try Regex($0) }
+        let warmup = plan.warmup ?? userMaps.warmup
+        userMaps.samples = plan.samples[UserMapSuite.name] ?? userMaps.samples
+        userMaps.warmup = warmup
+        xdpDemo.samples = plan.samples[XDPDemoSuite.name] ?? xdpDemo.samples
+        macro.samples = plan.samples[MacroSuite.name] ?? macro.samples
+        kernel.samples = plan.samples[KernelSuite.name] ?? kernel.samples
+        kernel.warmup = plan.kernelWarmup ?? kernel.warmup
+        kernel.fills = plan.fills ?? kernel.fills
+        xdpDemo.warmup = warmup
+        if let r = plan.repeatCount { xdpDemo.repeatCount = UInt32(r) }
+        userMaps.sizes = plan.sizes ?? userMaps.sizes
+        kernel.sizes = plan.sizes ?? kernel.sizes
+        let batch = plan.batch ?? userMaps.batch
+        if suites.contains(UserMapSuite.name) && batch > userMaps.maxBatch {
+            throw RunPlan.Invalid("--batch \(batch) exceeds \(userMaps.maxBatch), the keys of the least-filled map (LRU maps are filled to \(userMaps.lruFillPercent) % of the smallest size); lower --batch or raise --sizes")
+        }
+        userMaps.batch = batch
+        objectDirectory = plan.objectDirectory
+        objectFiles = plan.objectFiles
+        objectDeclarations = plan.declarations
+        testbedName = plan.testbed
+        load = try plan.load.map { spec in
+            guard let scenario = LoadScenario(spec) else { throw RunPlan.Invalid("--load '\(spec)' is not cpu:P or vm:P with P in 1...100") }
+            return scenario
+        }
     }
 
     /// The object `name` from `objectDirectory`, or built in.

@@ -58,12 +58,8 @@ struct BaselineCommand: ParsableCommand {
                 return run
             }
         } else {
-            _ = try selection.request(config: cfg, defaultProfile: "gate")  // fail fast on a bad selection
-            var args = selection.arguments
-            if selection.profile == nil { args += ["--profile", "gate"] }
-            if let t = options.testbed { args += ["--testbed", t] }
-            if let c = config.config { args += ["--config", c] }
-            runs = try ChildRuns.run(count: options.runs ?? cfg.baselineRuns, arguments: args) { note("baseline: \($0)") }
+            let request = try selection.request(config: cfg, defaultProfile: "gate", testbed: options.testbed)  // fails fast on a bad selection
+            runs = try ChildRuns.run(count: options.runs ?? cfg.baselineRuns, plan: request.plan) { note("baseline: \($0)") }
         }
         let current = Environment.testbed(name: options.testbed)
         // Every store these runs go to must read whole before the first is written: a malformed stored run found

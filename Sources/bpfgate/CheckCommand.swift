@@ -81,8 +81,10 @@ struct CheckCommand: ParsableCommand {
         global.apply()
         let config = try configOptions.load()
         if baseObjects != nil || ab != nil { try runAB(config: config) }
-        var request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
-        request.testbedName = testbed
+        let request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
+        // The plan once, before the run: what the head was asked for (a baseline benchmark it lacks is `gone`
+        // only if planned).
+        let planned = Set(try Catalog.plan(request).map(\.name))
         let head = try Catalog.run(request) { note($0) }
         if let results { try Lifecycle.write([(results, try ResultsCodec.encode(head))]) }
         // Trend data goes up whatever the verdict; a failed upload is kept in the outbox and exits 6 unless a
@@ -98,24 +100,19 @@ struct CheckCommand: ParsableCommand {
             if requireBaseline {
                 throw BaselineError.missing("no baseline for testbed '\(head.testbed.name)' in \(store.baselines)/ (--require-baseline); record one with `bpfgate baseline save` and commit it")
             }
-            try recordFirstBaseline(head: head, config: config)
+            try recordFirstBaseline(head: head, plan: request.plan, config: config)
             throw Lifecycle.Exit(status: uploadStatus)
         }
         if head.benchmarks.contains(where: { b in b.measures.contains { if case .failed = $0.status { return true } else { return false } } }) {
             note("bpfgate: some benchmarks failed; see the report")
         }
-        let planned = Set(try Catalog.plan(request).map(\.name))
         try reports.deliver(Comparison.stored(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned),
                             also: uploadStatus)
     }
 
     /// No baseline: this run and `baselineRuns - 1` more (each its own process) become one, loudly.
-    func recordFirstBaseline(head: ResultsFile, config: GateConfig) throws {
-        var args = selection.arguments
-        if selection.profile == nil { args += ["--profile", profileName] }
-        if let testbed { args += ["--testbed", testbed] }
-        if let c = configOptions.config { args += ["--config", c] }
-        let more = try ChildRuns.run(count: max(0, config.baselineRuns - 1), arguments: args) { note("baseline: \($0)") }
+    func recordFirstBaseline(head: ResultsFile, plan: RunPlan, config: GateConfig) throws {
+        let more = try ChildRuns.run(count: max(0, config.baselineRuns - 1), plan: plan) { note("baseline: \($0)") }
         let current = Environment.testbed(name: testbed)
         for run in [head] + more {
             try Cleanup.shared.critical {

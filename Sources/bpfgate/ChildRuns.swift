@@ -1,3 +1,4 @@
+import Configuration
 import Harness
 import Foundation
 import Results
@@ -8,19 +9,22 @@ import Suites
 enum ChildRuns {
     /// The runs' results. A run whose benchmarks partly failed (exit 3 with a results file) is kept, failed
     /// benchmarks with their statuses, and `progress` says so; any other failure stops the recording.
-    static func run(count: Int, arguments: [String], progress: (String) -> Void) throws -> [ResultsFile] {
+    static func run(count: Int, plan: RunPlan, progress: (String) -> Void) throws -> [ResultsFile] {
         guard count > 0 else { return [] }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-runs-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let token = Cleanup.shared.register("remove \(dir.path)") { try? FileManager.default.removeItem(at: dir) }
         defer { Cleanup.shared.run(token) }
+        // The plan whole, as data: the child does not resolve profile, flags and configuration again.
+        let planFile = dir.appendingPathComponent("plan.json").path
+        try plan.encoded().write(to: URL(fileURLWithPath: planFile))
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var results: [ResultsFile] = []
         for i in 1 ... count {
             progress("run \(i)/\(count)")
             let path = dir.appendingPathComponent("run\(i).json").path
             // The child stops with us: our --timeout bounds it, and a SIGTERM to us is passed on.
-            var argv = [exe, "run", "--quiet", "--results", path] + arguments
+            var argv = [exe, "run", "--quiet", "--results", path, "--plan", planFile]
             if let left = Lifecycle.secondsLeft { argv += ["--timeout", String(format: "%.3f", max(0.001, left))] }
             let child = ChildPID()
             let stop = Cleanup.shared.register("stop the child run") { child.terminate() }

@@ -80,68 +80,30 @@ struct SelectionOptions: ParsableArguments {
         return parts.map { $0! }
     }
 
-    /// The run request: built-in defaults, then the profile (if any), then explicit flags.
-    func request(config: GateConfig, defaultProfile: String? = nil, testbed: String? = nil) throws -> RunRequest {
-        var profile = Profile()
-        if let name = self.profile ?? defaultProfile {
-            guard let p = config.profiles[name] else {
-                throw ValidationError("unknown profile '\(name)'; known: \(config.profiles.keys.sorted().joined(separator: ", "))")
-            }
-            profile = p
-        }
-        let suiteList = !suites.isEmpty ? suites : !objectFiles.isEmpty && self.profile == nil ? [ObjectSuite.name]
-            : (profile.suites ?? Catalog.suiteNames)
-        for s in suiteList where !Catalog.suiteNames.contains(s) {
-            throw ValidationError("the profile names an unknown suite '\(s)'; known: \(Catalog.suiteNames.joined(separator: ", "))")
-        }
-        var request = RunRequest(suites: suiteList, filter: try (filter ?? profile.filter).map { try Regex($0) })
-        let warmup = self.warmup ?? profile.warmup ?? request.userMaps.warmup
-        if let samples, samples < 2 { throw ValidationError("--samples must be at least 2") }
-        if warmup < 0 { throw ValidationError("--warmup must be 0 or more") }
-        request.userMaps.samples = samples ?? profile.samples(for: UserMapSuite.name) ?? request.userMaps.samples
-        request.userMaps.warmup = warmup
-        request.xdpDemo.samples = samples ?? profile.samples(for: XDPDemoSuite.name) ?? request.xdpDemo.samples
-        request.macro.samples = samples ?? profile.samples(for: MacroSuite.name) ?? request.macro.samples
-        request.kernel.samples = samples ?? profile.samples(for: KernelSuite.name) ?? request.kernel.samples
-        request.kernel.warmup = self.warmup ?? request.kernel.warmup
-        request.kernel.fills = profile.fills ?? request.kernel.fills
-        request.xdpDemo.warmup = warmup
-        if let r = profile.repeatCount { request.xdpDemo.repeatCount = UInt32(r) }
-        request.userMaps.sizes = sizes.flatMap(Self.parse(sizes:)) ?? profile.sizes ?? request.userMaps.sizes
-        request.kernel.sizes = sizes.flatMap(Self.parse(sizes:)) ?? profile.sizes ?? request.kernel.sizes
-        let batch = self.batch ?? profile.batch ?? request.userMaps.batch
-        if !(1 ... 1_000_000).contains(batch) { throw ValidationError("--batch must be between 1 and 1000000") }
-        if request.suites.contains(UserMapSuite.name) && batch > request.userMaps.maxBatch {
-            throw ValidationError("--batch \(batch) exceeds \(request.userMaps.maxBatch), the keys of the least-filled map (LRU maps are filled to \(request.userMaps.lruFillPercent) % of the smallest size); lower --batch or raise --sizes")
-        }
-        request.userMaps.batch = batch
-        request.objectDirectory = objects
-        request.objectFiles = objectFiles.map { FilePath.absolute($0) }
-        request.objectDeclarations = config.objects
-        request.testbedName = testbed
-        request.load = try load.map { spec in
-            guard let scenario = LoadScenario(spec) else {
-                throw ValidationError("--load '\(spec)' is not cpu:P or vm:P with P in 1...100")
-            }
-            return scenario
-        }
-        return request
+    /// The flags as data.
+    var flags: RunFlags {
+        var f = RunFlags()
+        f.profile = profile
+        f.suites = suites
+        f.filter = filter
+        f.samples = samples
+        f.warmup = warmup
+        f.batch = batch
+        f.sizes = sizes.flatMap(Self.parse(sizes:))
+        f.objectDirectory = objects
+        f.load = load
+        f.objectFiles = objectFiles
+        return f
     }
 
-    /// The same selection as command-line arguments (for child runs of `baseline save` and `check`).
-    var arguments: [String] {
-        var args: [String] = []
-        if let profile { args += ["--profile", profile] }
-        if !suites.isEmpty { args += ["--suite"] + suites }
-        if let filter { args += ["--filter", filter] }
-        if let samples { args += ["--samples", String(samples)] }
-        if let warmup { args += ["--warmup", String(warmup)] }
-        if let batch { args += ["--batch", String(batch)] }
-        if let sizes { args += ["--sizes", sizes] }
-        if let objects { args += ["--objects", objects] }
-        for spec in load { args += ["--load", spec] }
-        for file in objectFiles { args += ["--object", file] }
-        return args
+    /// The plan: built-in defaults, then the profile (if any), then explicit flags (`RunPlan.resolve`).
+    func plan(config: GateConfig, defaultProfile: String? = nil, testbed: String? = nil) throws -> RunPlan {
+        try RunPlan.resolve(flags, config: config, defaultProfile: defaultProfile, testbed: testbed, knownSuites: Catalog.suiteNames)
+    }
+
+    /// The run request of the plan (each suite's settings).
+    func request(config: GateConfig, defaultProfile: String? = nil, testbed: String? = nil) throws -> RunRequest {
+        try RunRequest(plan: plan(config: config, defaultProfile: defaultProfile, testbed: testbed))
     }
 }
 
@@ -166,14 +128,22 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Do not print the table and progress on stderr.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Run this plan (written by a parent bpfgate for its child runs) instead of the selection options.",
+                               visibility: .hidden))
+    var plan: String?
+
     func validate() throws {
         try requireOutputs([output, results])
         try requireTestbedName(testbed)
+        if plan != nil && (selection.flags != RunFlags() || testbed != nil || configOptions.config != nil) {
+            throw ValidationError("--plan is the whole selection: give no selection options, --testbed or --config with it")
+        }
     }
 
     func run() throws {
         global.apply()
-        let request = try selection.request(config: try configOptions.load(), testbed: testbed)
+        let request = try plan.map { try RunRequest(plan: RunPlan.read(path: $0)) }
+            ?? selection.request(config: try configOptions.load(), testbed: testbed)
         let plan = try Catalog.plan(request)
         if plan.isEmpty {
             throw ValidationError("no benchmark matches --filter '\(selection.filter ?? "")' (see `bpfgate list`)")

@@ -39,7 +39,7 @@ func temporaryDirectory() throws -> URL {
         ["--bogus"], ["run", "--samples", "1"], ["run", "--filter", "("], ["run", "--suite", "nope"],
         ["run", "--sizes", "12,abc"], ["run", "--batch", "0"], ["run", "--timeout", "-1"], ["run", "--sizes", "64", "--batch", "100"],
         ["run", "--output", "/nonexistent-dir/bmf.json"], ["run", "--testbed", "Bad Name"], ["list", "--filter", "no-such-benchmark"],
-        ["frobnicate"], ["run", "--load", "cpu:180"], ["run", "--load", "disk:5"],
+        ["frobnicate"], ["run", "--load", "cpu:180"], ["run", "--load", "disk:5"], ["run", "--plan", "/tmp/p.json", "--samples", "5"],
     ])
     func badUsage_oneLineAndExit64(args: [String]) throws {
         let r = try Invocation.run(args)
