@@ -84,95 +84,60 @@ public struct RunRequest {
 public enum Catalog {
     public static let suiteNames = SuiteName.all
 
+    /// The suites of the request, in run order (the in-kernel suite right after the user-space one, on a quiet
+    /// machine; the attached programs last). Object files are read here: a missing one is bad input (exit 65)
+    /// before anything runs.
+    public static func suites(_ request: RunRequest) throws -> [BenchmarkSuite] {
+        var out: [BenchmarkSuite] = []
+        let wants = { request.suites.contains($0) }
+        if wants(UserMapSuite.name) { out.append(UserMapSuite(config: request.userMaps)) }
+        if wants(KernelSuite.name) { out.append(KernelSuite(config: request.kernel)) }
+        if wants(XDPDemoSuite.name) {
+            out.append(XDPDemoSuite(config: request.xdpDemo, source: try request.objectSource(XDPDemoSuite.objectName),
+                                    objectDirectory: request.objectDirectory))
+        }
+        if wants(MacroSuite.name) {
+            let demo = request.objectDirectory == nil ? nil : try request.objectSource(XDPDemoSuite.objectName)
+            out.append(MacroSuite(config: request.macro, demo: demo, objectDirectory: request.objectDirectory))
+        }
+        if wants(ObjectSuite.name) && !request.objectSuite.isEmpty { out.append(request.objectSuite) }
+        return out
+    }
+
     /// Every benchmark x measure the request selects, without running anything (user objects are opened,
     /// not loaded: a missing or malformed one throws bad input).
     public static func plan(_ request: RunRequest) throws -> [(suite: String, name: String, measure: Measure)] {
         var out: [(String, String, Measure)] = []
-        if request.suites.contains(UserMapSuite.name) {
-            for p in UserMapSuite(config: request.userMaps).plan() where request.includes(p.name) {
-                out.append((UserMapSuite.name, p.name, p.measure))
-            }
-        }
-        if request.suites.contains(XDPDemoSuite.name) {
-            for p in XDPDemoSuite(config: request.xdpDemo).plan() where request.includes(p.name) {
-                out.append((XDPDemoSuite.name, p.name, p.measure))
-            }
-        }
-        if request.suites.contains(MacroSuite.name) {
-            for p in MacroSuite(config: request.macro).plan() where request.includes(p.name) {
-                out.append((MacroSuite.name, p.name, p.measure))
-            }
-        }
-        if request.suites.contains(KernelSuite.name) {
-            for p in KernelSuite(config: request.kernel).plan() where request.includes(p.name) {
-                out.append((KernelSuite.name, p.name, p.measure))
-            }
-        }
-        if request.suites.contains(ObjectSuite.name) {
-            for p in try request.objectSuite.plan() where request.includes(p.name) {
-                out.append((ObjectSuite.name, p.name, p.measure))
-            }
+        // The plan needs no object bytes: the XDP demo and macro suites plan from their configs alone.
+        var suites: [BenchmarkSuite] = []
+        if request.suites.contains(UserMapSuite.name) { suites.append(UserMapSuite(config: request.userMaps)) }
+        if request.suites.contains(XDPDemoSuite.name) { suites.append(XDPDemoSuite(config: request.xdpDemo)) }
+        if request.suites.contains(MacroSuite.name) { suites.append(MacroSuite(config: request.macro)) }
+        if request.suites.contains(KernelSuite.name) { suites.append(KernelSuite(config: request.kernel)) }
+        if request.suites.contains(ObjectSuite.name) { suites.append(request.objectSuite) }
+        for suite in suites {
+            for p in try suite.plan() where request.includes(p.name) { out.append((suite.name, p.name, p.measure)) }
         }
         return out
     }
 
     /// Runs the request and returns the results file.
     public static func run(_ request: RunRequest, progress: @escaping (String) -> Void) throws -> ResultsFile {
+        let suites = try Self.suites(request)
         let started = Date()
         var benchmarks: [BenchmarkResult] = []
         var settings: [String: String] = [:]
+        var digests = Environment.objectDigests
         // Load scenarios run for the whole run (at most an hour: stress-ng stops by itself), stopped at the end.
         let loads = try request.load.map { try $0.start(seconds: 3600) }
         defer { loads.forEach { $0.stop() } }
         for l in loads { settings["load.\(l.scenario)"] = l.commandLine }
-        if request.suites.contains(UserMapSuite.name) {
-            let suite = UserMapSuite(config: request.userMaps)
-            let include = request.includes
-            benchmarks += try MeasuringThread.run { try suite.run(include: include, progress: progress) }
-            settings.merge(request.userMaps.settings) { $1 }
-        }
-        var digests = Environment.objectDigests
-        if request.suites.contains(KernelSuite.name) {
-            let suite = KernelSuite(config: request.kernel)
-            let include = request.includes
-            benchmarks += try MeasuringThread.run { try suite.run(include: include, progress: progress) }
-            settings.merge(request.kernel.settings) { $1 }
-        }
-        if request.suites.contains(XDPDemoSuite.name) {
-            let source = try request.objectSource(XDPDemoSuite.objectName)
-            let suite = XDPDemoSuite(config: request.xdpDemo)
-            let include = request.includes
-            benchmarks += try MeasuringThread.run { try suite.run(source: source, include: include, progress: progress) }
-            settings.merge(request.xdpDemo.settings) { $1 }
-            if source.origin != "built-in" {
-                digests.removeAll { $0.name == source.name }
-                digests.append(ObjectDigest(name: source.name, sha256: source.sha256))
-                settings["objects"] = request.objectDirectory
-            }
-        }
-        if request.suites.contains(MacroSuite.name) {
-            let suite = MacroSuite(config: request.macro)
-            let include = request.includes
-            // Not on the measuring thread: the traffic threads share the process's fd table anyway.
-            let demo = request.objectDirectory == nil ? nil : try request.objectSource(XDPDemoSuite.objectName)
-            benchmarks += try suite.run(include: include, demo: demo, progress: progress)
-            settings.merge(request.macro.settings) { $1 }
-            if let demo, !digests.contains(where: { $0.name == demo.name && $0.sha256 == demo.sha256 }) {
-                digests.removeAll { $0.name == demo.name }
-                digests.append(ObjectDigest(name: demo.name, sha256: demo.sha256))
-                settings["objects"] = request.objectDirectory
-            }
-        }
-        if request.suites.contains(ObjectSuite.name) && !request.objectSuite.isEmpty {
-            let include = request.includes
-            benchmarks += try request.objectSuite.run(include: include, progress: progress)
-            settings.merge(request.macro.settings) { $1 }
-            settings.merge(request.userMaps.settings) { $1 }
-            for path in Set(request.objectFiles + request.objectDeclarations.map(\.object)).sorted() {
-                let source = try ObjectSource.file(path: path)
-                digests.append(ObjectDigest(name: source.name, sha256: source.sha256))
-                settings["object.\(source.name)"] = path
-            }
+        let include = request.includes
+        for suite in suites {
+            benchmarks += try suite.measuresOnItsOwnThread
+                ? MeasuringThread.run { try suite.run(include: include, progress: progress) }
+                : suite.run(include: include, progress: progress)
+            try suite.record(settings: &settings, digests: &digests)
         }
         let finished = Date()
         let run = RunMetadata(

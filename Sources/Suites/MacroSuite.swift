@@ -83,8 +83,15 @@ public struct MacroCase: Sendable {
 public struct MacroSuite {
     public static let name = SuiteName.macro.rawValue
     public let config: MacroConfig
+    /// The gate's XDP demo object from `--objects DIR` (nil: built in), and that directory, for the record.
+    public var demo: ObjectSource?
+    public var objectDirectory: String?
 
-    public init(config: MacroConfig) { self.config = config }
+    public init(config: MacroConfig, demo: ObjectSource? = nil, objectDirectory: String? = nil) {
+        self.config = config
+        self.demo = demo
+        self.objectDirectory = objectDirectory
+    }
 
     /// Event sizes of the ring buffer and perf buffer programs (`bpf/macro.bpf.c`).
     public static let eventSizes = [64, 256, 1024, 4096]

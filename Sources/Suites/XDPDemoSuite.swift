@@ -40,8 +40,15 @@ public struct XDPDemoSuite {
     public static let reference = "xdp/demo/reference-pass"
     public static let objectName = "xdp_demo"
     public let config: XDPDemoConfig
+    /// Where the demo object comes from (built in, or `--objects DIR`), and that directory, for the record.
+    public var source: ObjectSource
+    public var objectDirectory: String?
 
-    public init(config: XDPDemoConfig) { self.config = config }
+    public init(config: XDPDemoConfig, source: ObjectSource = .embedded(XDPDemoSuite.objectName)!, objectDirectory: String? = nil) {
+        self.config = config
+        self.source = source
+        self.objectDirectory = objectDirectory
+    }
 
     public func plan() -> [(name: String, measure: Measure)] {
         [(Self.benchmark, .latency), (Self.reference, .latency)]
