@@ -45,7 +45,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "A/B: build the head objects from this revision's bpf/ ('.' for the working tree) instead of using the built-in ones.")
     var abHead: String?
 
-    @Option(help: "Also write the head run's results file here.")
+    @Option(help: "Also write the head run's results file here (A/B: the head side's samples).")
     var results: String?
 
     @Option(help: "Upload the head run to bencher or influxdb (stored-baseline mode; see `bpfgate upload --help`).")
@@ -67,9 +67,6 @@ struct CheckCommand: ParsableCommand {
         try requireOutputs([results, reports.markdown, reports.junit, reports.verdict, reports.html])
         try requireTestbedName(testbed)
         if injectHeadWork > 64 { throw ValidationError("--inject-head-work must be 0...64") }
-        if results != nil && (baseObjects != nil || ab != nil) {
-            throw ValidationError("--results writes the head run of a stored-baseline check; an A/B check pairs two object sets and writes no results file (use --verdict)")
-        }
         if upload != nil && (baseObjects != nil || ab != nil) {
             throw ValidationError("--upload sends a run's trend point; A/B compares two object sets in one run: upload a `bpfgate run --results` file instead")
         }
@@ -132,53 +129,16 @@ struct CheckCommand: ParsableCommand {
     /// The demo's A/B pairs per sample of the profile (unless --samples says otherwise).
     static let abPairsFactor = 3
 
-    /// Same-run A/B of the object-dependent benchmarks.
+    /// Same-run A/B of the object-dependent benchmarks (`Catalog.runAB`): the head side is the run (`--results`).
     func runAB(config: GateConfig) throws -> Never {
         let request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
-        // Your declared objects (and --object files) take part when the profile has the objects suite.
-        let objects = request.suites.contains(ObjectSuite.name) && !request.objectSuite.isEmpty
-        guard request.suites.contains(XDPDemoSuite.name) || request.suites.contains(MacroSuite.name) || objects else {
-            throw ValidationError("A/B needs an object-dependent suite in the profile (\(XDPDemoSuite.name), \(MacroSuite.name) or \(ObjectSuite.name) with declarations)")
-        }
-        var baseDir = baseObjects
-        if let ab {
-            baseDir = try ObjectBuilder.build(revision: ab) { note($0) }
-        }
-        var headDir = headObjects
-        if let abHead { headDir = try ObjectBuilder.build(revision: abHead) { note($0) } }
-        // bpfgate's demo: when the base set has it (bpfgate's own bpf/), or when there is nothing else to compare.
-        let demoFile = URL(fileURLWithPath: baseDir!).appendingPathComponent("\(XDPDemoSuite.objectName).bpf.o").path
-        let withDemo = !objects || FileManager.default.fileExists(atPath: demoFile)
-        var pairs: [PairedSamples] = []
-        if withDemo {
-            let base = try ObjectSource.file(directory: baseDir!, name: XDPDemoSuite.objectName)
-            let head = try headDir.map { try ObjectSource.file(directory: $0, name: XDPDemoSuite.objectName) }
-                ?? ObjectSource.embedded(XDPDemoSuite.objectName)!
-            var demo = request.xdpDemo
-            demo.headExtraWork = injectHeadWork
-            // A/B runs nothing but the object-dependent benchmarks: it spends the time a stored check gives the
-            // other suites on pairs. Measured here, 100 pairs caught a +3 % head 12 times in 20 (MDE ~2.7 %);
-            // 300 pairs (~75 s) had an MDE of 1.7-2.2 %.
-            if selection.samples == nil { demo.samples *= Self.abPairsFactor }
-            if request.suites.contains(XDPDemoSuite.name) && request.includes(XDPDemoSuite.benchmark) {
-                let (b, h) = try MeasuringThread.run { try XDPDemoSuite(config: demo).runAB(base: base, head: head) { note($0) } }
-                pairs.append(PairedSamples(benchmark: XDPDemoSuite.benchmark, base: b, head: h))
-            }
-            if request.suites.contains(MacroSuite.name) {
-                // The demo under real traffic: base and head take turns on the veth, window by window.
-                for r in try MacroSuite(config: request.macro).runAB(base: base, head: head, include: request.includes, progress: { note($0) }) {
-                    pairs.append(PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head, attached: true))
-                }
-            }
-        }
-        if objects {
-            let jobs = try request.objectSuite.abJobs(baseDirectory: baseDir!, headDirectory: headDir, include: request.includes)
-            for r in try MacroSuite(config: request.macro).runAB(jobs, progress: { note($0) }) {
-                pairs.append(PairedSamples(benchmark: r.benchmark, base: r.base, head: r.head, attached: true))
-            }
-        }
-        let testbedName = Environment.testbed(name: testbed).name
-        let report = Comparison.ab(pairs, testbed: testbedName, headRun: headDir ?? "built-in", config: config)
-        try reports.deliver(report)
+        let base = try ab.map { try ObjectBuilder.build(revision: $0) { note($0) } } ?? baseObjects
+        let head = try abHead.map { try ObjectBuilder.build(revision: $0) { note($0) } } ?? headObjects
+        let outcome = try Catalog.runAB(request, base: ObjectSet(directory: base), head: ObjectSet(directory: head),
+                                        headExtraWork: injectHeadWork, demoPairsFactor: selection.samples == nil ? Self.abPairsFactor : 1,
+                                        progress: { note($0) })
+        if let results { try Lifecycle.write([(results, try ResultsCodec.encode(outcome.head))]) }
+        let pairs = outcome.pairs.map { PairedSamples(benchmark: $0.benchmark, base: $0.base, head: $0.head, attached: $0.attached) }
+        try reports.deliver(Comparison.ab(pairs, testbed: outcome.head.testbed.name, headRun: outcome.head.run.id, config: config))
     }
 }

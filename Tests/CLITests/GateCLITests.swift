@@ -116,7 +116,15 @@ struct GateCLITests {
         // Both object-dependent benchmarks: in BPF_PROG_TEST_RUN and under real traffic on the veth.
         #expect(regressed.stdout.contains("A/B: 2 regression"), "\(regressed.stdout)")
         #expect(regressed.stdout.contains("xdp/demo/fib-classifier") && regressed.stdout.contains("macro/xdp-demo/xdp"))
-        let same = try Invocation.run(["check", "--base-objects", fast.path, "--samples", "30"])
+        // A/B writes the head side as a results file, and the verdict names that run.
+        let results = dir.appendingPathComponent("head.json").path, verdict = dir.appendingPathComponent("verdict.json").path
+        let same = try Invocation.run(["check", "--base-objects", fast.path, "--samples", "30", "--results", results, "--verdict", verdict])
         #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+        let head = try ResultsCodec.read(path: results)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: verdict))) as? [String: Any]
+        #expect(report?["headRun"] as? String == head.run.id && report?["mode"] as? String == "ab")
+        #expect(Set(head.benchmarks.map(\.name)) == ["xdp/demo/fib-classifier", "macro/xdp-demo/xdp"], "\(head.benchmarks.map(\.name))")
+        #expect(head.benchmarks.allSatisfy { $0.measures.first?.samples.count ?? 0 >= 6 })
+        #expect(head.run.settings["ab.base"] == fast.path && head.run.settings["ab.head"] == "built-in")
     }
 }
