@@ -11,51 +11,35 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Run the gate profile and judge it: against this testbed's baseline, or A/B against other BPF objects.",
         discussion: """
-        Stored mode (default): runs the gate profile once and compares it with baselines/<testbed>. With no baseline it \
-        records one (the configuration's baselineRuns, each in its own process), says so and passes, unless \
-        --require-baseline (exit 4).
-        A/B mode (--base-objects, --head-objects, --ab): runs the object-dependent benchmarks with both sets of objects \
-        interleaved in one process and compares the pairs; no baseline is needed.
+        Stored mode (default): runs the gate profile (--quick: the quick one) once and compares it with \
+        baselines/<testbed>; exit 2 on a regression, 3 when a benchmark failed. With no baseline it records one \
+        (the configuration's baselineRuns, each in its own process), says so and passes, unless --require-baseline \
+        (exit 4).
+        A/B mode (--base-objects DIR or --ab REF, with --head-objects DIR or --ab-head REF): runs the \
+        object-dependent benchmarks with both sets of objects interleaved in one process and compares the pairs; \
+        no baseline is needed.
+        Reports: the table on stdout, and --markdown, --junit, --verdict, --html files; --warn-only passes anyway.
         """)
 
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var configOptions: ConfigOptions
-    @OptionGroup var selection: SelectionOptions
-    @OptionGroup var store: StoreOptions
-    @OptionGroup var reports: ReportOptions
-
-    @Flag(help: "Use the quick profile (a fast local check before a commit).")
-    var quick = false
-
-    @Flag(help: "Exit 4 when this testbed has no baseline instead of recording one.")
-    var requireBaseline = false
-
-    @Option(help: "Name of this testbed (default: automatic).")
-    var testbed: String?
-
-    @Option(help: "A/B: the base BPF objects (<name>.bpf.o) in this directory.")
-    var baseObjects: String?
-
-    @Option(help: "A/B: the head BPF objects in this directory (default: the built-in ones).")
-    var headObjects: String?
-
-    @Option(help: "A/B: build the base objects from this git revision's bpf/ (needs clang at run time).")
-    var ab: String?
-
-    @Option(help: "A/B: build the head objects from this revision's bpf/ ('.' for the working tree) instead of using the built-in ones.")
-    var abHead: String?
-
-    @Option(help: "Also write the head run's results file here (A/B: the head side's samples).")
-    var results: String?
-
-    @Option(help: "Upload the head run to bencher or influxdb (stored-baseline mode; see `bpfgate upload --help`).")
-    var upload: UploadTarget?
-
+    // Help shows the groups in this order: what check does and its modes first, upload last.
+    @OptionGroup(title: "Check") var options: CheckOptions
+    @OptionGroup(title: "Reports") var reports: ReportOptions
+    @OptionGroup(title: "Baselines and configuration") var store: StoreOptions
+    @OptionGroup(title: "Baselines and configuration") var configOptions: ConfigOptions
+    @OptionGroup(title: "What runs") var selection: SelectionOptions
+    @OptionGroup(title: "Process") var global: GlobalOptions
     @OptionGroup(title: "Upload") var uploadOptions: UploadOptions
 
-    @Option(help: ArgumentHelp("A/B calibration: add this many steps of known extra work (0-64, well under 1 ns each) per packet to the head demo program.",
-                               visibility: .hidden))
-    var injectHeadWork: UInt32 = 0
+    var quick: Bool { options.quick }
+    var requireBaseline: Bool { options.requireBaseline }
+    var testbed: String? { options.testbed }
+    var baseObjects: String? { options.baseObjects }
+    var headObjects: String? { options.headObjects }
+    var ab: String? { options.ab }
+    var abHead: String? { options.abHead }
+    var results: String? { options.results }
+    var upload: UploadTarget? { options.upload }
+    var injectHeadWork: UInt32 { options.injectHeadWork }
 
     func validate() throws {
         if baseObjects != nil && ab != nil { throw ValidationError("give --base-objects or --ab, not both") }
@@ -141,4 +125,38 @@ struct CheckCommand: ParsableCommand {
         let pairs = outcome.pairs.map { PairedSamples(benchmark: $0.benchmark, base: $0.base, head: $0.head, attached: $0.attached) }
         try reports.deliver(Comparison.ab(pairs, testbed: outcome.head.testbed.name, headRun: outcome.head.run.id, config: config))
     }
+}
+
+/// What `check` does: the mode (stored baseline or A/B), the testbed, and where the head run goes.
+struct CheckOptions: ParsableArguments {
+    @Flag(help: "Use the quick profile (a fast local check before a commit).")
+    var quick = false
+
+    @Flag(help: "Exit 4 when this testbed has no baseline instead of recording one.")
+    var requireBaseline = false
+
+    @Option(help: "A/B: the base BPF objects (<name>.bpf.o) in this directory.")
+    var baseObjects: String?
+
+    @Option(help: "A/B: the head BPF objects in this directory (default: the built-in ones).")
+    var headObjects: String?
+
+    @Option(help: "A/B: build the base objects from this git revision's bpf/ (needs clang at run time).")
+    var ab: String?
+
+    @Option(help: "A/B: build the head objects from this revision's bpf/ ('.' for the working tree) instead of using the built-in ones.")
+    var abHead: String?
+
+    @Option(help: "Name of this testbed (default: automatic).")
+    var testbed: String?
+
+    @Option(help: "Also write the head run's results file here (A/B: the head side's samples).")
+    var results: String?
+
+    @Option(help: "Upload the head run to bencher or influxdb (stored-baseline mode; see `bpfgate upload --help`).")
+    var upload: UploadTarget?
+
+    @Option(help: ArgumentHelp("A/B calibration: add this many steps of known extra work (0-64, well under 1 ns each) per packet to the head demo program.",
+                               visibility: .hidden))
+    var injectHeadWork: UInt32 = 0
 }
