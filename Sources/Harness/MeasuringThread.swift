@@ -5,8 +5,7 @@ import Foundation
 ///
 /// Every bpf(2) call looks up its map or program fd; the kernel takes a fast path, without atomic reference
 /// counting, only while the fd table is not shared by several threads. bpfgate has helper threads (signal
-/// handling, the timeout), which cost every map operation ~3.5 % here (measured: the same C loop with one idle
-/// thread added). The measuring thread therefore unshares the table: its copy is its own, and the BPF objects
+/// handling, the timeout), which make every map operation slower (ARCHITECTURE.md, decisions). The measuring thread therefore unshares the table: its copy is its own, and the BPF objects
 /// and maps a suite creates live and die there. Suites must not let them escape to other threads.
 public enum MeasuringThread {
     /// Runs `body` on the measuring thread and waits for its result. `ownFileTable: false` gives a plain

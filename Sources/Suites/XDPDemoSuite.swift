@@ -30,7 +30,7 @@ public struct XDPDemoConfig: Sendable {
 /// The gate's demonstration benchmark: the XDP Fibonacci classifier (bpf/xdp_fib.h) run by
 /// BPF_PROG_TEST_RUN on a fixed set of UDP packets. A sample is the mean over the packets of the kernel's
 /// `duration` (ns per run over `repeatCount` runs). Not user-space time around the call: with repeat > 1 the
-/// kernel swaps the XDP dispatcher in and out around the runs, which costs ~16 ms of wall time per call here
+/// kernel swaps the XDP dispatcher in and out around the runs, which costs milliseconds of wall time per call
 /// and would swamp the program. `duration` is whole nanoseconds; its jitter between calls dithers the mean
 /// of many calls below 1 ns. The reference (an XDP program that only counts, bpf/probes.bpf.c) is timed the
 /// same way in every round.
