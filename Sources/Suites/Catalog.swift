@@ -1,7 +1,7 @@
-import Harness
 import BPF
-import Foundation
 import Configuration
+import Foundation
+import Harness
 import Results
 
 /// What `bpfgate run` was asked to do.

@@ -1,8 +1,8 @@
-import Harness
 import BPF
 import BPFCatalog
 import BPFObjects
 import Foundation
+import Harness
 import Results
 
 /// One answer of `bpfgate doctor`.

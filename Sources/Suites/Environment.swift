@@ -1,7 +1,7 @@
-import Harness
 import BPF
 import BPFObjects
 import Foundation
+import Harness
 import Results
 
 /// Reads the identity of this machine and the facts of a run from the kernel, /proc and git.

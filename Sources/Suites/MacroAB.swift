@@ -1,7 +1,7 @@
-import Harness
 import BPF
 import BPFCatalog
 import Foundation
+import Harness
 import Results
 
 extension MacroSuite {

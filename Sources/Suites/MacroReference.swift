@@ -1,8 +1,8 @@
-import Harness
 import BPF
 import BPFCatalog
 import BPFObjects
 import Foundation
+import Harness
 
 /// The counting reference of a case, loaded on its own from the embedded probes object, counting only this
 /// process's events, and attachable to the measured program's target (`ReferenceTarget`).

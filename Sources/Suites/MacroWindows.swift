@@ -1,6 +1,6 @@
-import Harness
 import BPF
 import Foundation
+import Harness
 
 /// How many window pairs of one benchmark may be timed again: a pair in which a side saw no run of its
 /// program, or the traffic made no event (an XDP attach can take the veth's carrier down for a moment, a

@@ -1,6 +1,6 @@
-import Harness
 import BPF
 import Foundation
+import Harness
 import Results
 
 /// The measuring hot path: buffers allocated once, raw libbpf calls, nothing else inside the timed loops.

@@ -1,8 +1,8 @@
-import Harness
 import BPF
 import BPFCatalog
-import Foundation
 import Configuration
+import Foundation
+import Harness
 import Results
 
 /// The user's own BPF objects (`run --object FILE`, the configuration's `objects`): every program whose

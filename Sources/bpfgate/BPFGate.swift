@@ -1,6 +1,6 @@
-import Harness
 import ArgumentParser
 import Foundation
+import Harness
 import Results
 import Suites
 

@@ -1,7 +1,7 @@
-import Harness
 import ArgumentParser
 import Foundation
 import Gate
+import Harness
 import Results
 import Suites
 

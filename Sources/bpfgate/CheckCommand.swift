@@ -1,8 +1,8 @@
-import Configuration
-import Harness
 import ArgumentParser
+import Configuration
 import Foundation
 import Gate
+import Harness
 import Results
 import Suites
 

@@ -1,6 +1,6 @@
 import Configuration
-import Harness
 import Foundation
+import Harness
 import Results
 import Suites
 

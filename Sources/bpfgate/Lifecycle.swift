@@ -1,7 +1,7 @@
-import Harness
 import ArgumentParser
 import BPF
 import Foundation
+import Harness
 import Results
 import Suites
 

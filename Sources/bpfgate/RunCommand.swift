@@ -1,8 +1,8 @@
-import Configuration
-import Harness
 import ArgumentParser
+import Configuration
 import Foundation
 import Gate
+import Harness
 import Reports
 import Results
 import Suites
@@ -12,12 +12,6 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "The configuration file (default: ./bpfgate.json when it exists, else the built-in defaults).")
     var config: String?
 
-    /// The configuration; a malformed file exits 65 naming the key.
-    func load() throws -> GateConfig {
-        if let config { return try GateConfig.load(path: config, suites: Catalog.suiteNames) }
-        if FileManager.default.fileExists(atPath: "bpfgate.json") { return try GateConfig.load(path: "bpfgate.json", suites: Catalog.suiteNames) }
-        return GateConfig()
-    }
 }
 
 /// Options that choose and shape benchmarks (shared by `run`, `list`, `check` and `baseline`). Explicit flags
@@ -80,31 +74,6 @@ struct SelectionOptions: ParsableArguments {
         return parts.map { $0! }
     }
 
-    /// The flags as data.
-    var flags: RunFlags {
-        var f = RunFlags()
-        f.profile = profile
-        f.suites = suites
-        f.filter = filter
-        f.samples = samples
-        f.warmup = warmup
-        f.batch = batch
-        f.sizes = sizes.flatMap(Self.parse(sizes:))
-        f.objectDirectory = objects
-        f.load = load
-        f.objectFiles = objectFiles
-        return f
-    }
-
-    /// The plan: built-in defaults, then the profile (if any), then explicit flags (`RunPlan.resolve`).
-    func plan(config: GateConfig, defaultProfile: String? = nil, testbed: String? = nil) throws -> RunPlan {
-        try RunPlan.resolve(flags, config: config, defaultProfile: defaultProfile, testbed: testbed, knownSuites: Catalog.suiteNames)
-    }
-
-    /// The run request of the plan (each suite's settings).
-    func request(config: GateConfig, defaultProfile: String? = nil, testbed: String? = nil) throws -> RunRequest {
-        try RunRequest(plan: plan(config: config, defaultProfile: defaultProfile, testbed: testbed))
-    }
 }
 
 struct RunCommand: ParsableCommand {

@@ -1,8 +1,8 @@
-import Harness
 import BPF
 import BPFCatalog
 import BPFObjects
 import Foundation
+import Harness
 import Results
 @testable import Suites
 import Testing

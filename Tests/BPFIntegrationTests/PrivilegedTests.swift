@@ -1,8 +1,8 @@
-import Harness
 import BPF
 import BPFCatalog
 import BPFObjects
 import Foundation
+import Harness
 import Results
 import Suites
 import Testing

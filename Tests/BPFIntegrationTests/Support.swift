@@ -1,7 +1,7 @@
-import Harness
 import BPF
-import Suites
 import Foundation
+import Harness
+import Suites
 import Testing
 
 /// Privileged tests run as root here and in CI. In CI (CI=true) they never skip: missing privileges fail

@@ -1,5 +1,5 @@
-import Configuration
 import BPFCatalog
+import Configuration
 import Foundation
 import Gate
 import Results
