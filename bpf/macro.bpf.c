@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Programs of the macro suite that do real work per event, each on the getppid() tracepoint and counting
- * only bpfgate's own process (probe_cfg.target_tgid): the seeds' map-heavy program and helper-heavy ones.
+ * only bpfgate's own process (probe_cfg.target_tgid): a map-heavy program and helper-heavy ones.
  * The empty counting programs per hook (the hook's own cost) are in probes.bpf.c. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

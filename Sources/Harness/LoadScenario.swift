@@ -1,7 +1,7 @@
 import Foundation
 import Results
 
-/// Background load during a run (the seeds' CPU and memory pressure cases): `cpu:P` keeps every CPU P %
+/// Background load during a run (CPU and memory pressure): `cpu:P` keeps every CPU P %
 /// busy, `vm:P` keeps P % of the available memory allocated and touched, both with stress-ng.
 ///
 /// stress-ng runs as a `BackgroundCommand` (its own process group, dies with bpfgate, stopped on every exit

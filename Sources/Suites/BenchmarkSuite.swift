@@ -22,6 +22,17 @@ extension BenchmarkSuite {
     public var measuresOnItsOwnThread: Bool { true }
 }
 
+/// An object of bpfgate's own taken from `--objects DIR`: its digest replaces the built-in one (once, however many
+/// suites ran it), and the run records the directory.
+func recordObject(_ source: ObjectSource, from directory: String?, settings: inout [String: String], digests: inout [ObjectDigest]) {
+    guard source.origin != "built-in" else { return }
+    if !digests.contains(where: { $0.name == source.name && $0.sha256 == source.sha256 }) {
+        digests.removeAll { $0.name == source.name }
+        digests.append(ObjectDigest(name: source.name, sha256: source.sha256))
+    }
+    settings["objects"] = directory
+}
+
 extension UserMapSuite: BenchmarkSuite {
     public var name: String { Self.name }
     public func record(settings: inout [String: String], digests: inout [ObjectDigest]) { settings.merge(config.settings) { $1 } }
@@ -39,11 +50,7 @@ extension XDPDemoSuite: BenchmarkSuite {
     }
     public func record(settings: inout [String: String], digests: inout [ObjectDigest]) {
         settings.merge(config.settings) { $1 }
-        if source.origin != "built-in" {
-            digests.removeAll { $0.name == source.name }
-            digests.append(ObjectDigest(name: source.name, sha256: source.sha256))
-            settings["objects"] = objectDirectory
-        }
+        recordObject(source, from: objectDirectory, settings: &settings, digests: &digests)
     }
 }
 
@@ -56,11 +63,7 @@ extension MacroSuite: BenchmarkSuite {
     }
     public func record(settings: inout [String: String], digests: inout [ObjectDigest]) {
         settings.merge(config.settings) { $1 }
-        if let demo, !digests.contains(where: { $0.name == demo.name && $0.sha256 == demo.sha256 }) {
-            digests.removeAll { $0.name == demo.name }
-            digests.append(ObjectDigest(name: demo.name, sha256: demo.sha256))
-            settings["objects"] = objectDirectory
-        }
+        if let demo { recordObject(demo, from: objectDirectory, settings: &settings, digests: &digests) }
     }
 }
 

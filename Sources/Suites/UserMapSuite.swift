@@ -123,7 +123,7 @@ public struct UserMapConfig: Sendable {
     }
 }
 
-/// Map operations timed from user space (the seeds' map CRUD study).
+/// Map operations timed from user space: create, read, update and delete per map type and size.
 ///
 /// Per map type and size: create the map, read memlock empty, fill every key (LRU maps: `lruFillPercent`),
 /// read memlock full, then run

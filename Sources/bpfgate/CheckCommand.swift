@@ -96,7 +96,7 @@ struct CheckCommand: ParsableCommand {
         let more = try ChildRuns.run(count: max(0, config.baselineRuns - 1), plan: plan) { note("baseline: \($0)") }
         let current = Environment.testbed(name: testbed)
         for run in [head] + more {
-            try Cleanup.shared.critical {
+            _ = try Cleanup.shared.critical {
                 try store.store.save(run, kind: .save, reason: nil, history: config.history, currentTestbed: current, force: false)
             }
         }
