@@ -67,11 +67,7 @@ public struct RunRequest {
 
     /// The object `name` from `objectDirectory`, or built in.
     public func objectSource(_ name: String) throws -> ObjectSource {
-        if let dir = objectDirectory { return try ObjectSource.file(directory: dir, name: name) }
-        guard let embedded = ObjectSource.embedded(name) else {
-            throw BadInputError(path: name, problem: "this bpfgate carries no BPF object of that name")
-        }
-        return embedded
+        try ObjectSet(directory: objectDirectory).source(name)
     }
 
     public func includes(_ name: String) -> Bool {
