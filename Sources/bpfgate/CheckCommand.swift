@@ -156,7 +156,7 @@ struct CheckOptions: ParsableArguments {
     @Option(help: "Upload the head run to bencher or influxdb (stored-baseline mode; see `bpfgate upload --help`).")
     var upload: UploadTarget?
 
-    @Option(help: ArgumentHelp("A/B calibration: add this many steps of known extra work (0-64, well under 1 ns each) per packet to the head demo program.",
+    @Option(help: ArgumentHelp("A/B calibration: add this many steps of known extra work (0-64, about half a nanosecond each; 6 adds ~3 % here) per packet to the head demo program.",
                                visibility: .hidden))
     var injectHeadWork: UInt32 = 0
 }

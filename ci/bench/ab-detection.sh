@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # A/B figures: false alarms of A/A (the built-in demo objects against themselves) and detection of a known
-# +3 % cost (check's calibration knob --inject-head-work 2 adds ~3 % to the head demo program), RUNS times each,
+# +3 % cost (check's calibration knob --inject-head-work 6 adds ~3 % to the head demo program), RUNS times each,
 # with the gate profile's A/B (xdp/demo/fib-classifier: 3 x 100 ABBA pairs x 300k test runs, 48 loads per side;
 # macro/xdp-demo/xdp under veth traffic, 4 loads per side). Only the first finding (the test-run demo) is reported. Run as root.
-# Usage: ci/bench/ab-detection.sh [RUNS=20] [WORK=2]
+# Usage: ci/bench/ab-detection.sh [RUNS=20] [WORK=6]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-20}
-work=${2:-2}
+work=${2:-6}
 swift build -c release >/dev/null
 bin=.build/release/bpfgate
 tmp=$(mktemp -d)
