@@ -42,6 +42,10 @@ let package = Package(
         // bpf/*.bpf.c compiled by clang at build time and embedded as bytes.
         .plugin(name: "BPFObjectsPlugin", capability: .buildTool()),
         .target(name: "BPFObjects", swiftSettings: swift5, plugins: ["BPFObjectsPlugin"]),
+        // The tests' corpus: BPF programs in the patterns of real tools (Tests/CorpusObjects/bpf), built by the
+        // same plugin but never part of the product.
+        .target(name: "CorpusObjects", dependencies: ["BPFObjects"], path: "Tests/CorpusObjects", exclude: ["bpf"],
+                swiftSettings: swift5, plugins: ["BPFObjectsPlugin"]),
 
         // Uploads to tracking servers through libcurl (Bencher, InfluxDB), retries, the outbox: no kernel.
         .target(name: "Tracking", dependencies: ["CCurl", "Configuration", "Results", "Statistics"], swiftSettings: swift5),
@@ -64,11 +68,11 @@ let package = Package(
         .testTarget(name: "GateTests", dependencies: ["BPFCatalog", "Configuration", "Gate", "Reports", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFCatalog", "BPFObjects", "CBPFLayouts", "Configuration", "Gate", "Harness", "Results", "Statistics"],
+        .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFCatalog", "BPFObjects", "CBPFLayouts", "Configuration", "CorpusObjects", "Gate", "Harness", "Results", "Statistics"],
                     swiftSettings: swift5),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Configuration", "Gate", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Configuration", "Gate", "Results", "Statistics"], swiftSettings: swift5),
-        .testTarget(name: "CLITests", dependencies: ["bpfgate", "Harness", "Results", "Tracking", "Suites"], swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["bpfgate", "CorpusObjects", "Harness", "Results", "Tracking", "Suites"], swiftSettings: swift5),
     ]
 )

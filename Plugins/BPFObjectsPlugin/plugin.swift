@@ -4,10 +4,21 @@ import PackagePlugin
 /// Compiles every `bpf/*.bpf.c` with clang (`-g -O2 -target bpf`) and turns each object into Swift
 /// source holding its bytes (base64), its sha256 and the compiler that made it, as libbpf skeletons embed
 /// their object. The binary therefore always carries the objects it was built with: no stale `.o` on disk.
+///
+/// Target `BPFObjects` compiles the package's `bpf/` into `EmbeddedBPFObject.all`; any other target (the
+/// tests' corpus, at Tests/<target>) compiles its own `bpf/` directory into `enum Corpus` (`Corpus.all`), with the package's
+/// `bpf/` on the include path for vmlinux.h.
 @main
 struct BPFObjectsPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let bpfDir = context.package.directoryURL.appending(path: "bpf")
+        let packageBPF = context.package.directoryURL.appending(path: "bpf")
+        let isProduct = target.name == "BPFObjects"
+        // (Target.directoryURL needs tools version 6.1: a corpus target lives at Tests/<name>.)
+        let bpfDir = isProduct ? packageBPF : context.package.directoryURL.appending(path: "Tests/\(target.name)/bpf")
+        // Where the generated declarations go: the product's objects extend EmbeddedBPFObject, a corpus has its own namespace.
+        let (header, namespace) = isProduct ? ("", "EmbeddedBPFObject") : ("import BPFObjects\\n", "Corpus")
+        let packageHeaders = isProduct ? [] : try FileManager.default.contentsOfDirectory(atPath: packageBPF.path)
+            .filter { $0.hasSuffix(".h") }.map { packageBPF.appending(path: $0) }
         let files = try FileManager.default.contentsOfDirectory(atPath: bpfDir.path).sorted()
         let sources = files.filter { $0.hasSuffix(".bpf.c") }
         let headers = files.filter { $0.hasSuffix(".h") }.map { bpfDir.appending(path: $0) }
@@ -30,12 +41,12 @@ struct BPFObjectsPlugin: BuildToolPlugin {
             let output = work.appending(path: "BPFObject+\(ident).swift")
             let script = """
             set -e
-            '\(clang.path)' -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_\(arch) -I '\(bpfDir.path)' \
+            '\(clang.path)' -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_\(arch) -I '\(bpfDir.path)' -I '\(packageBPF.path)' \
               -ffile-prefix-map='\(context.package.directoryURL.path)'=. -ffile-prefix-map='\(work.path)'=build \
               -c '\(input.path)' -o '\(object.path)'
             version=$('\(clang.path)' --version | head -n 1 | sed 's/[\\\\"]//g')
             {
-              printf 'extension EmbeddedBPFObject {\\n'
+              printf '\(header)extension \(namespace) {\\n'
               printf '    /// Built from bpf/\(source).\\n'
               printf '    public static let \(ident) = EmbeddedBPFObject(\\n'
               printf '        name: "\(stem)",\\n'
@@ -50,13 +61,14 @@ struct BPFObjectsPlugin: BuildToolPlugin {
                 displayName: "Compiling BPF object \(source)",
                 executable: URL(fileURLWithPath: "/bin/sh"),
                 arguments: ["-c", script],
-                inputFiles: [input] + headers,
+                inputFiles: [input] + headers + packageHeaders,
                 outputFiles: [output]))
         }
 
         let list = work.appending(path: "BPFObject+All.swift")
-        let body = "extension EmbeddedBPFObject {\n    /// Every object built from bpf/*.bpf.c.\n"
-            + "    public static let all: [EmbeddedBPFObject] = [\(names.map { "." + $0 }.joined(separator: ", "))]\n}\n"
+        let opening = isProduct ? "extension EmbeddedBPFObject {\n" : "import BPFObjects\n\n/// The tests' corpus of BPF objects.\npublic enum Corpus {\n"
+        let body = opening + "    /// Every object built from bpf/*.bpf.c.\n"
+            + "    public static let all: [EmbeddedBPFObject] = [\(names.map { (isProduct ? "." : "\(namespace).") + $0 }.joined(separator: ", "))]\n}\n"
         commands.append(.buildCommand(
             displayName: "Listing BPF objects",
             executable: URL(fileURLWithPath: "/bin/sh"),

@@ -96,6 +96,9 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
     }
 
     public var slug: String { family.slug }
+    /// Tracing hooks, driven by kernel events that some workload makes: where no table knows the event, the
+    /// workload can be discovered by trying them.
+    public var isDrivenByEvents: Bool { !isPacket && family.traffic != .uprobe }
     /// Packet hooks: driven by packets over bpfgate's veth pair.
     public var isPacket: Bool { family.traffic.isPacket }
     /// The hooks a declaration may name.
@@ -108,26 +111,29 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
     }
 }
 
-/// Why bpfgate cannot drive a program: "not derivable: <reason>".
+/// Why bpfgate does not drive a program: "not derivable: <reason>", or "refused: <reason>" when it could
+/// but will not, because the program would change the host's behaviour (`Refusal`).
 public struct NotDerivable: Error, Equatable, Sendable, CustomStringConvertible {
     public let reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { "not derivable: \(reason)" }
+    public let refused: Bool
+    public init(_ reason: String, refused: Bool = false) {
+        self.reason = reason
+        self.refused = refused
+    }
+    public var description: String { "\(refused ? "refused" : "not derivable"): \(reason)" }
 }
 
 // MARK: sections
 
 extension Hook {
-    /// Kernel functions of the syscalls bpfgate's generators make (kprobe/fentry targets).
-    static let openatFunctions: Set<String> = ["do_sys_openat2", "do_sys_open", "__x64_sys_openat", "__arm64_sys_openat", "do_filp_open"]
-    static let getppidFunctions: Set<String> = ["__x64_sys_getppid", "__arm64_sys_getppid", "__do_sys_getppid"]
-
     /// The hook a program's ELF section attaches to, or why bpfgate cannot attach it:
     /// - `tracepoint/<category>/<name>`, `tp/...` -> tracepoint; `raw_tracepoint/<name>`, `raw_tp/...`;
     ///   `tp_btf|kprobe|kretprobe|fentry|fexit/<target>`;
     /// - `xdp`; `tc`, `classifier` (ingress); `socket`; `cgroup_skb/ingress`;
-    /// - uprobes (they need your binary and workload), egress hooks and any other section: not derivable.
+    /// - uprobes (they need your binary and workload), egress hooks and any other section: not derivable;
+    /// - LSM, fmod_ret and struct_ops programs: refused (`Refusal`).
     public static func of(section: String) -> Result<Hook, NotDerivable> {
+        if let refused = Refusal.of(section: section) { return .failure(refused) }
         let parts = section.split(separator: "/", maxSplits: 1).map(String.init)
         let prefix = parts.first ?? ""
         let hasTarget = parts.count == 2
@@ -150,29 +156,41 @@ extension Hook {
         }
     }
 
-    /// The built-in traffic that makes the section's events, or why there is none: the syscall tracepoints
-    /// of getppid, getpgid and openat, the raw and BTF syscall tracepoints, the kernel functions of openat and
-    /// getppid, and UDP for the packet hooks.
+    /// The built-in workload that makes the section's events, or why there is none (`TrafficKind`'s table):
+    /// - `tracepoint/syscalls/sys_{enter,exit}_<name>`: the workload that calls that syscall;
+    /// - `tracepoint/raw_syscalls/*` and `raw_tp|tp_btf/sys_{enter,exit}`: getppid (every syscall fires them);
+    /// - other tracepoints, raw tracepoints and BTF tracepoints: the workload that fires the event;
+    /// - kprobes, fentry, fexit: the workload that calls the function;
+    /// - packet hooks: UDP over bpfgate's veth pair.
     public static func defaultTraffic(section: String) -> Result<TrafficKind, NotDerivable> {
         let parts = section.split(separator: "/").map(String.init)
         let hook = Hook.allCases.first { $0.family.sectionPrefixes.contains(parts.first ?? "") }
+        let target = parts.dropFirst().joined(separator: "/")
+        func none(_ what: String) -> Result<TrafficKind, NotDerivable> {
+            .failure(.init("no built-in workload \(what); declare a generator or a command"))
+        }
         switch hook {
         case .tracepoint?:
-            guard parts.count == 3, parts[1] == "syscalls" else {
-                return .failure(.init("no built-in traffic makes \(parts.dropFirst().joined(separator: "/")); declare a generator or a command"))
+            guard parts.count == 3 else { return .failure(.init("the section names no tracepoint")) }
+            let (category, event) = (parts[1], parts[2])
+            if category == "raw_syscalls" && ["sys_enter", "sys_exit"].contains(event) { return .success(.getppid) }
+            if category == "syscalls" {
+                let call = event.hasPrefix("sys_enter_") ? String(event.dropFirst(10)) : event.hasPrefix("sys_exit_") ? String(event.dropFirst(9)) : event
+                if let kind = TrafficKind.calling(call) { return .success(kind) }
+                return none("calls \(call)")
             }
-            let event = parts[2]
-            let call = event.hasPrefix("sys_enter_") ? String(event.dropFirst(10)) : event.hasPrefix("sys_exit_") ? String(event.dropFirst(9)) : event
-            if let kind = TrafficKind(rawValue: call), [.getppid, .getpgid, .openat].contains(kind) { return .success(kind) }
-            return .failure(.init("no built-in traffic calls \(call); declare a generator or a command"))
+            if let kind = TrafficKind.firing(event, category: category) { return .success(kind) }
+            return none("fires \(target)")
         case .rawTracepoint?, .tpBTF?:
-            if parts.count == 2, ["sys_enter", "sys_exit"].contains(parts[1]) { return .success(.getppid) }
-            return .failure(.init("no built-in traffic makes \(parts.dropFirst().joined(separator: "/")); declare a generator or a command"))
+            guard parts.count == 2 else { return .failure(.init("the section names no tracepoint")) }
+            if ["sys_enter", "sys_exit"].contains(parts[1]) { return .success(.getppid) }
+            if let kind = TrafficKind.firing(parts[1]) { return .success(kind) }
+            return none("fires \(parts[1])")
         case .kprobe?, .kretprobe?, .fentry?, .fexit?:
-            let function = parts.count > 1 ? parts[1] : ""
-            if openatFunctions.contains(function) { return .success(.openat) }
-            if getppidFunctions.contains(function) { return .success(.getppid) }
-            return .failure(.init("no built-in traffic calls \(function.isEmpty ? "an unnamed function" : function); declare a generator or a command"))
+            let function = String((parts.count > 1 ? parts[1] : "").split(separator: "+").first ?? "")
+            if function.isEmpty { return .failure(.init("the section names no function")) }
+            if let kind = TrafficKind.reaching(function: function) { return .success(kind) }
+            return none("calls \(function)")
         case .xdp?, .tc?, .socketFilter?, .cgroupSKB?:
             return .success(.udp)
         case .uprobe?, .uretprobe?, nil:

@@ -52,31 +52,6 @@ uint64_t bpfgate_monotonic_ns(void) {
 uint64_t bpfgate_atomic_load_u64(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 void bpfgate_atomic_store_int(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 
-uint64_t bpfgate_traffic_run(int kind, int fd, const int *stop, uint64_t *count, uint64_t deadline_ns, uint64_t max_events) {
-    uint64_t n = 0, x = 0;
-    char payload[64] = "bpfgate";
-    while (!__atomic_load_n(stop, __ATOMIC_ACQUIRE) && n < max_events && bpfgate_monotonic_ns() < deadline_ns) {
-        for (int i = 0; i < 64; i++) {
-            switch (kind) {
-            case BPFGATE_TRAFFIC_GETPPID: syscall(SYS_getppid); break;
-            case BPFGATE_TRAFFIC_GETPGID: syscall(SYS_getpgid, 0); break;
-            case BPFGATE_TRAFFIC_OPENAT: {
-                int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
-                if (fd >= 0) close(fd);
-                break;
-            }
-            case BPFGATE_TRAFFIC_UDP:
-            case BPFGATE_TRAFFIC_TCP: x += send(fd, payload, sizeof payload, 0) > 0; break;
-            default: x = bpfgate_uprobe_target(x); break;
-            }
-        }
-        n += 64;
-        __atomic_store_n(count, n, __ATOMIC_RELEASE);
-    }
-    __asm__ volatile("" : : "r"(x));
-    return n;
-}
-
 // ---- network namespaces ---------------------------------------------------------------------------
 int bpfgate_setns_net(int fd) { return setns(fd, CLONE_NEWNET) ? -errno : 0; }
 int bpfgate_unshare_net(void) { return unshare(CLONE_NEWNET) ? -errno : 0; }

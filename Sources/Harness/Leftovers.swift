@@ -13,6 +13,8 @@ public enum Leftover: Codable, Equatable, Sendable {
     case cgroup(path: String)
     case process(pid: Int32, command: String)
     case tcFilter(ifindex: Int32, egress: Bool, handle: UInt32, priority: UInt32, createdQdisc: Bool)
+    /// A workload's private directory of temporary files (`WorkloadDirectory`).
+    case workloadDirectory(path: String)
 
     public var summary: String {
         switch self {
@@ -23,6 +25,7 @@ public enum Leftover: Codable, Equatable, Sendable {
         case let .tcFilter(ifindex, egress, _, _, createdQdisc):
             return "a tc filter on \(String(cString: if_indextoname_safe(ifindex))) \(egress ? "egress" : "ingress")"
                 + (createdQdisc ? " and its clsact qdisc" : "")
+        case let .workloadDirectory(path): return "the workload directory \(path)"
         }
     }
 
@@ -56,6 +59,10 @@ public enum Leftover: Codable, Equatable, Sendable {
             return !members.isEmpty
         case let .tcFilter(ifindex, egress, handle, priority, createdQdisc):
             return TCAttachment.detach(ifindex: ifindex, egress: egress, handle: handle, priority: priority, destroyQdisc: createdQdisc)
+        case let .workloadDirectory(path):
+            guard FileManager.default.fileExists(atPath: path) else { return false }
+            WorkloadDirectory.remove(path)
+            return true
         }
     }
 }

@@ -55,9 +55,24 @@ extension ObjectSuite: ABCapable {
     /// declared paths.
     public func runAB(base: ObjectSet, head: ObjectSet, include: (String) -> Bool, progress: (String) -> Void) throws -> [ABPair] {
         guard let baseDirectory = base.directory else { throw RunPlan.Invalid("A/B of your objects needs a directory of base objects") }
-        let jobs = try abJobs(baseDirectory: baseDirectory, headDirectory: head.directory, include: include)
+        var jobs: [(c: MacroCase, base: ObjectSource, head: ObjectSource)] = []
+        var undriven: [ABPair] = []
+        for job in try abJobs(baseDirectory: baseDirectory, headDirectory: head.directory, include: include) {
+            // One discovery serves both sides: it runs on the base object.
+            var probe = job.c
+            probe.source = job.base
+            let (resolved, _, refusal) = try Self.discovered(probe, progress: progress)
+            if let refusal {
+                let status = MeasureResult.without(.latency, .notApplicable(refusal.description))
+                undriven.append(ABPair(benchmark: job.c.name, suite: Self.name, base: status, head: status, attached: true))
+                continue
+            }
+            var c = resolved
+            c.source = job.c.source
+            jobs.append((c, job.base, job.head))
+        }
         return try MacroSuite(config: config).runAB(jobs, progress: progress)
-            .map { ABPair(benchmark: $0.benchmark, suite: Self.name, base: $0.base, head: $0.head, attached: true) }
+            .map { ABPair(benchmark: $0.benchmark, suite: Self.name, base: $0.base, head: $0.head, attached: true) } + undriven
     }
 }
 

@@ -78,5 +78,7 @@ extension ObjectSuite: BenchmarkSuite {
             digests.append(ObjectDigest(name: source.name, sha256: source.sha256))
             settings["object.\(source.name)"] = path
         }
+        // How each program is driven (or why not), so that a run says what it measured.
+        for (name, how) in try describe() { settings["plan.\(name)"] = how }
     }
 }

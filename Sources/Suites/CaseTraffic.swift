@@ -15,13 +15,15 @@ final class CaseTraffic {
                 SystemCallError(call: "traffic command \(cmd.argv.joined(separator: " ")): \($0)", errno: ENOENT)
             }
         } else {
-            generator = TrafficGenerator(kind: c.traffic, threads: c.threads ?? threads, maxSeconds: seconds, maxEvents: c.maxEvents ?? .max,
+            generator = try TrafficGenerator(kind: c.traffic, threads: c.threads ?? threads, maxSeconds: seconds, maxEvents: c.maxEvents ?? .max,
                                          socket: socket)
             command = nil
         }
     }
 
     var events: UInt64 { generator?.events ?? 0 }
+    /// Why the built-in workload stopped early, once stopped (`TrafficGenerator.failure`).
+    var failure: SystemCallError? { generator?.failure }
     /// The traffic is the user's command: its events are not counted.
     var isCommand: Bool { command != nil }
 

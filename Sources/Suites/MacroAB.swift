@@ -69,6 +69,10 @@ extension MacroSuite {
                     progress("\(c.name) A/B: \(pairs.retries) window pairs timed again (\(pairs.emptyA) windows of the base and "
                         + "\(pairs.emptyB) of the head saw no run)")
                 }
+                traffic.stop()
+                if let failure = traffic.failure {
+                    return (c.name, .without(.latency, .failed("\(failure)")), .without(.latency, .failed("\(failure)")))
+                }
                 guard pairs.complete else {
                     let why = Status.failed(pairs.shortfall(samples: config.samples, a: "the base", b: "the head"))
                     return (c.name, .without(.latency, why), .without(.latency, why))

@@ -25,7 +25,8 @@ struct MacroReference {
             let program = try object.program(named: function)
             if case let .btf(name) = target { try program.setAttachTarget(function: name) }
             try object.load()
-            try HookAttach.countOnlyThisProcess(object)
+            // Events the workload makes in its children count too (the measured program sees them all alike).
+            if !c.traffic.facts.otherProcesses || c.command != nil { try HookAttach.countOnlyThisProcess(object) }
             self.object = object
             self.program = program
         } catch {

@@ -45,7 +45,9 @@ public struct MacroCase: Sendable {
     /// Embedded object and the C function in it.
     public let object: String
     public let function: String
-    public let traffic: TrafficKind
+    public var traffic: TrafficKind
+    /// Your program on an event no table knows: the workload is found at run time (`Discovery`).
+    public var discover = false
     /// The counting program of `bpf/probes.bpf.c` for the same hook, attached to this program's own target
     /// (`ReferenceTarget`) and timed in alternating windows of the same run: the reference the gate divides
     /// latency by (nil for the counting programs themselves).
@@ -54,6 +56,8 @@ public struct MacroCase: Sendable {
     public var consumer: (map: String, kind: EventConsumer.Kind)? = nil
     /// The user's own object (suite `objects`); nil: the embedded object named `object`.
     public var source: ObjectSource? = nil
+    /// The program's ELF section (your objects; nil: bpfgate's own).
+    public var section: String? = nil
     /// The user's own command as the traffic (instead of `traffic`'s generator), bounded in seconds.
     public var command: (argv: [String], seconds: Double)? = nil
     /// Traffic threads (nil: the suite's setting).
@@ -224,7 +228,7 @@ public struct MacroSuite {
         guard let object else { return all(.failed("no load")) }
         defer { object.close() }
         let program = try object.program(named: c.function)
-        if object.mapNames.contains("probe_cfg") { try HookAttach.countOnlyThisProcess(object) }
+        if object.mapNames.contains("probe_cfg") && !c.traffic.facts.otherProcesses { try HookAttach.countOnlyThisProcess(object) }
         // tracefs for the whole benchmark (attach and detach alternate below), unmounted after if we mounted it.
         let mounted = c.attach.family.needs.contains(.tracefs) ? try HookAttach.mountTraceFSIfAbsent() : nil
         defer { if let mounted { Cleanup.shared.run(mounted) } }
@@ -366,6 +370,7 @@ public struct MacroSuite {
             do { try detach() } catch { return runtime(try status(error, "detach")) }
         }
         traffic.stop()
+        if let failure = traffic.failure { return runtime(.failed("\(failure)")) }
         let timedAgain = latency.retries + overhead.retries
         var notes: [String] = []
         if timedAgain > 0 {

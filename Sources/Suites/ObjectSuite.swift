@@ -86,12 +86,14 @@ public struct ObjectSuite {
     public func entries() throws -> [Entry] {
         var out: [Entry] = []
         var seen: Set<String> = []
-        var opened: [String: (source: ObjectSource, programs: [(name: String, section: String)], maps: [BPFObject.MapDefinition])] = [:]
-        func open(_ path: String) throws -> (source: ObjectSource, programs: [(name: String, section: String)], maps: [BPFObject.MapDefinition]) {
+        typealias Opened = (source: ObjectSource, programs: [(name: String, section: String)], maps: [BPFObject.MapDefinition], calls: HelperCalls)
+        var opened: [String: Opened] = [:]
+        func open(_ path: String) throws -> Opened {
             if let o = opened[path] { return o }
             let o = try Self.open(path)
-            opened[path] = o
-            return o
+            let withCalls = (o.source, o.programs, o.maps, HelperCalls(elf: o.source.bytes))
+            opened[path] = withCalls
+            return withCalls
         }
         for d in declarations {
             let o = try open(d.object)
@@ -100,20 +102,22 @@ public struct ObjectSuite {
             }
             // One benchmark per program: the first declaration of it wins.
             if seen.insert("\(d.object)\u{1f}\(program.name)").inserted {
-                out.append(Self.entry(source: o.source, program: program.name, section: program.section, declaration: d))
+                out.append(Self.entry(source: o.source, program: program.name, section: program.section, declaration: d, calls: o.calls))
             }
         }
         for path in files {
             let o = try open(path)
             for p in o.programs where seen.insert("\(path)\u{1f}\(p.name)").inserted {
-                out.append(Self.entry(source: o.source, program: p.name, section: p.section, declaration: nil))
+                out.append(Self.entry(source: o.source, program: p.name, section: p.section, declaration: nil, calls: o.calls))
             }
         }
         return out
     }
 
-    static func entry(source: ObjectSource, program: String, section: String, declaration: ObjectDeclaration?) -> Entry {
+    static func entry(source: ObjectSource, program: String, section: String, declaration: ObjectDeclaration?, calls: HelperCalls) -> Entry {
         let base = BenchmarkName(["object", source.name, program]).description
+        // Refused whatever a declaration says: programs that would change the host's behaviour.
+        if let refused = Refusal.of(section: section) ?? calls.refusal(section: section) { return Entry(name: base, runnable: .failure(refused)) }
         let hook: Hook
         switch declaration?.attach.map({ Result<Hook, NotDerivable>.success($0) }) ?? Hook.of(section: section) {
         case let .success(h): hook = h
@@ -122,6 +126,7 @@ public struct ObjectSuite {
         var traffic: TrafficKind = .getppid
         var command: (argv: [String], seconds: Double)?
         var threads: Int?
+        var discover = false
         switch declaration?.traffic {
         case let .generator(g, n)?:
             traffic = g
@@ -131,7 +136,12 @@ public struct ObjectSuite {
         case nil:
             switch Hook.defaultTraffic(section: section) {
             case let .success(kind): traffic = kind
-            case let .failure(why): return Entry(name: base, runnable: .failure(why))
+            case let .failure(why):
+                // An event no table knows: the workload is found at run time, if the section names the event.
+                guard hook.isDrivenByEvents, ReferenceTarget.of(hook: hook, section: section) != .sameHook else {
+                    return Entry(name: base, runnable: .failure(why))
+                }
+                discover = true
             }
         }
         if hook.isPacket && (command != nil || !traffic.isPacket) {
@@ -147,10 +157,29 @@ public struct ObjectSuite {
         c.threads = threads
         c.suite = name
         c.prefix = "object"
+        c.section = section
+        c.discover = discover
         return Entry(name: c.name, runnable: .success(c))
     }
 
     static let notRunMeasure = Measure.latency
+
+    /// Each program and how it runs: its hook and target, its workload and the reference, or why it does not
+    /// run (`list --object`, and the run's settings).
+    public func describe() throws -> [(name: String, how: String)] {
+        try entries().map { e in
+            switch e.runnable {
+            case let .failure(why): return (e.name, why.description)
+            case let .success(c):
+                let section = c.section ?? ""
+                let traffic = c.command.map { "your command '\($0.argv.joined(separator: " "))'" }
+                    ?? (c.discover ? "workload found at run time (\(Discovery.candidates.count) tried)"
+                        : "workload \(c.traffic.rawValue)" + ((c.threads ?? 1) > 1 ? " x \(c.threads ?? 1) threads" : ""))
+                let reference = c.reference.map { ", reference \($0) on \(ReferenceTarget.of(hook: c.attach, section: section))" } ?? ""
+                return (c.name, "\(c.attach) \(section), \(traffic)\(reference)")
+            }
+        }
+    }
 
     public func plan() throws -> [(name: String, measure: Measure)] {
         let mapPlan = try mapEntries().flatMap { e -> [(String, Measure)] in
@@ -208,8 +237,16 @@ public struct ObjectSuite {
                     progress("[\(i + 1)/\(selected.count)] \(e.name): \(why)")
                     out.append(BenchmarkResult(name: e.name, suite: Self.name, measures: [.without(Self.notRunMeasure, .notApplicable(why.description))]))
                 case let .success(c):
-                    progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(c.trafficDescription) traffic")
-                    out += try macro.runCase(c, demo: nil, progress: progress)
+                    let (resolved, note, refusal) = try Self.discovered(c, progress: progress)
+                    if let refusal {
+                        progress("[\(i + 1)/\(selected.count)] \(c.name): \(refusal)")
+                        out += MacroSuite.notRun(c, .notApplicable(refusal.description))
+                        continue
+                    }
+                    progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(resolved.trafficDescription) traffic")
+                    var results = try macro.runCase(resolved, demo: nil, progress: progress)
+                    if let note, !results.isEmpty { results[0].notes.insert(note, at: 0) }
+                    out += results
                 }
             }
             return out

@@ -15,7 +15,8 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
-        let plan = try Catalog.plan(try selection.request(config: try configOptions.load()))
+        let request = try selection.request(config: try configOptions.load())
+        let plan = try Catalog.plan(request)
         if plan.isEmpty { throw ValidationError("no benchmark matches --filter '\(selection.filter ?? "")'") }
         if json {
             let rows = plan.map { ["suite": $0.suite, "benchmark": $0.name, "measure": $0.measure.slug,
@@ -24,6 +25,10 @@ struct ListCommand: ParsableCommand {
             FileHandle.standardOutput.write(data + Data("\n".utf8))
         } else {
             for p in plan { print("\(p.name)  \(p.measure.slug) (\(p.measure.unit), \(p.measure.direction.rawValue))") }
+            if request.suites.contains(ObjectSuite.name) && !request.objectSuite.isEmpty {
+                print("\nYour programs:")
+                for (name, how) in try request.objectSuite.describe() where request.includes(name) { print("  \(name): \(how)") }
+            }
         }
     }
 }

@@ -175,7 +175,7 @@ extension PrivilegedTests {
                     let link = try countingProgram.attachTracepoint(category: "syscalls", name: "sys_enter_getppid")
                     return { link.destroy() }
                 })
-                let traffic = TrafficGenerator(kind: .getppid, threads: 1, maxSeconds: 20)
+                let traffic = try TrafficGenerator(kind: .getppid, threads: 1, maxSeconds: 20)
                 defer { traffic.stop() }
                 let stats = try StatsSession()
                 defer { stats.close() }

@@ -146,7 +146,7 @@ extension PrivilegedTests {
         /// The traffic generator stops by itself at its deadline and counts what it made.
         @Test func traffic_stopsByItself() throws {
             let t0 = Date()
-            let traffic = TrafficGenerator(kind: .getppid, threads: 2, maxSeconds: 0.2)
+            let traffic = try TrafficGenerator(kind: .getppid, threads: 2, maxSeconds: 0.2)
             usleep(50_000)
             let early = traffic.events
             usleep(400_000)
@@ -156,7 +156,7 @@ extension PrivilegedTests {
             #expect(traffic.events == late, "still making events after its deadline")
             traffic.stop()
             #expect(Date().timeIntervalSince(t0) < 2)
-            let bounded = TrafficGenerator(kind: .uprobe, threads: 1, maxSeconds: 5, maxEvents: 6400)
+            let bounded = try TrafficGenerator(kind: .uprobe, threads: 1, maxSeconds: 5, maxEvents: 6400)
             usleep(200_000)
             #expect(bounded.events == 6400)
             bounded.stop()

@@ -1,6 +1,7 @@
 import BPF
 import BPFCatalog
 import CBPFLayouts
+import CorpusObjects
 import Gate
 import Suites
 import Testing
@@ -22,6 +23,40 @@ import Testing
         ("classifier", "tc", "udp"),
         ("socket", "socket_filter", "udp"),
         ("cgroup_skb/ingress", "cgroup_skb", "udp"),
+        // The patterns of real tools: libbpf-bootstrap's minimal and bootstrap, bcc's opensnoop, statsnoop,
+        // execsnoop, exitsnoop, syscount, runqlat, softirqs, tcplife, biolatency, mountsnoop.
+        ("tp/syscalls/sys_enter_write", "tracepoint", "write"),
+        ("tp/sched/sched_process_exec", "tracepoint", "execve"),
+        ("tp/sched/sched_process_exit", "tracepoint", "clone"),
+        ("tracepoint/syscalls/sys_enter_open", "tracepoint", "open"),
+        ("tracepoint/syscalls/sys_exit_openat2", "tracepoint", "openat2"),
+        ("tracepoint/syscalls/sys_enter_close", "tracepoint", "openat"),
+        ("tracepoint/syscalls/sys_enter_newfstatat", "tracepoint", "newfstatat"),
+        ("tracepoint/syscalls/sys_enter_statx", "tracepoint", "statx"),
+        ("tracepoint/syscalls/sys_enter_statfs", "tracepoint", "statfs"),
+        ("tracepoint/syscalls/sys_enter_execve", "tracepoint", "execve"),
+        ("tracepoint/syscalls/sys_exit_execve", "tracepoint", "execve"),
+        ("tracepoint/raw_syscalls/sys_enter", "tracepoint", "getppid"),
+        ("tp_btf/sched_wakeup", "tp_btf", "pingpong"),
+        ("tp_btf/sched_wakeup_new", "tp_btf", "clone"),
+        ("raw_tp/sched_switch", "raw_tracepoint", "pingpong"),
+        ("tp_btf/softirq_entry", "tp_btf", "sendto"),
+        ("raw_tp/softirq_exit", "raw_tracepoint", "sendto"),
+        ("tracepoint/sock/inet_sock_set_state", "tracepoint", "connect"),
+        ("tp_btf/block_rq_issue", "tp_btf", "direct-io"),
+        ("raw_tp/block_rq_complete", "raw_tracepoint", "direct-io"),
+        ("tracepoint/syscalls/sys_enter_mount", "tracepoint", "mount"),
+        ("tracepoint/syscalls/sys_exit_umount", "tracepoint", "umount"),
+        ("tracepoint/syscalls/sys_enter_fsopen", "tracepoint", "fsopen"),
+        ("tracepoint/syscalls/sys_enter_newuname", "tracepoint", "newuname"),
+        ("tracepoint/syscalls/sys_enter_accept4", "tracepoint", "connect"),
+        ("tracepoint/syscalls/sys_enter_unlinkat", "tracepoint", "unlinkat"),
+        ("tracepoint/syscalls/sys_enter_rmdir", "tracepoint", "mkdir"),
+        ("tp_btf/page_fault_user", "tp_btf", "mmap"),
+        ("kprobe/vfs_read", "kprobe", "read"),
+        ("fentry/__x64_sys_write", "fentry", "write"),
+        ("kretprobe/inet_csk_accept", "kretprobe", "connect"),
+        ("fexit/do_unlinkat", "fexit", "unlink"),
     ])
     func derivable(section: String, attach: String, traffic: String) throws {
         #expect(try Hook.of(section: section).get().rawValue == attach)
@@ -33,9 +68,7 @@ import Testing
         ("uprobe//usr/bin/foo:main", "a uprobe on your binary"),
         ("tc/egress", "at ingress of its veth only"),
         ("cgroup_skb/egress", "at ingress only"),
-        ("lsm/file_open", "section 'lsm/file_open' has no default attach"),
         ("tracepoint", "names no tracepoint"),
-        ("struct_ops/x", "has no default attach"),
     ])
     func notDerivableAttach(section: String, reason: String) {
         guard case let .failure(why) = Hook.of(section: section) else {
@@ -46,10 +79,11 @@ import Testing
     }
 
     @Test(arguments: [
-        ("tracepoint/syscalls/sys_enter_newuname", "no built-in traffic calls newuname; declare a generator or a command"),
-        ("tracepoint/sched/sched_switch", "no built-in traffic makes sched/sched_switch"),
-        ("kprobe/tcp_sendmsg", "no built-in traffic calls tcp_sendmsg"),
-        ("raw_tp/sched_switch", "no built-in traffic makes sched_switch"),
+        ("tracepoint/syscalls/sys_enter_ptrace", "no built-in workload calls ptrace; declare a generator or a command"),
+        ("tracepoint/kvm/kvm_exit", "no built-in workload fires kvm/kvm_exit"),
+        ("tracepoint/syscalls/sys_enter_sched_switch", "no built-in workload calls sched_switch"),
+        ("kprobe/tcp_sendmsg", "no built-in workload calls tcp_sendmsg"),
+        ("raw_tp/kvm_entry", "no built-in workload fires kvm_entry"),
     ])
     func notDerivableTraffic(section: String, reason: String) throws {
         #expect(try Hook.of(section: section).get().rawValue != "")
@@ -57,6 +91,32 @@ import Testing
             Issue.record("\(section) should have no default traffic"); return
         }
         #expect(why.reason.contains(reason), "\(why)")
+    }
+
+    /// Programs that would change the host's behaviour are refused, by section or by the helpers they call
+    /// (found in the ELF, also through a subprogram in .text).
+    @Test func refusals_bySectionAndByHelper() throws {
+        for section in ["lsm/file_open", "lsm.s/bprm_committed_creds", "fmod_ret/security_file_open", "struct_ops/tcp_cong"] {
+            guard case let .failure(why) = Hook.of(section: section) else { Issue.record("\(section) should be refused"); continue }
+            #expect(why.refused && why.description.hasPrefix("refused: "), "\(section): \(why)")
+        }
+        let signals = HelperCalls(elf: try #require(Corpus.named("signals")).bytes)
+        #expect(signals.refusal(section: "tp/sched/sched_process_exec")?.reason.contains("bpf_send_signal") == true)
+        let poke = try #require(signals.refusal(section: "tracepoint/syscalls/sys_enter_write"), "the .text subprogram's helper")
+        #expect(poke.refused && poke.reason.contains("bpf_probe_write_user") && !poke.reason.contains("send_signal"), "\(poke)")
+        for object in Corpus.originals where object.name != "signals" {
+            let calls = HelperCalls(elf: object.bytes)
+            #expect(!calls.bySection.isEmpty, "\(object.name): no executable section found")
+            for section in calls.bySection.keys { #expect(calls.refusal(section: section) == nil, "\(object.name) \(section)") }
+        }
+        // Malformed input: no calls, no crash.
+        let bytes = try #require(Corpus.named("minimal")).bytes
+        for cut in [0, 4, 63, 64, 200, bytes.count / 2, bytes.count - 1] {
+            _ = HelperCalls(elf: Array(bytes.prefix(cut)))
+        }
+        var garbage = bytes
+        for i in stride(from: 0x20, to: min(0x40, garbage.count), by: 1) { garbage[i] = 0xff }
+        #expect(HelperCalls(elf: garbage).bySection.isEmpty)
     }
 
     /// Every hook has a counting program in the macro suite, and every map type the user-space suite times

@@ -1,0 +1,124 @@
+import BPF
+import BPFCatalog
+import BPFObjects
+import CBPFLayouts
+import Foundation
+import Harness
+import Testing
+
+/// Workloads that run on the host (the packet ones need bpfgate's veth pair; the uprobe one, a uprobe).
+private let hostWorkloads = TrafficKind.allCases.filter { !$0.isPacket && $0 != .uprobe }
+
+/// The workload table (`TrafficKind.facts`) checked against this kernel: every workload makes events, and
+/// every syscall and tracepoint the table says it fires does fire, about once per event or more.
+extension PrivilegedTests {
+    @Suite struct WorkloadTests {
+        /// A counting program (bpf/probes.bpf.c) on tracepoint `category/name`, counting only this process's
+        /// events or every process's.
+        final class Counter {
+            let object: BPFObject
+            let link: BPFLink
+            let name: String
+
+            init(_ event: String, onlyThisProcess: Bool) throws {
+                name = event
+                let parts = event.split(separator: "/").map(String.init)
+                object = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
+                do {
+                    try object.autoloadOnly("probe_tracepoint")
+                    try object.load()
+                    if onlyThisProcess { try HookAttach.countOnlyThisProcess(object) }
+                    link = try object.program(named: "probe_tracepoint").attachTracepoint(category: parts[0], name: parts[1])
+                } catch {
+                    object.close()
+                    throw error
+                }
+            }
+
+            var hits: UInt64 { (try? object.map(named: "hits").sumPerCPU(UInt32(PROBE_TRACEPOINT.rawValue))) ?? 0 }
+
+            func close() {
+                link.destroy()
+                object.close()
+            }
+        }
+
+        @Test(arguments: hostWorkloads)
+        func workload_firesWhatTheTableSays(kind: TrafficKind) throws {
+            try expectKernelLeftAsFound {
+                let mounted = try HookAttach.mountTraceFSIfAbsent()
+                defer { if let mounted { Cleanup.shared.run(mounted) } }
+                let facts = kind.facts
+                // Syscalls: only this process's (unless the events come from our children); other events: every
+                // process's (softirqs and block completions run in whatever context is current).
+                let own = !facts.otherProcesses
+                var counters: [Counter] = []
+                defer { counters.forEach { $0.close() } }
+                for call in facts.syscalls { counters.append(try Counter("syscalls/sys_enter_\(call)", onlyThisProcess: own)) }
+                for event in facts.events { counters.append(try Counter(event, onlyThisProcess: false)) }
+                let workloadDirectories = Set(Self.workloadDirectories())
+
+                let traffic = try TrafficGenerator(kind: kind, threads: 1, maxSeconds: 0.15)
+                usleep(200_000)
+                traffic.stop()
+                #expect(traffic.failure == nil, "\(kind): \(traffic.failure.map(String.init(describing:)) ?? "")")
+                let events = traffic.events
+                #expect(events >= 64, "\(kind) made \(events) events")
+                for counter in counters {
+                    // accept and accept4 take turns; everything else fires at least once per event.
+                    let least = kind == .connect && (counter.name.hasSuffix("_accept") || counter.name.hasSuffix("_accept4")) ? events / 2 : events
+                    #expect(counter.hits >= least, "\(kind): \(counter.name) fired \(counter.hits) times for \(events) events")
+                }
+                #expect(Set(Self.workloadDirectories()) == workloadDirectories, "\(kind) left its directory behind")
+                #expect(Cleanup.shared.pending.isEmpty, "\(kind): \(Cleanup.shared.pending)")
+            }
+        }
+
+        /// The jailed workloads change nothing: the host's name and time stay, and nothing is mounted.
+        @Test func jailedWorkloads_changeNothing() throws {
+            let hostname = ProcessInfo.processInfo.hostName
+            let mounts = try String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)
+            let jailed: [TrafficKind] = [.sethostname, .settimeofday, .clockSettime, .mount, .umount, .swapon, .reboot, .chroot, .acct]
+            for kind in jailed {
+                let before = Date()
+                let traffic = try TrafficGenerator(kind: kind, threads: 1, maxSeconds: 0.05)
+                usleep(100_000)
+                traffic.stop()
+                #expect(traffic.failure == nil && traffic.events > 0, "\(kind): \(String(describing: traffic.failure)), \(traffic.events) events")
+                #expect(abs(Date().timeIntervalSince(before)) < 5, "\(kind): the clock moved")
+            }
+            #expect(ProcessInfo.processInfo.hostName == hostname)
+            #expect(try String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) == mounts)
+            #expect(!FileManager.default.fileExists(atPath: "/nonexistent"))
+        }
+
+        /// A workload that cannot go on stops and says why: its directory removed under it, `unlink` cannot
+        /// create the next file.
+        @Test func failedEvent_isTheWorkloadsFailure() throws {
+            let before = Set(Self.workloadDirectories())
+            let traffic = try TrafficGenerator(kind: .unlink, threads: 1, maxSeconds: 5)
+            let made = Set(Self.workloadDirectories()).subtracting(before)
+            try #require(made.count == 1, "\(made)")
+            usleep(20_000)
+            // Moved away, not removed: the workload's next file would race a recursive removal.
+            let directory = try #require(made.first), moved = directory + "-moved"
+            try FileManager.default.moveItem(atPath: directory, toPath: moved)
+            defer { try? FileManager.default.removeItem(atPath: moved) }
+            usleep(50_000)
+            let events = traffic.events
+            usleep(50_000)
+            #expect(traffic.events == events, "still making events without its directory")
+            traffic.stop()
+            let failure = try #require(traffic.failure)
+            #expect(failure.errno == ENOENT && "\(failure)".hasPrefix("the unlink workload failed"), "\(failure)")
+            #expect(Cleanup.shared.pending.isEmpty)
+        }
+
+        static func workloadDirectories() -> [String] {
+            ["/var/tmp", "/tmp", ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"].flatMap { base in
+                ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [])
+                    .filter { $0.hasPrefix(WorkloadDirectory.prefix) }.map { "\(base)/\($0)" }
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import CorpusObjects
+import Foundation
+import Results
+import Testing
+
+/// The corpus (Tests/CorpusObjects/bpf: programs in the patterns of libbpf-bootstrap's and bcc's tools) run as a
+/// new user would: `bpfgate run --object FILE ...` with no configuration.
+@Suite(.serialized, .enabled(if: privilegedTestsEnabled, "needs root to load and attach programs; in CI this never skips"))
+struct CorpusCLITests {
+    /// What each program of the corpus must come out as.
+    enum Outcome {
+        /// A latency result (and its reference).
+        case measured
+        /// Measured where the kernel has the hook; unsupported (with the kernel's answer) where it has not.
+        case measuredOrUnsupported
+        /// Listed, not measured, with this reason.
+        case notDerivable(String)
+    }
+
+    static let expected: [String: Outcome] = {
+        var e: [String: Outcome] = [
+            "minimal/handle_tp": .measured,
+            "bootstrap/handle_exec": .measured, "bootstrap/handle_exit": .measured,
+            "execsnoop/tracepoint__syscalls__sys_enter_execve": .measured, "execsnoop/tracepoint__syscalls__sys_exit_execve": .measured,
+            "exitsnoop/sched_process_exit": .measured,
+            "syscount/sys_enter": .measured, "syscount/sys_exit": .measured,
+            "tcplife/inet_sock_set_state": .measured,
+            "biolatency/block_rq_issue": .measured, "biolatency/block_rq_complete": .measured,
+            "biolatency/block_rq_issue_raw": .measured, "biolatency/block_rq_complete_raw": .measured,
+            "biolatency/block_rq_insert": .notDerivable("no built-in workload fires block_rq_insert"),
+            "biolatency/block_rq_insert_raw": .notDerivable("no built-in workload fires block_rq_insert"),
+            "task_iter/get_tasks": .notDerivable("section 'iter/task' has no default attach"),
+            "profile/profile": .notDerivable("section 'perf_event' has no default attach"),
+            "lsm_deny/restrict_connect": .notDerivable("an LSM program"),
+            "signals/signal_on_exec": .notDerivable("bpf_send_signal"),
+            "signals/poke_on_write": .notDerivable("bpf_probe_write_user"),
+        ]
+        for call in ["open", "openat"] {
+            e["opensnoop/tracepoint__syscalls__sys_enter_\(call)"] = .measured
+            e["opensnoop/tracepoint__syscalls__sys_exit_\(call)"] = .measured
+        }
+        for p in ["sched_wakeup", "sched_wakeup_new", "sched_switch", "handle_sched_wakeup", "handle_sched_wakeup_new", "handle_sched_switch"] {
+            e["runqlat/\(p)"] = .measured
+        }
+        for p in ["softirq_entry_btf", "softirq_exit_btf", "softirq_entry", "softirq_exit"] { e["softirqs/\(p)"] = .measured }
+        for call in ["statfs", "newstat", "statx", "newfstatat", "newlstat"] {
+            e["statsnoop/handle_\(call)_entry"] = .measured
+            e["statsnoop/handle_\(call)_return"] = .measured
+        }
+        for call in ["mount", "umount", "fsopen"] {
+            e["mountsnoop/\(call)_entry"] = .measured
+            e["mountsnoop/\(call)_exit"] = .measured
+        }
+        for p in ["kprobe_vfs_read", "kprobe_vfs_write", "fentry_vfs_read", "fentry_vfs_write"] { e["vfsstat/\(p)"] = .measuredOrUnsupported }
+        return e
+    }()
+
+    @Test func corpus_runsAsItIs_withNoConfiguration() throws {
+        let before = try KernelState.now()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let paths = try Corpus.write(Corpus.originals.map { (name: $0.name, object: $0) }, to: dir.appendingPathComponent("objects"))
+        let results = dir.appendingPathComponent("results.json").path
+        // The programs only: the objects' maps are timed by the user-map suite, tested elsewhere.
+        let r = try Invocation.run(["run"] + paths.flatMap { ["--object", $0] } + ["--filter", "^object/[^/]+/(?!map/)", "--samples", "4",
+                                    "--quiet", "--results", results, "--output", dir.appendingPathComponent("bmf.json").path])
+        #expect(r.status == 0 || r.status == 3, "\(r.stderr)")
+        let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+        var seen: Set<String> = []
+        for b in file.benchmarks where !b.name.hasSuffix("/reference") {
+            let parts = b.name.split(separator: "/").map(String.init)
+            try #require(parts.count >= 3 && parts[0] == "object", "\(b.name)")
+            let program = "\(parts[1])/\(parts[2])"
+            seen.insert(program)
+            let latency = try #require(b.measure("latency"), "\(b.name)")
+            switch Self.expected[program] {
+            case .measured?:
+                #expect(latency.status == .ok && latency.samples.count == 4, "\(b.name): \(latency.status)")
+                #expect(b.reference == "\(b.name)/reference", "\(b.name)")
+                #expect(b.measure("throughput")?.status == .ok, "\(b.name): throughput \(String(describing: b.measure("throughput")?.status))")
+            case .measuredOrUnsupported?:
+                if case .unsupported = latency.status { continue }
+                #expect(latency.status == .ok, "\(b.name): \(latency.status)")
+            case let .notDerivable(reason)?:
+                #expect(latency.status == .notApplicable("not derivable: \(reason)") || "\(latency.status)".contains(reason), "\(b.name): \(latency.status)")
+            case nil:
+                Issue.record("\(b.name) is not in the corpus table")
+            }
+        }
+        #expect(seen == Set(Self.expected.keys), "missing: \(Set(Self.expected.keys).subtracting(seen).sorted())")
+        #expect(try KernelState.settled(like: before) == before)
+    }
+}
+
+extension CorpusCLITests {
+    /// Same-run A/B by file name, with no declaration: the realistic slow-downs of the corpus (an extra user-memory
+    /// read per open exit, an extra hash update per syscall exit, an extra map lookup per context switch, the
+    /// current comm read on every TCP state change) are caught, and their unchanged sibling programs pass.
+    @Test func abByFileName_catchesTheSlowDowns_passesTheSiblings() throws {
+        let before = try KernelState.now()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = dir.appendingPathComponent("base"), head = dir.appendingPathComponent("head")
+        let originals = Corpus.slowVariants.map(\.original)
+        let paths = try Corpus.write(try originals.map { (name: $0, object: try #require(Corpus.named($0))) }, to: base)
+        try Corpus.write(Corpus.slowVariants.map { (name: $0.original, object: $0.object) }, to: head)
+        let verdict = dir.appendingPathComponent("verdict.json").path
+        let r = try Invocation.run(["check", "--base-objects", base.path, "--head-objects", head.path] + paths.flatMap { ["--object", $0] }
+                                   + ["--suite", "objects", "--filter", "^object/[^/]+/(?!map/)", "--samples", "20", "--verdict", verdict])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        let findings = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: verdict))) as? [String: Any])?["findings"] as? [[String: Any]])
+        let verdicts = Dictionary(findings.compactMap { f in (f["benchmark"] as? String).map { ($0, f["verdict"] as? String ?? "") } }) { a, _ in a }
+        let slowed: Set<String> = [
+            "object/opensnoop/tracepoint__syscalls__sys_exit_open/tracepoint", "object/opensnoop/tracepoint__syscalls__sys_exit_openat/tracepoint",
+            "object/syscount/sys_exit/tracepoint", "object/runqlat/sched_switch/tp-btf", "object/runqlat/handle_sched_switch/raw-tracepoint",
+            "object/tcplife/inet_sock_set_state/tracepoint",
+        ]
+        let siblings: Set<String> = [
+            "object/opensnoop/tracepoint__syscalls__sys_enter_open/tracepoint", "object/opensnoop/tracepoint__syscalls__sys_enter_openat/tracepoint",
+            "object/syscount/sys_enter/tracepoint", "object/runqlat/sched_wakeup/tp-btf", "object/runqlat/sched_wakeup_new/tp-btf",
+            "object/runqlat/handle_sched_wakeup/raw-tracepoint", "object/runqlat/handle_sched_wakeup_new/raw-tracepoint",
+        ]
+        #expect(Set(verdicts.keys) == slowed.union(siblings), "\(verdicts)")
+        for name in slowed { #expect(verdicts[name] == "regression", "\(name): \(verdicts[name] ?? "absent")") }
+        for name in siblings { #expect(verdicts[name] == "unchanged", "\(name): \(verdicts[name] ?? "absent")") }
+        #expect(try KernelState.settled(like: before) == before)
+    }
+}
+
+/// `list --object` says how each program of the corpus would run, or why it would not (no privilege needed).
+@Suite struct CorpusListTests {
+    @Test func list_showsTheWorkloadAndTheReasons() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let paths = try Corpus.write(["minimal", "signals", "runqlat", "task_iter"].map { (name: $0, object: try #require(Corpus.named($0))) },
+                                     to: dir)
+        let r = try Invocation.run(["list"] + paths.flatMap { ["--object", $0] })
+        #expect(r.status == 0, "\(r.stderr)")
+        for line in [
+            "object/minimal/handle_tp/tracepoint: tracepoint tp/syscalls/sys_enter_write, workload write, reference probe_tracepoint on tracepoint syscalls/sys_enter_write",
+            "object/runqlat/sched_switch/tp-btf: tp_btf tp_btf/sched_switch, workload pingpong, reference probe_tp_btf on BTF target sched_switch",
+            "object/runqlat/handle_sched_wakeup_new/raw-tracepoint: raw_tracepoint raw_tp/sched_wakeup_new, workload clone, reference probe_raw_tp on raw tracepoint sched_wakeup_new",
+            "object/signals/signal_on_exec: refused: it calls bpf_send_signal (sends signals to whatever process it runs in)",
+            "object/signals/poke_on_write: refused: it calls bpf_probe_write_user (writes into the memory of whatever process it runs in)",
+            "object/task_iter/get_tasks: not derivable: section 'iter/task' has no default attach in bpfgate",
+        ] {
+            #expect(r.stdout.contains("  " + line + "\n"), "missing: \(line)\n\(r.stdout)")
+        }
+    }
+}

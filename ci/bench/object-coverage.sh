@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Your programs as they are: `bpfgate run --object FILE` with no configuration on every object of the given
+# directories (default: the tests' corpus, Tests/CorpusObjects/bpf, as the build compiled it), one run per object at
+# the default profile. Prints per object its programs, wall time and outcomes, then per hook family how many
+# programs were measured (latency ok), and how many were not: not derivable, refused, unsupported, failed (with the
+# reasons). Run as root. Objects of real projects (libbpf-bootstrap, libbpf-tools, ...) built on this machine can be
+# passed as directories; nothing here builds them.
+# Usage: ci/bench/object-coverage.sh [DIR ...]   (OUT=dir keeps the results files)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+swift build -c release --product bpfgate >/dev/null
+swift build -c release --target CorpusObjects >/dev/null
+bin=.build/release/bpfgate
+out=${OUT:-$(mktemp -d)}
+mkdir -p "$out"
+[ -n "${OUT:-}" ] || trap 'rm -rf "$out"' EXIT
+dirs=("$@")
+if [ ${#dirs[@]} -eq 0 ]; then
+  dirs=("$(find .build -path '*release*' -path '*CorpusObjects*BPFObjectsPlugin*' -type d -prune | head -n 1)")
+fi
+objects=()
+for d in "${dirs[@]}"; do
+  for f in "$d"/*.o; do
+    case "$f" in *_slow.bpf.o) continue ;; esac
+    objects+=("$f")
+  done
+done
+[ ${#objects[@]} -gt 0 ] || { echo "no objects in ${dirs[*]}" >&2; exit 64; }
+for f in "${objects[@]}"; do
+  name=$(basename "$f" .o)
+  start=$(date +%s.%N)
+  set +e
+  "$bin" run --object "$f" --quiet --results "$out/$name.json" --output "$out/$name.bmf.json" 2>"$out/$name.err"
+  status=$?
+  set -e
+  end=$(date +%s.%N)
+  echo "$name $status $(echo "$end - $start" | bc)" >> "$out/times"
+done
+python3 - "$out" <<'PY'
+import collections, json, os, sys
+out = sys.argv[1]
+times = {l.split()[0]: (int(l.split()[1]), float(l.split()[2])) for l in open(f"{out}/times")}
+families = collections.defaultdict(collections.Counter)
+reasons = collections.defaultdict(collections.Counter)
+for name, (status, seconds) in sorted(times.items()):
+    path = f"{out}/{name}.json"
+    if not os.path.exists(path):
+        print(f"{name}: exit {status}, no results: {open(f'{out}/{name}.err').read().strip()[:200]}")
+        continue
+    doc = json.load(open(path))
+    programs = [b for b in doc["benchmarks"] if b["name"].startswith("object/") and "/map/" not in b["name"]
+                and not b["name"].endswith("/reference")]
+    outcome = collections.Counter()
+    for b in programs:
+        parts = b["name"].split("/")
+        hook = parts[3] if len(parts) > 3 else "-"
+        latency = next((m for m in b["measures"] if m["measure"] == "latency"), None)
+        kind = (latency or {}).get("status", "absent")
+        detail = (latency or {}).get("reason", "")
+        if kind == "not-applicable":
+            kind = "refused" if detail.startswith("refused") else "not derivable"
+        families[hook][kind] += 1
+        outcome[kind] += 1
+        if kind != "ok":
+            reasons[kind][detail.split(":")[0] if kind == "unsupported" else detail[:110]] += 1
+    print(f"{name}: exit {status}, {len(programs)} programs in {seconds:.0f} s: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(outcome.items())))
+print("\nper hook family (latency ok / programs):")
+total_ok = total = 0
+for hook, c in sorted(families.items()):
+    n = sum(c.values())
+    total += n
+    total_ok += c["ok"]
+    print(f"  {hook:16} {c['ok']:3} / {n:3}   " + ", ".join(f"{k} {v}" for k, v in sorted(c.items()) if k != "ok"))
+print(f"  {'all':16} {total_ok:3} / {total:3}")
+for kind, c in sorted(reasons.items()):
+    print(f"\n{kind}:")
+    for why, n in c.most_common():
+        print(f"  {n:3}  {why}")
+PY
