@@ -268,6 +268,21 @@ static int reap(pid_t pid) {
     return 0;
 }
 
+/// A call's outcome as a step's: 0, or -errno when it failed.
+static long result(long r) { return r < 0 ? -errno : 0; }
+
+/// Closes what a call opened; -errno when it failed.
+static long closed(long fd) {
+    if (fd < 0) return -errno;
+    close((int)fd);
+    return 0;
+}
+
+/// Creates the second file (empty) for a step that removes it again.
+static long create_second(struct workload *w) {
+    return closed(openat(AT_FDCWD, w->path2, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+}
+
 /// One event of the workload; <0 (-errno) when it cannot go on.
 static long step(struct workload *w) {
     const uint64_t i = w->step++;
@@ -285,101 +300,88 @@ static long step(struct workload *w) {
     case BPFGATE_TRAFFIC_UPROBE: w->sink = bpfgate_uprobe_target(w->sink); return 0;
     case BPFGATE_TRAFFIC_READ:
         if (i % (FILE_BYTES / 64) == 0) lseek(w->file, 0, SEEK_SET);
-        return read(w->file, buf, 64) < 0 ? -errno : 0;
+        return result(read(w->file, buf, 64));
     case BPFGATE_TRAFFIC_WRITE:
         if (i % (FILE_BYTES / 64) == 0) lseek(w->file, 0, SEEK_SET);
-        return write(w->file, buf, 64) < 0 ? -errno : 0;
-    case BPFGATE_TRAFFIC_PREAD64: return pread(w->file, buf, 64, 0) < 0 ? -errno : 0;
-    case BPFGATE_TRAFFIC_PWRITE64: return pwrite(w->file, buf, 64, 0) < 0 ? -errno : 0;
-    case BPFGATE_TRAFFIC_LSEEK: return lseek(w->file, (off_t)(i % FILE_BYTES), SEEK_SET) < 0 ? -errno : 0;
+        return result(write(w->file, buf, 64));
+    case BPFGATE_TRAFFIC_PREAD64: return result(pread(w->file, buf, 64, 0));
+    case BPFGATE_TRAFFIC_PWRITE64: return result(pwrite(w->file, buf, 64, 0));
+    case BPFGATE_TRAFFIC_LSEEK: return result(lseek(w->file, (off_t)(i % FILE_BYTES), SEEK_SET));
     case BPFGATE_TRAFFIC_FSYNC:
         if (pwrite(w->file, buf, 64, 0) < 0) return -errno;
-        return fsync(w->file) < 0 ? -errno : 0;
+        return result(fsync(w->file));
     case BPFGATE_TRAFFIC_FDATASYNC:
         if (pwrite(w->file, buf, 64, 0) < 0) return -errno;
-        return fdatasync(w->file) < 0 ? -errno : 0;
+        return result(fdatasync(w->file));
     case BPFGATE_TRAFFIC_DIRECT_IO:
-        return pwrite(w->file, buf, FILE_BYTES, (off_t)(i % DIRECT_BLOCKS) * FILE_BYTES) < 0 ? -errno : 0;
+        return result(pwrite(w->file, buf, FILE_BYTES, (off_t)(i % DIRECT_BLOCKS) * FILE_BYTES));
     case BPFGATE_TRAFFIC_NEWFSTAT: {
         struct stat st;
-        return syscall(SYS_fstat, w->file, &st) < 0 ? -errno : 0;
+        return result(syscall(SYS_fstat, w->file, &st));
     }
     case BPFGATE_TRAFFIC_FSTATFS: {
         struct statfs st;
-        return fstatfs(w->file, &st) < 0 ? -errno : 0;
+        return result(fstatfs(w->file, &st));
     }
     case BPFGATE_TRAFFIC_STATFS: {
         struct statfs st;
-        return statfs(w->dir, &st) < 0 ? -errno : 0;
+        return result(statfs(w->dir, &st));
     }
     case BPFGATE_TRAFFIC_NEWFSTATAT: {
         struct stat st;
-        return syscall(SYS_newfstatat, AT_FDCWD, w->path, &st, 0) < 0 ? -errno : 0;
+        return result(syscall(SYS_newfstatat, AT_FDCWD, w->path, &st, 0));
     }
     case BPFGATE_TRAFFIC_STATX: {
         struct statx st;
-        return syscall(SYS_statx, AT_FDCWD, w->path, 0, STATX_BASIC_STATS, &st) < 0 ? -errno : 0;
+        return result(syscall(SYS_statx, AT_FDCWD, w->path, 0, STATX_BASIC_STATS, &st));
     }
 #ifdef SYS_stat
     case BPFGATE_TRAFFIC_NEWSTAT: {
         struct stat st;
-        return syscall(SYS_stat, w->path, &st) < 0 ? -errno : 0;
+        return result(syscall(SYS_stat, w->path, &st));
     }
     case BPFGATE_TRAFFIC_NEWLSTAT: {
         struct stat st;
-        return syscall(SYS_lstat, w->path, &st) < 0 ? -errno : 0;
+        return result(syscall(SYS_lstat, w->path, &st));
     }
     case BPFGATE_TRAFFIC_OPEN: {
-        long fd = syscall(SYS_open, w->path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return -errno;
-        close((int)fd);
-        return 0;
+        return closed(syscall(SYS_open, w->path, O_RDONLY | O_CLOEXEC));
     }
     case BPFGATE_TRAFFIC_UNLINK: {
-        int fd = openat(AT_FDCWD, w->path2, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) return -errno;
-        close(fd);
-        return syscall(SYS_unlink, w->path2) < 0 ? -errno : 0;
+        long err = create_second(w);
+        return err ? err : result(syscall(SYS_unlink, w->path2));
     }
     case BPFGATE_TRAFFIC_RENAME:
-        return syscall(SYS_rename, i % 2 ? w->path2 : w->path, i % 2 ? w->path : w->path2) < 0 ? -errno : 0;
+        return result(syscall(SYS_rename, i % 2 ? w->path2 : w->path, i % 2 ? w->path : w->path2));
     case BPFGATE_TRAFFIC_MKDIR:
         if (syscall(SYS_mkdir, w->path2, 0700) < 0) return -errno;
-        return syscall(SYS_rmdir, w->path2) < 0 ? -errno : 0;
+        return result(syscall(SYS_rmdir, w->path2));
     case BPFGATE_TRAFFIC_DUP2:
-        return syscall(SYS_dup2, w->file, w->fds[0]) < 0 ? -errno : 0;
+        return result(syscall(SYS_dup2, w->file, w->fds[0]));
 #endif
     case BPFGATE_TRAFFIC_OPENAT2: {
         struct open_how how = {.flags = O_RDONLY | O_CLOEXEC};
-        long fd = syscall(SYS_openat2, AT_FDCWD, w->path, &how, sizeof how);
-        if (fd < 0) return -errno;
-        close((int)fd);
-        return 0;
+        return closed(syscall(SYS_openat2, AT_FDCWD, w->path, &how, sizeof how));
     }
     case BPFGATE_TRAFFIC_UNLINKAT: {
-        int fd = openat(AT_FDCWD, w->path2, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) return -errno;
-        close(fd);
-        return unlinkat(AT_FDCWD, w->path2, 0) < 0 ? -errno : 0;
+        long err = create_second(w);
+        return err ? err : result(unlinkat(AT_FDCWD, w->path2, 0));
     }
     case BPFGATE_TRAFFIC_RENAMEAT:
-        return syscall(SYS_renameat, AT_FDCWD, i % 2 ? w->path2 : w->path, AT_FDCWD, i % 2 ? w->path : w->path2) < 0 ? -errno : 0;
+        return result(syscall(SYS_renameat, AT_FDCWD, i % 2 ? w->path2 : w->path, AT_FDCWD, i % 2 ? w->path : w->path2));
     case BPFGATE_TRAFFIC_RENAMEAT2:
-        return syscall(SYS_renameat2, AT_FDCWD, i % 2 ? w->path2 : w->path, AT_FDCWD, i % 2 ? w->path : w->path2, 0) < 0 ? -errno : 0;
+        return result(syscall(SYS_renameat2, AT_FDCWD, i % 2 ? w->path2 : w->path, AT_FDCWD, i % 2 ? w->path : w->path2, 0));
     case BPFGATE_TRAFFIC_MKDIRAT:
         if (mkdirat(AT_FDCWD, w->path2, 0700) < 0) return -errno;
-        return unlinkat(AT_FDCWD, w->path2, AT_REMOVEDIR) < 0 ? -errno : 0;
+        return result(unlinkat(AT_FDCWD, w->path2, AT_REMOVEDIR));
     case BPFGATE_TRAFFIC_DUP: {
-        int fd = dup(w->file);
-        if (fd < 0) return -errno;
-        close(fd);
-        return 0;
+        return closed(dup(w->file));
     }
     case BPFGATE_TRAFFIC_DUP3:
-        return dup3(w->file, w->fds[0], O_CLOEXEC) < 0 ? -errno : 0;
-    case BPFGATE_TRAFFIC_KILL: return kill(getpid(), 0) < 0 ? -errno : 0;
-    case BPFGATE_TRAFFIC_TGKILL: return syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), 0) < 0 ? -errno : 0;
-    case BPFGATE_TRAFFIC_TKILL: return syscall(SYS_tkill, syscall(SYS_gettid), 0) < 0 ? -errno : 0;
+        return result(dup3(w->file, w->fds[0], O_CLOEXEC));
+    case BPFGATE_TRAFFIC_KILL: return result(kill(getpid(), 0));
+    case BPFGATE_TRAFFIC_TGKILL: return result(syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), 0));
+    case BPFGATE_TRAFFIC_TKILL: return result(syscall(SYS_tkill, syscall(SYS_gettid), 0));
     case BPFGATE_TRAFFIC_CLONE:
         // CLONE_VM | CLONE_VFORK: the child shares our memory (no page tables to copy) on a stack of its own
         // and exits at once; we resume when it has.
@@ -389,10 +391,7 @@ static long step(struct workload *w) {
         return reap(clone(child_exec, w->stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
                           w->kind == BPFGATE_TRAFFIC_EXECVEAT ? (void *)1 : NULL));
     case BPFGATE_TRAFFIC_SOCKET: {
-        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (s < 0) return -errno;
-        close(s);
-        return 0;
+        return closed(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     }
     case BPFGATE_TRAFFIC_BIND: {
         int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -418,23 +417,24 @@ static long step(struct workload *w) {
     }
     case BPFGATE_TRAFFIC_SENDTO:
         if (sendto(w->fds[1], buf, 64, 0, (struct sockaddr *)&w->addr, sizeof w->addr) < 0) return -errno;
-        return recvfrom(w->fds[0], buf, 64, 0, NULL, NULL) < 0 ? -errno : 0;
+        return result(recvfrom(w->fds[0], buf, 64, 0, NULL, NULL));
     case BPFGATE_TRAFFIC_SENDMSG: {
         struct iovec v = {.iov_base = buf, .iov_len = 64};
         struct msghdr m = {.msg_name = &w->addr, .msg_namelen = sizeof w->addr, .msg_iov = &v, .msg_iovlen = 1};
         if (sendmsg(w->fds[1], &m, 0) < 0) return -errno;
         struct msghdr r = {.msg_iov = &v, .msg_iovlen = 1};
-        return recvmsg(w->fds[0], &r, 0) < 0 ? -errno : 0;
+        return result(recvmsg(w->fds[0], &r, 0));
     }
     case BPFGATE_TRAFFIC_MMAP: {
         volatile char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) return -errno;
         p[0] = 1;  // a page fault
-        return munmap((void *)p, 4096) < 0 ? -errno : 0;
+        return result(munmap((void *)p, 4096));
     }
     case BPFGATE_TRAFFIC_NANOSLEEP: {
+        // glibc's nanosleep() is clock_nanosleep(2): the syscall of that name, raw.
         struct timespec t = {0, 1000};
-        return nanosleep(&t, NULL) < 0 && errno != EINTR ? -errno : 0;
+        return syscall(SYS_nanosleep, &t, NULL) < 0 && errno != EINTR ? -errno : 0;
     }
     case BPFGATE_TRAFFIC_CLOCK_NANOSLEEP: {
         struct timespec t = {0, 1000};
@@ -459,7 +459,7 @@ static long step(struct workload *w) {
     case BPFGATE_TRAFFIC_SCHED_YIELD: syscall(SYS_sched_yield); return 0;
     case BPFGATE_TRAFFIC_NEWUNAME: {
         struct utsname u;
-        return uname(&u) < 0 ? -errno : 0;
+        return result(uname(&u));
     }
     case BPFGATE_TRAFFIC_GETRANDOM: return syscall(SYS_getrandom, buf, 16, 0x01 /* GRND_NONBLOCK */) < 0 && errno != EAGAIN ? -errno : 0;
     default: return -ENOSYS;
