@@ -9,7 +9,7 @@ import Results
 /// the host, bpf_stats on; each candidate workload runs for one short window, and its rate is the program's
 /// runs (run_cnt) per second. The fastest candidate well above the program's idle rate (a window with no
 /// workload) wins; none: the program is listed with the rates, never reported as measured.
-struct Discovery {
+public struct Discovery {
     /// One probe window.
     static let windowNanoseconds: UInt64 = 30_000_000
     /// A candidate drives the program when its rate is at least this many times the idle rate, and at least
@@ -19,7 +19,7 @@ struct Discovery {
 
     /// The workloads tried: every workload that runs on the host, but the jailed ones (they fire only their own
     /// syscall's tracepoints, which the table knows).
-    static var candidates: [TrafficKind] {
+    public static var candidates: [TrafficKind] {
         TrafficKind.allCases.filter { !$0.isPacket && $0 != .uprobe && !$0.facts.needs.contains(.jail) }
     }
 
@@ -37,6 +37,14 @@ struct Discovery {
         }
 
         static func format(_ rate: Double) -> String { rate >= 10_000 ? String(format: "%.0fk", rate / 1000) : String(format: "%.0f", rate) }
+    }
+
+    /// The candidates that drive the program, fastest first (ties: the table's order): at least `overIdle` times
+    /// its idle rate and `minimumRate` runs per second.
+    public static func choose(_ rates: [(kind: TrafficKind, rate: Double)], idle: Double) -> [(kind: TrafficKind, rate: Double)] {
+        let order = Dictionary(uniqueKeysWithValues: TrafficKind.allCases.enumerated().map { ($1, $0) })
+        return rates.filter { $0.rate >= max(idle * overIdle, minimumRate) }
+            .sorted { $0.rate != $1.rate ? $0.rate > $1.rate : order[$0.kind, default: 0] < order[$1.kind, default: 0] }
     }
 
     /// Discovers the workload of program `c.function` of `source`. Nil when the program does not load or attach
@@ -79,7 +87,7 @@ struct Discovery {
             guard let generator, generator.failure == nil, generator.events > 0 else { continue }
             rates.append((kind, rate))
         }
-        let driving = rates.filter { $0.rate >= max(idle * overIdle, minimumRate) }.sorted { $0.rate > $1.rate }
+        let driving = choose(rates, idle: idle)
         guard let best = driving.first else {
             let top = rates.sorted { $0.rate > $1.rate }.first
             return .failure(NotDerivable("no workload drives it: \(candidates.count) tried for \(windowNanoseconds / 1_000_000) ms each, "

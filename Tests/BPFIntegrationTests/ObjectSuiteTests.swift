@@ -119,6 +119,15 @@ import Testing
         #expect(HelperCalls(elf: garbage).bySection.isEmpty)
     }
 
+    /// Discovery keeps the fastest workload well above the idle rate; none when every rate is noise.
+    @Test func discovery_choosesTheFastestAboveIdle() {
+        let rates: [(kind: TrafficKind, rate: Double)] = [(.write, 900), (.fsync, 5000), (.directIO, 5000), (.pingpong, 150)]
+        #expect(Discovery.choose(rates, idle: 100).map(\.kind) == [.fsync, .directIO, .write], "ties in the table's order; 150 is under 3x idle")
+        #expect(Discovery.choose(rates, idle: 2000).map(\.kind) == [])
+        #expect(Discovery.choose([(.read, 199)], idle: 0).isEmpty, "under 200 runs/s is not driving")
+        #expect(!Discovery.candidates.contains(.mount) && !Discovery.candidates.contains(.udp) && Discovery.candidates.contains(.directIO))
+    }
+
     /// Every hook has a counting program in the macro suite, and every map type the user-space suite times
     /// is one the table says is timed from user space.
     @Test func catalogue_matchesTheSuites() {
