@@ -34,6 +34,8 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     /// A byte back and forth over two pipes between two threads: context switches and wakeups.
     case pingpong
     case pipe2
+    /// FUTEX_WAKE on a futex word of bpfgate's own (no waiter).
+    case futex
     /// mmap of 4 KB, touched (a page fault), munmap.
     case mmap
     case nanosleep
@@ -42,6 +44,8 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     /// UDP sendto + recvfrom over lo: the packet's path through the stack, softirqs.
     case sendto
     case sendmsg
+    /// 64 bytes over an established TCP connection on lo, received: the TCP receive path.
+    case tcpStream = "tcp-stream"
     /// TCP connect, accept (accept and accept4 in turn) and close over lo: socket state changes.
     case connect
     case socket, bind
@@ -163,13 +167,18 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
             return Facts(["read", "write"], events: ["sched/sched_switch", "sched/sched_wakeup", "sched/sched_waking"],
                          functions: ["pipe_read", "pipe_write", "try_to_wake_up"])
         case .pipe2: return Facts(["pipe2", "close"])
-        case .mmap: return Facts(["mmap", "munmap"], events: ["exceptions/page_fault_user"], functions: ["do_mmap", "handle_mm_fault"])
+        case .mmap:
+            return Facts(["mmap", "munmap"], events: ["exceptions/page_fault_user", "kmem/mm_page_alloc"], functions: ["do_mmap", "handle_mm_fault"])
+        case .futex: return Facts(["futex"], functions: ["do_futex", "futex_wake"])
         case .nanosleep:
             return Facts(["nanosleep"], events: ["timer/hrtimer_start", "timer/hrtimer_expire_entry", "timer/hrtimer_expire_exit"],
                          functions: ["hrtimer_nanosleep"])
         case .clockNanosleep: return Facts(["clock_nanosleep"], functions: ["hrtimer_nanosleep"])
         case .sendto: return Facts(["sendto", "recvfrom"], events: Self.loopbackEvents, functions: ["udp_sendmsg", "udp_recvmsg"], needs: [.ownNetwork])
         case .sendmsg: return Facts(["sendmsg", "recvmsg"], events: Self.loopbackEvents, functions: ["udp_sendmsg", "udp_recvmsg"], needs: [.ownNetwork])
+        case .tcpStream:
+            return Facts(["sendto", "recvfrom"], events: ["tcp/tcp_probe", "tcp/tcp_rcv_space_adjust"],
+                         functions: ["tcp_sendmsg", "tcp_recvmsg", "tcp_rcv_established"], needs: [.ownNetwork])
         case .connect:
             return Facts(["socket", "connect", "accept", "accept4", "close"], events: ["sock/inet_sock_set_state", "tcp/tcp_destroy_sock"],
                          functions: ["tcp_v4_connect", "inet_csk_accept", "tcp_set_state", "tcp_close"], needs: [.ownNetwork])

@@ -10,9 +10,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
 #include <linux/openat2.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -52,6 +54,7 @@ struct workload {
     char *stack;         /* the clone child's stack */
     uint64_t step;
     uint64_t sink;
+    uint32_t futex_word;
     char *buffer;        /* 4 KB, aligned for O_DIRECT */
 };
 
@@ -193,6 +196,17 @@ static int setup(struct workload *w) {
         int err = own_network();
         return err ? err : loopback_pair(w, SOCK_DGRAM);
     }
+    case BPFGATE_TRAFFIC_TCP_STREAM: {
+        int err = own_network();
+        if (err || (err = loopback_pair(w, SOCK_STREAM))) return err;
+        int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+        if (c < 0) return -errno;
+        w->fds[1] = c;
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(c, (struct sockaddr *)&w->addr, sizeof w->addr) != 0) return -errno;
+        w->fds[2] = accept4(w->fds[0], NULL, NULL, SOCK_CLOEXEC);
+        return w->fds[2] < 0 ? -errno : 0;
+    }
     case BPFGATE_TRAFFIC_PINGPONG: {
         int a[2], b[2];
         if (pipe2(a, O_CLOEXEC) != 0) return -errno;
@@ -233,6 +247,7 @@ static int setup(struct workload *w) {
     case BPFGATE_TRAFFIC_SCHED_YIELD:
     case BPFGATE_TRAFFIC_NEWUNAME:
     case BPFGATE_TRAFFIC_GETRANDOM:
+    case BPFGATE_TRAFFIC_FUTEX:
         return 0;
     default:
         return -EINVAL;
@@ -425,6 +440,11 @@ static long step(struct workload *w) {
         struct msghdr r = {.msg_iov = &v, .msg_iovlen = 1};
         return result(recvmsg(w->fds[0], &r, 0));
     }
+    case BPFGATE_TRAFFIC_TCP_STREAM:
+        if (send(w->fds[1], buf, 64, 0) != 64) return errno ? -errno : -EIO;
+        return result(recv(w->fds[2], buf, 64, 0));
+    case BPFGATE_TRAFFIC_FUTEX:
+        return result(syscall(SYS_futex, &w->futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0));
     case BPFGATE_TRAFFIC_MMAP: {
         volatile char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) return -errno;

@@ -59,6 +59,8 @@ extension TrafficKind {
         case .clockNanosleep: k = BPFGATE_TRAFFIC_CLOCK_NANOSLEEP
         case .sendto: k = BPFGATE_TRAFFIC_SENDTO
         case .sendmsg: k = BPFGATE_TRAFFIC_SENDMSG
+        case .tcpStream: k = BPFGATE_TRAFFIC_TCP_STREAM
+        case .futex: k = BPFGATE_TRAFFIC_FUTEX
         case .connect: k = BPFGATE_TRAFFIC_CONNECT
         case .socket: k = BPFGATE_TRAFFIC_SOCKET
         case .bind: k = BPFGATE_TRAFFIC_BIND

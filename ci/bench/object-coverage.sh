@@ -5,7 +5,9 @@
 # programs were measured (latency ok), and how many were not: not derivable, refused, unsupported, failed (with the
 # reasons). Run as root. Objects of real projects (libbpf-bootstrap, libbpf-tools, ...) built on this machine can be
 # passed as directories; nothing here builds them.
-# Usage: ci/bench/object-coverage.sh [DIR ...]   (OUT=dir keeps the results files)
+# Usage: ci/bench/object-coverage.sh [DIR ...]
+#   OUT=dir keeps the results files; SAMPLES=n runs n samples instead of the default profile's; PROGRAMS_ONLY=1 leaves
+#   the objects' maps out (their user-space timing is the user-map suite's).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 swift build -c release --product bpfgate >/dev/null
@@ -30,7 +32,8 @@ for f in "${objects[@]}"; do
   name=$(basename "$f" .o)
   start=$(date +%s.%N)
   set +e
-  "$bin" run --object "$f" --quiet --results "$out/$name.json" --output "$out/$name.bmf.json" 2>"$out/$name.err"
+  "$bin" run --object "$f" ${SAMPLES:+--samples "$SAMPLES"} ${PROGRAMS_ONLY:+--filter '^object/[^/]+/(?!map/)'} \
+    --quiet --results "$out/$name.json" --output "$out/$name.bmf.json" 2>"$out/$name.err"
   status=$?
   set -e
   end=$(date +%s.%N)

@@ -55,6 +55,8 @@ enum bpfgate_traffic_kind {
     BPFGATE_TRAFFIC_CONNECT,      /* TCP connect + accept (accept and accept4 in turn) + close */
     BPFGATE_TRAFFIC_SENDTO,       /* UDP sendto + recvfrom */
     BPFGATE_TRAFFIC_SENDMSG,      /* UDP sendmsg + recvmsg */
+    BPFGATE_TRAFFIC_TCP_STREAM,   /* 64 bytes over an established TCP connection (TCP_NODELAY), received */
+    BPFGATE_TRAFFIC_FUTEX,        /* FUTEX_WAKE on a futex word of our own, no waiter */
     /* jailed: privileged syscalls with invalid arguments, in a child without capabilities */
     BPFGATE_TRAFFIC_MOUNT, BPFGATE_TRAFFIC_FIRST_JAILED = BPFGATE_TRAFFIC_MOUNT,
     BPFGATE_TRAFFIC_UMOUNT, BPFGATE_TRAFFIC_FSOPEN, BPFGATE_TRAFFIC_FSCONFIG, BPFGATE_TRAFFIC_FSMOUNT,
