@@ -57,6 +57,9 @@ import Testing
         ("fentry/__x64_sys_write", "fentry", "write"),
         ("kretprobe/inet_csk_accept", "kretprobe", "connect"),
         ("fexit/do_unlinkat", "fexit", "unlink"),
+        ("kprobe/tcp_sendmsg", "kprobe", "tcp-stream"),
+        ("tp_btf/tcp_probe", "tp_btf", "tcp-stream"),
+        ("tracepoint/syscalls/sys_enter_futex", "tracepoint", "futex"),
     ])
     func derivable(section: String, attach: String, traffic: String) throws {
         #expect(try Hook.of(section: section).get().rawValue == attach)
@@ -82,7 +85,7 @@ import Testing
         ("tracepoint/syscalls/sys_enter_ptrace", "no built-in workload calls ptrace; declare a generator or a command"),
         ("tracepoint/kvm/kvm_exit", "no built-in workload fires kvm/kvm_exit"),
         ("tracepoint/syscalls/sys_enter_sched_switch", "no built-in workload calls sched_switch"),
-        ("kprobe/tcp_sendmsg", "no built-in workload calls tcp_sendmsg"),
+        ("kprobe/tcp_v6_connect", "no built-in workload calls tcp_v6_connect"),
         ("raw_tp/kvm_entry", "no built-in workload fires kvm_entry"),
     ])
     func notDerivableTraffic(section: String, reason: String) throws {
