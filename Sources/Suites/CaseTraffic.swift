@@ -1,5 +1,7 @@
+import BPFCatalog
 import Foundation
 import Harness
+import Results
 
 /// A case's traffic: the built-in generator, or the user's command (whose events bpfgate cannot count:
 /// `events` stays 0), bounded by the user's seconds and the benchmark's budget. `stop()` is idempotent.
@@ -30,5 +32,20 @@ final class CaseTraffic {
     func stop() {
         generator?.stop()
         command?.stop()
+    }
+}
+
+extension MacroSuite {
+    /// A workload that could not run: unsupported where the machine lacks what it needs (user namespaces for the
+    /// jail, a block-backed filesystem for direct I/O, a syscall this architecture does not have), else failed.
+    static func workloadStatus(_ error: Error, _ kind: TrafficKind) -> Status {
+        let code = (error as? SystemCallError)?.errno ?? 0
+        let needs = kind.facts.needs
+        if code == ENOSYS
+            || needs.contains(.jail) && [EPERM, EINVAL, ENOSPC, EUSERS].contains(code)
+            || needs.contains(.blockDevice) && [ENOENT, EOPNOTSUPP, EINVAL].contains(code) {
+            return .unsupported("\(error)")
+        }
+        return .failed("\(error)")
     }
 }

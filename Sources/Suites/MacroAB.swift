@@ -71,7 +71,8 @@ extension MacroSuite {
                 }
                 traffic.stop()
                 if let failure = traffic.failure {
-                    return (c.name, .without(.latency, .failed("\(failure)")), .without(.latency, .failed("\(failure)")))
+                    let status = Self.workloadStatus(failure, c.traffic)
+                    return (c.name, .without(.latency, status), .without(.latency, status))
                 }
                 guard pairs.complete else {
                     let why = Status.failed(pairs.shortfall(samples: config.samples, a: "the base", b: "the head"))

@@ -275,7 +275,7 @@ public struct MacroSuite {
                                       socket: path?.sender ?? -1)
         } catch {
             try? detach()  // the benchmark fails either way; the link goes with its object
-            return runtime(.failed("\(error)"))
+            return runtime(Self.workloadStatus(error, c.traffic))
         }
         defer { traffic.stop() }
 
@@ -370,7 +370,7 @@ public struct MacroSuite {
             do { try detach() } catch { return runtime(try status(error, "detach")) }
         }
         traffic.stop()
-        if let failure = traffic.failure { return runtime(.failed("\(failure)")) }
+        if let failure = traffic.failure { return runtime(Self.workloadStatus(failure, c.traffic)) }
         let timedAgain = latency.retries + overhead.retries
         var notes: [String] = []
         if timedAgain > 0 {
