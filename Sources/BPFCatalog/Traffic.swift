@@ -16,6 +16,14 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     case udp
     /// 64-byte sends on a TCP connection over the same veth pair (TCP_NODELAY; a thread drains the far end).
     case tcp
+    /// UDP over the veth pair with a helper XDP program on `bg-rx` (bpf/workloads.bpf.c) that makes XDP's own
+    /// events: every packet aborted (xdp_exception), redirected to no device (xdp_redirect_err), redirected out
+    /// to the peer (xdp_redirect), through a devmap (xdp_redirect_map, xdp_devmap_xmit) or a cpumap (xdp_cpumap_*).
+    case xdpAborted = "xdp-aborted"
+    case xdpRedirectError = "xdp-redirect-err"
+    case xdpRedirect = "xdp-redirect"
+    case xdpDevmap = "xdp-devmap"
+    case xdpCpumap = "xdp-cpumap"
     // Files of bpfgate's own (a 4 KB file in a private temporary directory).
     case read, write, pread64, pwrite64, lseek, fsync, fdatasync
     case newfstat, fstatfs, statfs, newstat, newlstat, newfstatat, statx
@@ -63,7 +71,7 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     case sethostname, acct
 
     /// Packets over bpfgate's veth pair.
-    public var isPacket: Bool { self == .udp || self == .tcp }
+    public var isPacket: Bool { facts.needs.contains(.packetPath) }
 
     /// What a workload needs besides the generator thread.
     public enum Need: String, Sendable {
@@ -115,6 +123,14 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
         case .openat: return Facts(["openat", "close"], functions: ["do_sys_openat2", "do_sys_open", "do_filp_open"])
         case .uprobe: return Facts([])
         case .udp, .tcp: return Facts([], needs: [.packetPath])
+        case .xdpAborted: return Facts([], events: ["xdp/xdp_exception"], needs: [.packetPath])
+        case .xdpRedirectError: return Facts([], events: ["xdp/xdp_redirect_err"], needs: [.packetPath])
+        case .xdpRedirect: return Facts([], events: ["xdp/xdp_redirect"], functions: ["xdp_do_redirect"], needs: [.packetPath])
+        case .xdpDevmap:
+            return Facts([], events: ["xdp/xdp_redirect_map", "xdp/xdp_devmap_xmit"], functions: ["dev_map_enqueue"], needs: [.packetPath])
+        case .xdpCpumap:
+            return Facts([], events: ["xdp/xdp_redirect_map", "xdp/xdp_cpumap_enqueue", "xdp/xdp_cpumap_kthread"],
+                         functions: ["cpu_map_enqueue"], needs: [.packetPath])
         case .read: return Facts(["read"], functions: ["vfs_read", "ksys_read"], needs: [.directory])
         case .write: return Facts(["write"], functions: ["vfs_write", "ksys_write"], needs: [.directory])
         case .pread64: return Facts(["pread64"], functions: ["vfs_read"], needs: [.directory])

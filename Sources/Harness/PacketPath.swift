@@ -17,6 +17,7 @@ public final class PacketPath {
     public static let txAddress = "10.200.0.1"
     public static let rxAddress = "10.200.0.2"
     public static let rxDevice = "bg-rx"
+    public static let txDevice = "bg-tx"
     /// A Fibonacci number, so that the XDP demo passes the datagrams (`bpf/xdp_fib.h`).
     public static let port: UInt16 = 6765
 
@@ -44,9 +45,9 @@ public final class PacketPath {
             let rx = try Self.newNamespace()
             made.append(rx)
             let pid = getpid()
-            try Self.ip(in: tx, ["link", "add", "bg-tx", "type", "veth", "peer", "name", Self.rxDevice, "netns", "/proc/\(pid)/fd/\(rx)"])
-            try Self.ip(in: tx, ["addr", "add", "\(Self.txAddress)/30", "dev", "bg-tx"])
-            try Self.ip(in: tx, ["link", "set", "bg-tx", "up"])
+            try Self.ip(in: tx, ["link", "add", Self.txDevice, "type", "veth", "peer", "name", Self.rxDevice, "netns", "/proc/\(pid)/fd/\(rx)"])
+            try Self.ip(in: tx, ["addr", "add", "\(Self.txAddress)/30", "dev", Self.txDevice])
+            try Self.ip(in: tx, ["link", "set", Self.txDevice, "up"])
             try Self.ip(in: rx, ["addr", "add", "\(Self.rxAddress)/30", "dev", Self.rxDevice])
             try Self.ip(in: rx, ["link", "set", Self.rxDevice, "up"])
             let type = tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue)

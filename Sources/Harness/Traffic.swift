@@ -13,6 +13,7 @@ extension TrafficKind {
         case .uprobe: k = BPFGATE_TRAFFIC_UPROBE
         case .udp: k = BPFGATE_TRAFFIC_UDP
         case .tcp: k = BPFGATE_TRAFFIC_TCP
+        case .xdpAborted, .xdpRedirectError, .xdpRedirect, .xdpDevmap, .xdpCpumap: k = BPFGATE_TRAFFIC_UDP  // datagrams; the helper makes the events
         case .read: k = BPFGATE_TRAFFIC_READ
         case .write: k = BPFGATE_TRAFFIC_WRITE
         case .pread64: k = BPFGATE_TRAFFIC_PREAD64

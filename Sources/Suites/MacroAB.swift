@@ -52,6 +52,8 @@ extension MacroSuite {
                 defer { cgroup?.close() }
                 let path = try Self.packetPath(for: c, cgroup: cgroup)
                 defer { path?.close() }
+                let helper = try XDPWorkload.attach(c.traffic, on: path)
+                defer { helper?.close() }
                 let mounted = c.attach.family.needs.contains(.tracefs) ? try HookAttach.mountTraceFSIfAbsent() : nil
                 defer { if let mounted { Cleanup.shared.run(mounted) } }
                 let traffic = try CaseTraffic(c, threads: config.threads, seconds: trafficSeconds(windows: config.samples * 2),

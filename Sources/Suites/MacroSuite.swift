@@ -261,6 +261,10 @@ public struct MacroSuite {
             path = try Self.packetPath(for: c, cgroup: cgroup)
         } catch { return runtime(.failed("packet path: \(error)")) }
         defer { path?.close(); cgroup?.close() }
+        // Workloads that make XDP's own events: their helper program on the veth pair, for the whole benchmark.
+        let helper: XDPWorkload?
+        do { helper = try XDPWorkload.attach(c.traffic, on: path) } catch { return runtime(.failed("the \(c.traffic.rawValue) workload's helper: \(error)")) }
+        defer { helper?.close() }
         let site = Self.site(path, cgroup)
         let attach = { () throws -> Detach in try HookAttach.attach(c.attach, program, at: site) }
 

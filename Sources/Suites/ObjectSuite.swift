@@ -144,10 +144,10 @@ public struct ObjectSuite {
                 discover = true
             }
         }
-        if hook.isPacket && (command != nil || !traffic.isPacket) {
+        if hook.isPacket && (command != nil || (traffic != .udp && traffic != .tcp)) {
             return Entry(name: base, runnable: .failure(.init("\(hook) runs on bpfgate's own veth pair, which only the udp and tcp generators reach")))
         }
-        if !hook.isPacket && traffic.isPacket {
+        if !hook.isPacket && traffic.isPacket && !hook.isDrivenByEvents {
             return Entry(name: base, runnable: .failure(.init("packet traffic stays inside bpfgate's namespaces; \(hook) would not see it")))
         }
         var c = MacroCase(program: "\(source.name)/\(program)", attach: hook, object: source.name, function: program,

@@ -60,6 +60,14 @@ import Testing
         ("kprobe/tcp_sendmsg", "kprobe", "tcp-stream"),
         ("tp_btf/tcp_probe", "tp_btf", "tcp-stream"),
         ("tracepoint/syscalls/sys_enter_futex", "tracepoint", "futex"),
+        // xdp-tools' xdp-monitor and xdp-bench: XDP's own events.
+        ("tp_btf/xdp_exception", "tp_btf", "xdp-aborted"),
+        ("tracepoint/xdp/xdp_redirect_err", "tracepoint", "xdp-redirect-err"),
+        ("tp_btf/xdp_redirect", "tp_btf", "xdp-redirect"),
+        ("tp_btf/xdp_redirect_map", "tp_btf", "xdp-devmap"),
+        ("tp_btf/xdp_devmap_xmit", "tp_btf", "xdp-devmap"),
+        ("tp_btf/xdp_cpumap_kthread", "tp_btf", "xdp-cpumap"),
+        ("tracepoint/xdp/xdp_cpumap_enqueue", "tracepoint", "xdp-cpumap"),
     ])
     func derivable(section: String, attach: String, traffic: String) throws {
         #expect(try Hook.of(section: section).get().rawValue == attach)

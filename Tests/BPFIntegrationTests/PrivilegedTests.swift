@@ -30,7 +30,7 @@ extension PrivilegedTests {
         }
 
         @Test func embeddedObjects_carryDigestAndCompiler() throws {
-            #expect(EmbeddedBPFObject.all.map(\.name).sorted() == ["kernel", "macro", "probes", "testcases", "xdp_demo", "xdp_demo_slow"])
+            #expect(EmbeddedBPFObject.all.map(\.name).sorted() == ["kernel", "macro", "probes", "testcases", "workloads", "xdp_demo", "xdp_demo_slow"])
             for object in EmbeddedBPFObject.all {
                 #expect(SHA256.hex(object.bytes) == object.sha256, "\(object.name): the build's sha256sum and SHA256 disagree")
             }
@@ -284,7 +284,7 @@ extension PrivilegedTests {
             let release = try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8)
             #expect(results.testbed.kernelRelease == release.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(results.testbed.libbpfVersion.hasPrefix("1."))
-            #expect(results.run.bpfObjects.map(\.name).sorted() == ["kernel", "macro", "probes", "testcases", "xdp_demo", "xdp_demo_slow"])
+            #expect(results.run.bpfObjects.map(\.name).sorted() == ["kernel", "macro", "probes", "testcases", "workloads", "xdp_demo", "xdp_demo_slow"])
             #expect(results.run.settings["user-maps.batch"] == "16")
             #expect(UUID(uuidString: results.run.id) != nil)
             #expect(ResultsCodec.validate(results) == nil)

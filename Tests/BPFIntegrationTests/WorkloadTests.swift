@@ -4,6 +4,7 @@ import BPFObjects
 import CBPFLayouts
 import Foundation
 import Harness
+import Suites
 import Testing
 
 /// Workloads that run on the host (the packet ones need bpfgate's veth pair; the uprobe one, a uprobe).
@@ -71,6 +72,31 @@ extension PrivilegedTests {
                 }
                 #expect(Set(Self.workloadDirectories()) == workloadDirectories, "\(kind) left its directory behind")
                 #expect(Cleanup.shared.pending.isEmpty, "\(kind): \(Cleanup.shared.pending)")
+            }
+        }
+
+        /// The XDP workloads: UDP over bpfgate's veth pair with the helper program of each on `bg-rx` makes the
+        /// XDP events the table names (the devmap and cpumap ones fire per bulk of frames, not per frame).
+        @Test(arguments: TrafficKind.allCases.filter { XDPWorkload.program(for: $0) != nil })
+        func xdpWorkload_firesItsEvents(kind: TrafficKind) throws {
+            try expectKernelLeftAsFound {
+                let mounted = try HookAttach.mountTraceFSIfAbsent()
+                defer { if let mounted { Cleanup.shared.run(mounted) } }
+                var counters: [Counter] = []
+                defer { counters.forEach { $0.close() } }
+                for event in kind.facts.events { counters.append(try Counter(event, onlyThisProcess: false)) }
+                let path = try PacketPath()
+                defer { path.close() }
+                let helper = try #require(try XDPWorkload.attach(kind, on: path))
+                defer { helper.close() }
+                let traffic = try TrafficGenerator(kind: kind, threads: 1, maxSeconds: 0.15, socket: path.sender)
+                usleep(200_000)
+                traffic.stop()
+                #expect(traffic.failure == nil && traffic.events >= 64, "\(kind): \(String(describing: traffic.failure)), \(traffic.events) events")
+                for counter in counters {
+                    let bulk = counter.name.hasSuffix("devmap_xmit") || counter.name.contains("cpumap")
+                    #expect(counter.hits >= (bulk ? 16 : traffic.events / 2), "\(kind): \(counter.name) fired \(counter.hits) times for \(traffic.events) datagrams")
+                }
             }
         }
 
