@@ -30,6 +30,14 @@ public struct BPFProgram {
         if err != 0 { throw BPFError.call("bpf_program__set_autoload(\(name))", errno: -err) }
     }
 
+    /// Makes it an XDP program (type and expected attach type), for sections libbpf >= 1.0 no longer reads as
+    /// XDP (`SEC("xdp_pass")`, the older convention, whose loaders set the type themselves); before load.
+    public func useXDPType() throws {
+        var err = bpf_program__set_type(handle, BPF_PROG_TYPE_XDP)
+        if err == 0 { err = bpf_program__set_expected_attach_type(handle, BPF_XDP) }
+        if err != 0 { throw BPFError.call("bpf_program__set_type(\(name), xdp)", errno: -err) }
+    }
+
     /// Attaches by the section's own description (`bpf_program__attach`): tracepoints, raw_tp, tp_btf,
     /// kprobes, fentry/fexit.
     public func attach() throws -> BPFLink {

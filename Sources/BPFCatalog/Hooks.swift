@@ -129,11 +129,12 @@ extension Hook {
     /// The hook a program's ELF section attaches to, or why bpfgate cannot attach it:
     /// - `tracepoint/<category>/<name>`, `tp/...` -> tracepoint; `raw_tracepoint/<name>`, `raw_tp/...`;
     ///   `tp_btf|kprobe|kretprobe|fentry|fexit/<target>`;
-    /// - `xdp`; `tc`, `classifier` (ingress); `socket`; `cgroup_skb/ingress`;
+    /// - `xdp`, `xdp_<name>` (libbpf's older convention); `tc`, `classifier` (ingress); `socket`; `cgroup_skb/ingress`;
     /// - uprobes (they need your binary and workload), egress hooks and any other section: not derivable;
     /// - LSM, fmod_ret and struct_ops programs: refused (`Refusal`).
     public static func of(section: String) -> Result<Hook, NotDerivable> {
         if let refused = Refusal.of(section: section) { return .failure(refused) }
+        if isLegacyXDP(section) { return .success(.xdp) }
         let parts = section.split(separator: "/", maxSplits: 1).map(String.init)
         let prefix = parts.first ?? ""
         let hasTarget = parts.count == 2
@@ -154,6 +155,12 @@ extension Hook {
         case .xdp, .socketFilter:
             return .success(hook)
         }
+    }
+
+    /// `xdp_<anything>` (`SEC("xdp_pass")`): XDP by the convention of libbpf before 1.0, which read section
+    /// prefixes; libbpf 1.x leaves the type unset and the loader sets it, as bpfgate does (`useXDPType`).
+    public static func isLegacyXDP(_ section: String) -> Bool {
+        section.hasPrefix("xdp_") && !section.contains("/")
     }
 
     /// The built-in workload that makes the section's events, or why there is none (`TrafficKind`'s table):
@@ -192,6 +199,8 @@ extension Hook {
             if let kind = TrafficKind.reaching(function: function) { return .success(kind) }
             return none("calls \(function)")
         case .xdp?, .tc?, .socketFilter?, .cgroupSKB?:
+            return .success(.udp)
+        case nil where isLegacyXDP(section):
             return .success(.udp)
         case .uprobe?, .uretprobe?, nil:
             return .failure(.init("section '\(section)' has no default traffic in bpfgate"))

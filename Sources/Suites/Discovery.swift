@@ -59,7 +59,7 @@ public struct Discovery {
         let detach: Detach
         let program: BPFProgram
         do {
-            try object.autoloadOnly(c.function)
+            try object.prepare(c)
             try object.load()
             program = try object.program(named: c.function)
             detach = try HookAttach.attach(c.attach, program, at: .host)

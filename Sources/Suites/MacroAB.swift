@@ -22,7 +22,7 @@ extension MacroSuite {
                 func load(_ source: ObjectSource) throws -> Result<(BPFObject, BPFProgram), Error> {
                     do {
                         let o = try BPFObject(bytes: source.bytes, name: source.name)
-                        try o.autoloadOnly(c.function)
+                        try o.prepare(c)
                         try o.load()
                         return .success((o, try o.program(named: c.function)))
                     } catch let e as BPFError where !e.isPermissionDenied {

@@ -42,3 +42,12 @@ struct MacroReference {
 
     func close() { object.close() }
 }
+
+extension BPFObject {
+    /// Sets up the load of case `c`'s program alone, typed as its section needs (`SEC("xdp_pass")`: XDP, which
+    /// libbpf 1.x leaves to the loader).
+    func prepare(_ c: MacroCase) throws {
+        try autoloadOnly(c.function)
+        if let section = c.section, Hook.isLegacyXDP(section) { try program(named: c.function).useXDPType() }
+    }
+}

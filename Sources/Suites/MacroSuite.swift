@@ -216,7 +216,7 @@ public struct MacroSuite {
         for _ in 0 ..< max(1, config.loads) {
             object?.close()
             let o = try BPFObject(bytes: source.bytes, name: c.object)
-            try o.autoloadOnly(c.function)
+            try o.prepare(c)
             let t0 = monotonicNanoseconds()
             do { try o.load() } catch {
                 o.close()

@@ -19,6 +19,7 @@ import Testing
         ("fexit/__x64_sys_getppid", "fexit", "getppid"),
         ("xdp", "xdp", "udp"),
         ("xdp/frags", "xdp", "udp"),
+        ("xdp_pass", "xdp", "udp"),
         ("tc", "tc", "udp"),
         ("classifier", "tc", "udp"),
         ("socket", "socket_filter", "udp"),

@@ -34,6 +34,8 @@ struct CorpusCLITests {
             "task_iter/get_tasks": .notDerivable("section 'iter/task' has no default attach"),
             "profile/profile": .notDerivable("section 'perf_event' has no default attach"),
             "lsm_deny/restrict_connect": .notDerivable("an LSM program"),
+            "xdp_counter/xdp_stats1_func": .measured, "xdp_counter/xdp_pass_func": .measured,
+            "sockfilter/socket_handler": .measured, "sockfilter/tc_ingress": .measured,
             "signals/signal_on_exec": .notDerivable("bpf_send_signal"),
             "signals/poke_on_write": .notDerivable("bpf_probe_write_user"),
         ]
