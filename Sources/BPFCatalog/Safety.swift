@@ -23,6 +23,11 @@ public enum Refusal {
         (166, "bpf_sys_bpf", "makes bpf() calls from inside the kernel"),
     ]
 
+    /// kfuncs of the same kind (called through BTF, `extern` in the object).
+    public static let kfuncs: [(name: String, why: String)] = [
+        ("bpf_send_signal_task", "sends signals to any task"),
+    ]
+
     /// Why a program of `section` is refused, or nil.
     public static func of(section: String) -> NotDerivable? {
         let prefix = String(section.split(separator: "/", maxSplits: 1).first ?? "")
@@ -37,6 +42,11 @@ public struct HelperCalls: Sendable {
     public private(set) var bySection: [String: Set<Int32>] = [:]
     /// Sections with bpf-to-bpf calls (into `.text`).
     public private(set) var callingSubprograms: Set<String> = []
+    /// The refused kfuncs each section calls (relocations against undefined symbols of those names).
+    public private(set) var kfuncsBySection: [String: Set<String>] = [:]
+
+    /// At most this many instruction bytes are scanned in all (sections may overlap in a hostile file).
+    static let scanLimit = 64 << 20
 
     public init(elf b: [UInt8]) {
         func u16(_ o: Int) -> Int? { o >= 0 && o + 2 <= b.count ? Int(b[o]) | Int(b[o + 1]) << 8 : nil }
@@ -46,42 +56,72 @@ public struct HelperCalls: Sendable {
             let v = (0 ..< 8).reduce(UInt64(0)) { $0 | UInt64(b[o + $1]) << (8 * UInt64($1)) }
             return v > UInt64(Int.max) ? nil : Int(v)
         }
+        /// A NUL-terminated name at `offset` of the string table at `table`, at most 256 bytes.
+        func string(_ table: Int, _ offset: Int) -> String? {
+            let start = table + offset
+            guard table >= 0, table < b.count, offset >= 0, offset < b.count - table else { return nil }
+            var end = start
+            while end < b.count && b[end] != 0 && end - start < 256 { end += 1 }
+            return String(decoding: b[start ..< end], as: UTF8.self)
+        }
         // ELF64, little-endian (bpfel).
         guard b.count >= 64, b[0 ..< 4] == [0x7f, 0x45, 0x4c, 0x46], b[4] == 2, b[5] == 1,
               let shoff = u64(0x28), let shentsize = u16(0x3a), let shnum = u16(0x3c), let shstrndx = u16(0x3e),
               shoff < b.count, shentsize >= 64, shstrndx < shnum, let strtab = u64(shoff + shstrndx * shentsize + 24),
               strtab < b.count else { return }
-        func name(at offset: Int) -> String? {
-            var end = strtab + offset
-            guard end >= 0, end < b.count else { return nil }
-            while end < b.count && b[end] != 0 { end += 1 }
-            return String(decoding: b[(strtab + offset) ..< end], as: UTF8.self)
-        }
+        struct Section { let name: String; let type: Int; let flags: Int; let offset: Int; let size: Int; let link: Int; let info: Int }
+        var sections: [Section?] = []
         for i in 0 ..< shnum {
             let h = shoff + i * shentsize
             guard let nameOffset = u32(h), let type = u32(h + 4), let flags = u64(h + 8), let offset = u64(h + 24),
-                  let size = u64(h + 32), type == 1 /* SHT_PROGBITS */, flags & 0x4 != 0 /* SHF_EXECINSTR */,
-                  offset < b.count, size <= b.count - offset, let section = name(at: nameOffset) else { continue }
+                  let size = u64(h + 32), let link = u32(h + 40), let info = u32(h + 44),
+                  offset < b.count, size <= b.count - offset, let name = string(strtab, nameOffset) else { sections.append(nil); continue }
+            sections.append(Section(name: name, type: type, flags: flags, offset: offset, size: size, link: link, info: info))
+        }
+        var budget = Self.scanLimit
+        for case let section? in sections where section.type == 1 /* SHT_PROGBITS */ && section.flags & 0x4 != 0 /* SHF_EXECINSTR */ {
+            guard budget >= section.size else { break }
+            budget -= section.size
             var calls: Set<Int32> = []
-            var pc = offset
-            while pc + 8 <= offset + size {
+            var pc = section.offset
+            while pc + 8 <= section.offset + section.size {
                 let code = b[pc], source = b[pc + 1] >> 4
                 if code == 0x85, let imm = u32(pc + 4) {  // BPF_JMP | BPF_CALL
                     if source == 0 { calls.insert(Int32(truncatingIfNeeded: imm)) }
-                    if source == 1 { callingSubprograms.insert(section) }  // BPF_PSEUDO_CALL
+                    if source == 1 { callingSubprograms.insert(section.name) }  // BPF_PSEUDO_CALL
                 }
                 pc += code == 0x18 ? 16 : 8  // BPF_LD | BPF_IMM | BPF_DW takes two slots
             }
-            bySection[section, default: []].formUnion(calls)
+            bySection[section.name, default: []].formUnion(calls)
+        }
+        // kfuncs: relocations (SHT_REL) of an executable section against undefined symbols with a refused name.
+        let refused = Set(Refusal.kfuncs.map(\.name))
+        for case let rel? in sections where rel.type == 9 /* SHT_REL */ {
+            guard rel.info < sections.count, let target = sections[rel.info], target.flags & 0x4 != 0,
+                  rel.link < sections.count, let symtab = sections[rel.link], symtab.type == 2 /* SHT_SYMTAB */,
+                  symtab.link < sections.count, let names = sections[symtab.link], budget >= rel.size else { continue }
+            budget -= rel.size
+            for entry in stride(from: rel.offset, to: rel.offset + rel.size - 15, by: 16) {
+                guard let info = u64(entry + 8) else { break }
+                let symbol = symtab.offset + (info >> 32) * 24
+                guard symbol + 24 <= symtab.offset + symtab.size, let nameOffset = u32(symbol), u16(symbol + 6) == 0 /* SHN_UNDEF */,
+                      let name = string(names.offset, nameOffset), refused.contains(name) else { continue }
+                kfuncsBySection[target.name, default: []].insert(name)
+            }
         }
     }
 
     /// Why a program of `section` is refused for the helpers it calls, or nil.
     public func refusal(section: String) -> NotDerivable? {
         var calls = bySection[section] ?? []
-        if callingSubprograms.contains(section) { calls.formUnion(bySection[".text"] ?? []) }
-        let found = Refusal.helpers.filter { calls.contains($0.id) }
+        var kfuncs = kfuncsBySection[section] ?? []
+        if callingSubprograms.contains(section) {
+            calls.formUnion(bySection[".text"] ?? [])
+            kfuncs.formUnion(kfuncsBySection[".text"] ?? [])
+        }
+        let found = Refusal.helpers.filter { calls.contains($0.id) }.map { ($0.name, $0.why) }
+            + Refusal.kfuncs.filter { kfuncs.contains($0.name) }.map { ($0.name, $0.why) }
         guard !found.isEmpty else { return nil }
-        return NotDerivable("it calls " + found.map { "\($0.name) (\($0.why))" }.joined(separator: " and "), refused: true)
+        return NotDerivable("it calls " + found.map { "\($0.0) (\($0.1))" }.joined(separator: " and "), refused: true)
     }
 }

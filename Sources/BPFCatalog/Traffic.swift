@@ -18,7 +18,8 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     case tcp
     /// UDP over the veth pair with a helper XDP program on `bg-rx` (bpf/workloads.bpf.c) that makes XDP's own
     /// events: every packet aborted (xdp_exception), redirected to no device (xdp_redirect_err), redirected out
-    /// to the peer (xdp_redirect), through a devmap (xdp_redirect_map, xdp_devmap_xmit) or a cpumap (xdp_cpumap_*).
+    /// to the peer, through a devmap (xdp_devmap_xmit) or a cpumap (xdp_cpumap_*), each also xdp_redirect (since 6.16
+    /// map redirects fire it too; xdp_redirect_map is gone).
     case xdpAborted = "xdp-aborted"
     case xdpRedirectError = "xdp-redirect-err"
     case xdpRedirect = "xdp-redirect"
@@ -54,7 +55,7 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     case sendmsg
     /// 64 bytes over an established TCP connection on lo, received: the TCP receive path.
     case tcpStream = "tcp-stream"
-    /// TCP connect, accept (accept and accept4 in turn) and close over lo: socket state changes.
+    /// Two TCP connections over lo, one taken by accept and one by accept4, closed with a reset: socket state changes.
     case connect
     case socket, bind
     // Privileged syscalls, run in a jailed child (no capability, private user and mount namespaces) with
@@ -113,8 +114,7 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     static let processEvents = ["sched/sched_process_fork", "sched/sched_process_exit", "sched/sched_process_free",
                                 "sched/sched_process_wait", "sched/sched_wakeup_new", "task/task_newtask"]
     static let loopbackEvents = ["net/net_dev_queue", "net/net_dev_start_xmit", "net/net_dev_xmit", "net/netif_rx",
-                                 "net/netif_receive_skb", "irq/softirq_raise", "irq/softirq_entry", "irq/softirq_exit",
-                                 "skb/consume_skb"]
+                                 "net/netif_receive_skb", "irq/softirq_raise", "irq/softirq_entry", "irq/softirq_exit"]
 
     public var facts: Facts {
         switch self {
@@ -127,9 +127,9 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
         case .xdpRedirectError: return Facts([], events: ["xdp/xdp_redirect_err"], needs: [.packetPath])
         case .xdpRedirect: return Facts([], events: ["xdp/xdp_redirect"], functions: ["xdp_do_redirect"], needs: [.packetPath])
         case .xdpDevmap:
-            return Facts([], events: ["xdp/xdp_redirect_map", "xdp/xdp_devmap_xmit"], functions: ["dev_map_enqueue"], needs: [.packetPath])
+            return Facts([], events: ["xdp/xdp_redirect", "xdp/xdp_devmap_xmit"], functions: ["dev_map_enqueue"], needs: [.packetPath])
         case .xdpCpumap:
-            return Facts([], events: ["xdp/xdp_redirect_map", "xdp/xdp_cpumap_enqueue", "xdp/xdp_cpumap_kthread"],
+            return Facts([], events: ["xdp/xdp_redirect", "xdp/xdp_cpumap_enqueue", "xdp/xdp_cpumap_kthread"],
                          functions: ["cpu_map_enqueue"], needs: [.packetPath])
         case .read: return Facts(["read"], functions: ["vfs_read", "ksys_read"], needs: [.directory])
         case .write: return Facts(["write"], functions: ["vfs_write", "ksys_write"], needs: [.directory])
@@ -160,7 +160,7 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
         case .directIO:
             return Facts(["pwrite64"], events: ["block/block_bio_queue", "block/block_rq_issue", "block/block_rq_complete",
                                                 "block/block_io_start", "block/block_io_done"],
-                         functions: ["blk_mq_start_request", "blk_account_io_done"], needs: [.blockDevice])
+                         functions: ["blk_mq_start_request", "blk_mq_end_request"], needs: [.blockDevice])
         case .getpid: return Facts(["getpid"])
         case .gettid: return Facts(["gettid"])
         case .getuid: return Facts(["getuid"])
@@ -196,7 +196,7 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
             return Facts(["sendto", "recvfrom"], events: ["tcp/tcp_probe", "tcp/tcp_rcv_space_adjust"],
                          functions: ["tcp_sendmsg", "tcp_recvmsg", "tcp_rcv_established"], needs: [.ownNetwork])
         case .connect:
-            return Facts(["socket", "connect", "accept", "accept4", "close"], events: ["sock/inet_sock_set_state", "tcp/tcp_destroy_sock"],
+            return Facts(["socket", "connect", "accept", "accept4", "close", "setsockopt"], events: ["sock/inet_sock_set_state", "tcp/tcp_destroy_sock"],
                          functions: ["tcp_v4_connect", "inet_csk_accept", "tcp_set_state", "tcp_close"], needs: [.ownNetwork])
         case .socket: return Facts(["socket", "close"], functions: ["__sys_socket"], needs: [.ownNetwork])
         case .bind: return Facts(["bind", "socket", "close"], functions: ["__sys_bind", "inet_bind"], needs: [.ownNetwork])

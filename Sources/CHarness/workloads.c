@@ -89,7 +89,8 @@ static int make_file(struct workload *w, const char *name, int flags) {
 
 static int fill_file(struct workload *w) {
     memset(w->buffer, 'b', FILE_BYTES);
-    return pwrite(w->file, w->buffer, FILE_BYTES, 0) == FILE_BYTES ? 0 : (errno ? -errno : -EIO);
+    ssize_t r = pwrite(w->file, w->buffer, FILE_BYTES, 0);
+    return r == FILE_BYTES ? 0 : r < 0 ? -errno : -EIO;
 }
 
 static int loopback_pair(struct workload *w, int type) {
@@ -181,7 +182,10 @@ static int setup(struct workload *w) {
         memset(w->buffer, 'd', FILE_BYTES);
         // Write every block once so that later writes overwrite allocated blocks (straight to the device).
         for (int i = 0; i < DIRECT_BLOCKS; i++)
-            if (pwrite(w->file, w->buffer, FILE_BYTES, (off_t)i * FILE_BYTES) != FILE_BYTES) return errno ? -errno : -EIO;
+        {
+            ssize_t r = pwrite(w->file, w->buffer, FILE_BYTES, (off_t)i * FILE_BYTES);
+            if (r != FILE_BYTES) return r < 0 ? -errno : -EIO;
+        }
         return 0;
     }
     case BPFGATE_TRAFFIC_SOCKET:
@@ -275,12 +279,13 @@ static void teardown(struct workload *w) {
 
 // ---- one event ---------------------------------------------------------------------------------
 
+/// Waits for a child; 0 when it exited with status 0 (a failed exec exits 127: -ENOEXEC).
 static int reap(pid_t pid) {
     if (pid < 0) return -errno;
     int status;
     while (waitpid(pid, &status, __WALL) < 0)
         if (errno != EINTR) return -errno;
-    return 0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ENOEXEC;
 }
 
 /// A call's outcome as a step's: 0, or -errno when it failed.
@@ -296,6 +301,25 @@ static long closed(long fd) {
 /// Creates the second file (empty) for a step that removes it again.
 static long create_second(struct workload *w) {
     return closed(openat(AT_FDCWD, w->path2, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+}
+
+/// A TCP connection to the listener, accepted (accept(2) or, with `four`, accept4(2)) and closed with a reset, so
+/// that no TIME_WAIT sockets pile up over a long run.
+static long tcp_round_trip(struct workload *w, int four) {
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c < 0) return -errno;
+    struct linger now = {1, 0};
+    setsockopt(c, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+    if (connect(c, (struct sockaddr *)&w->addr, sizeof w->addr) < 0) {
+        long e = -errno;
+        close(c);
+        return e;
+    }
+    int a = four ? accept4(w->fds[0], NULL, NULL, SOCK_CLOEXEC) : (int)syscall(SYS_accept, w->fds[0], NULL, NULL);
+    long err = a < 0 ? -errno : 0;
+    close(c);
+    if (a >= 0) close(a);
+    return err;
 }
 
 /// One event of the workload; <0 (-errno) when it cannot go on.
@@ -417,18 +441,12 @@ static long step(struct workload *w) {
         return err;
     }
     case BPFGATE_TRAFFIC_CONNECT: {
-        int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (c < 0) return -errno;
-        // Closed with a reset: no TIME_WAIT sockets pile up over a long run.
-        struct linger now = {1, 0};
-        setsockopt(c, SOL_SOCKET, SO_LINGER, &now, sizeof now);
-        if (connect(c, (struct sockaddr *)&w->addr, sizeof w->addr) < 0) { int e = -errno; close(c); return e; }
-        // Half the steps accept(2), half accept4(2): tools trace either.
-        int a = i % 2 ? accept4(w->fds[0], NULL, NULL, SOCK_CLOEXEC) : (int)syscall(SYS_accept, w->fds[0], NULL, NULL);
-        int err = a < 0 ? -errno : 0;
-        close(c);
-        if (a >= 0) close(a);
-        return err;
+        // Two connections a step, one taken by accept(2) and one by accept4(2): tools trace either.
+        for (int k = 0; k < 2; k++) {
+            long err = tcp_round_trip(w, k);
+            if (err) return err;
+        }
+        return 0;
     }
     case BPFGATE_TRAFFIC_SENDTO:
         if (sendto(w->fds[1], buf, 64, 0, (struct sockaddr *)&w->addr, sizeof w->addr) < 0) return -errno;
@@ -441,8 +459,12 @@ static long step(struct workload *w) {
         return result(recvmsg(w->fds[0], &r, 0));
     }
     case BPFGATE_TRAFFIC_TCP_STREAM:
-        if (send(w->fds[1], buf, 64, 0) != 64) return errno ? -errno : -EIO;
-        return result(recv(w->fds[2], buf, 64, 0));
+    {
+        ssize_t r = send(w->fds[1], buf, 64, 0);
+        if (r != 64) return r < 0 ? -errno : -EIO;
+        r = recv(w->fds[2], buf, 64, 0);
+        return r > 0 ? 0 : r < 0 ? -errno : -EPIPE;
+    }
     case BPFGATE_TRAFFIC_FUTEX:
         return result(syscall(SYS_futex, &w->futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0));
     case BPFGATE_TRAFFIC_MMAP: {
@@ -463,8 +485,10 @@ static long step(struct workload *w) {
     }
     case BPFGATE_TRAFFIC_PINGPONG: {
         char c = 'p';
-        if (write(w->fds[1], &c, 1) != 1) return errno ? -errno : -EPIPE;
-        return read(w->fds[2], &c, 1) == 1 ? 0 : (errno ? -errno : -EPIPE);
+        ssize_t r = write(w->fds[1], &c, 1);
+        if (r != 1) return r < 0 ? -errno : -EPIPE;
+        r = read(w->fds[2], &c, 1);
+        return r == 1 ? 0 : r < 0 ? -errno : -EPIPE;
     }
     case BPFGATE_TRAFFIC_PIPE2: {
         int p[2];
@@ -591,16 +615,39 @@ static long jail_run(int kind, const int *stop, uint64_t *count, uint64_t deadli
     __atomic_store_n(&shared->stop, 1, __ATOMIC_RELEASE);
     if (!exited)
         while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) {}
+    int killed = WIFSIGNALED(status);
     uint64_t n = __atomic_load_n(&shared->count, __ATOMIC_ACQUIRE);
     __atomic_store_n(count, n, __ATOMIC_RELEASE);
     int err = __atomic_load_n(&shared->error, __ATOMIC_ACQUIRE);
     munmap(shared, sizeof *shared);
-    return err ? -err : (long)n;
+    return err ? -err : killed ? -ECANCELED : (long)n;
 }
 
 int bpfgate_traffic_is_jailed(int kind) { return kind >= BPFGATE_TRAFFIC_FIRST_JAILED && kind < BPFGATE_TRAFFIC_KINDS; }
 
 // ---- the loop ------------------------------------------------------------------------------------
+
+/// Steps between two looks at the stop flag, the clock and the count: 64 for steps of a syscall or two (the look
+/// costs little beside them), 1 for steps that block or wait for a device or a child (tens of microseconds to
+/// milliseconds: a window of 40 ms must see the count move, and stop must not wait long).
+static int steps_per_check(int kind) {
+    switch (kind) {
+    case BPFGATE_TRAFFIC_FSYNC:
+    case BPFGATE_TRAFFIC_FDATASYNC:
+    case BPFGATE_TRAFFIC_DIRECT_IO:
+    case BPFGATE_TRAFFIC_CLONE:
+    case BPFGATE_TRAFFIC_EXECVE:
+    case BPFGATE_TRAFFIC_EXECVEAT:
+    case BPFGATE_TRAFFIC_PINGPONG:
+    case BPFGATE_TRAFFIC_NANOSLEEP:
+    case BPFGATE_TRAFFIC_CLOCK_NANOSLEEP:
+    case BPFGATE_TRAFFIC_CONNECT:
+    case BPFGATE_TRAFFIC_TCP_STREAM:
+        return 1;
+    default:
+        return STEPS_PER_CHECK;
+    }
+}
 
 long bpfgate_traffic_run(int kind, int socket_fd, const char *dir, const int *stop, uint64_t *count,
                          uint64_t deadline_ns, uint64_t max_events) {
@@ -615,14 +662,15 @@ long bpfgate_traffic_run(int kind, int socket_fd, const char *dir, const int *st
     if (posix_memalign((void **)&w.buffer, FILE_BYTES, FILE_BYTES) != 0) return -ENOMEM;
     memset(w.buffer, 'b', FILE_BYTES);
     long result = setup(&w);
+    const int batch = steps_per_check(kind);
     uint64_t n = 0;
     while (result == 0 && !__atomic_load_n(stop, __ATOMIC_ACQUIRE) && n < max_events && bpfgate_monotonic_ns() < deadline_ns) {
-        for (int i = 0; i < STEPS_PER_CHECK; i++) {
+        for (int i = 0; i < batch; i++) {
             long r = step(&w);
             if (r < 0) { result = r; break; }
         }
         if (result) break;
-        n += STEPS_PER_CHECK;
+        n += batch;
         __atomic_store_n(count, n, __ATOMIC_RELEASE);
     }
     teardown(&w);

@@ -65,7 +65,6 @@ import Testing
         ("tp_btf/xdp_exception", "tp_btf", "xdp-aborted"),
         ("tracepoint/xdp/xdp_redirect_err", "tracepoint", "xdp-redirect-err"),
         ("tp_btf/xdp_redirect", "tp_btf", "xdp-redirect"),
-        ("tp_btf/xdp_redirect_map", "tp_btf", "xdp-devmap"),
         ("tp_btf/xdp_devmap_xmit", "tp_btf", "xdp-devmap"),
         ("tp_btf/xdp_cpumap_kthread", "tp_btf", "xdp-cpumap"),
         ("tracepoint/xdp/xdp_cpumap_enqueue", "tracepoint", "xdp-cpumap"),
@@ -116,6 +115,8 @@ import Testing
         #expect(signals.refusal(section: "tp/sched/sched_process_exec")?.reason.contains("bpf_send_signal") == true)
         let poke = try #require(signals.refusal(section: "tracepoint/syscalls/sys_enter_write"), "the .text subprogram's helper")
         #expect(poke.refused && poke.reason.contains("bpf_probe_write_user") && !poke.reason.contains("send_signal"), "\(poke)")
+        let kfunc = try #require(signals.refusal(section: "tp_btf/sched_process_exec"), "the kfunc call")
+        #expect(kfunc.reason.contains("bpf_send_signal_task"), "\(kfunc)")
         for object in Corpus.originals where object.name != "signals" {
             let calls = HelperCalls(elf: object.bytes)
             #expect(!calls.bySection.isEmpty, "\(object.name): no executable section found")
@@ -129,6 +130,20 @@ import Testing
         var garbage = bytes
         for i in stride(from: 0x20, to: min(0x40, garbage.count), by: 1) { garbage[i] = 0xff }
         #expect(HelperCalls(elf: garbage).bySection.isEmpty)
+        // A damaged section table: each header's offset, size, name, link and info set to extremes in turn.
+        let signalBytes = try #require(Corpus.named("signals")).bytes
+        func field(_ b: [UInt8], _ o: Int, _ n: Int) -> Int { (0 ..< n).reduce(0) { $0 | Int(b[o + $1]) << (8 * $1) } }
+        let (shoff, shentsize, shnum) = (field(signalBytes, 0x28, 8), field(signalBytes, 0x3a, 2), field(signalBytes, 0x3c, 2))
+        for (offset, width) in [(24, 8), (32, 8), (0, 4), (40, 4), (44, 4)] {
+            for value: UInt64 in [0, 1, 0x7fff_ffff, 0xffff_ffff, UInt64(Int.max), .max] {
+                var damaged = signalBytes
+                for i in 0 ..< shnum {
+                    for k in 0 ..< width { damaged[shoff + i * shentsize + offset + k] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(k))) }
+                }
+                _ = HelperCalls(elf: damaged).refusal(section: "tp/sched/sched_process_exec")
+            }
+        }
+        _ = HelperCalls(elf: Array(signalBytes.prefix(shoff + shentsize * shnum / 2)))
     }
 
     /// Discovery keeps the fastest workload well above the idle rate; none when every rate is noise.
