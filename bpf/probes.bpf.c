@@ -75,3 +75,6 @@ int probe_socket(struct __sk_buff *skb) { count(PROBE_SOCKET, 0); return skb->le
 
 SEC("cgroup_skb/ingress")
 int probe_cgroup_skb(struct __sk_buff *skb) { count(PROBE_CGROUP_SKB, 0); return 1; /* allow */ }
+
+SEC("perf_event")
+int probe_perf_event(struct bpf_perf_event_data *ctx) { return count(PROBE_PERF_EVENT, 1); }

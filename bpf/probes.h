@@ -17,6 +17,7 @@ enum probe_hook {
     PROBE_TC,
     PROBE_SOCKET,
     PROBE_CGROUP_SKB,
+    PROBE_PERF_EVENT,
     PROBE_MAX,
 };
 

@@ -51,6 +51,12 @@ public struct BPFProgram {
         return try link(bpf_program__attach_xdp(handle, ifindex), call: "bpf_program__attach_xdp(\(name))")
     }
 
+    /// Attaches to the perf event `fd` (`bpf_program__attach_perf_event`); the link owns the event from then on
+    /// (destroying it disables and closes the event).
+    public func attachPerfEvent(fd: Int32) throws -> BPFLink {
+        try link(bpf_program__attach_perf_event(handle, fd), call: "bpf_program__attach_perf_event(\(name))")
+    }
+
     /// Attaches a uprobe (or uretprobe) to `function` of the ELF file `binary` (`bpf_program__attach_uprobe_opts`).
     public func attachUprobe(binary: String, function: String, retprobe: Bool = false) throws -> BPFLink {
         guard let l = bpfgate_attach_uprobe(handle, retprobe ? 1 : 0, binary, function) else {

@@ -12,6 +12,7 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
     case xdp, tc
     case socketFilter = "socket_filter"
     case cgroupSKB = "cgroup_skb"
+    case perfEvent = "perf_event"
 
     public var description: String { rawValue }
 
@@ -29,6 +30,8 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
         case socket
         /// A cgroup v2 directory of bpfgate's own.
         case cgroup
+        /// A software CPU-clock perf event on every CPU, opened by bpfgate (`perf_event_open`).
+        case perfEvent
     }
 
     /// One row of the table.
@@ -92,6 +95,11 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
         case .cgroupSKB:
             return Family(slug: "cgroup-skb", sectionPrefixes: ["cgroup_skb"], probe: "probe_cgroup_skb", probeIndex: 12, traffic: .udp,
                           needs: [.cgroup], mayBeUnsupported: nil, declarable: true)
+        case .perfEvent:
+            // The events are the clock's samples; the getppid loop keeps a CPU busy, so that they land in a task,
+            // and is the workload whose rate the overhead is measured on.
+            return Family(slug: "perf-event", sectionPrefixes: ["perf_event"], probe: "probe_perf_event", probeIndex: 13, traffic: .getppid,
+                          needs: [.perfEvent], mayBeUnsupported: "a kernel or VM without software perf events", declarable: true)
         }
     }
 
@@ -130,6 +138,7 @@ extension Hook {
     /// - `tracepoint/<category>/<name>`, `tp/...` -> tracepoint; `raw_tracepoint/<name>`, `raw_tp/...`;
     ///   `tp_btf|kprobe|kretprobe|fentry|fexit/<target>`;
     /// - `xdp`, `xdp_<name>` (libbpf's older convention); `tc`, `classifier` (ingress); `socket`; `cgroup_skb/ingress`;
+    ///   `perf_event` (on bpfgate's CPU-clock events);
     /// - uprobes (they need your binary and workload), egress hooks and any other section: not derivable;
     /// - LSM, fmod_ret and struct_ops programs: refused (`Refusal`).
     public static func of(section: String) -> Result<Hook, NotDerivable> {
@@ -152,7 +161,7 @@ extension Hook {
             return hasTarget && parts[1] == "ingress" ? .success(.cgroupSKB) : .failure(.init("bpfgate attaches cgroup_skb at ingress only"))
         case .uprobe, .uretprobe:
             return .failure(.init("a uprobe on your binary needs your workload; bpfgate times uprobes on its own target (suite macro)"))
-        case .xdp, .socketFilter:
+        case .xdp, .socketFilter, .perfEvent:
             return .success(hook)
         }
     }
@@ -168,7 +177,7 @@ extension Hook {
     /// - `tracepoint/raw_syscalls/*` and `raw_tp|tp_btf/sys_{enter,exit}`: getppid (every syscall fires them);
     /// - other tracepoints, raw tracepoints and BTF tracepoints: the workload that fires the event;
     /// - kprobes, fentry, fexit: the workload that calls the function;
-    /// - packet hooks: UDP over bpfgate's veth pair.
+    /// - packet hooks: UDP over bpfgate's veth pair; perf_event: a getppid loop under bpfgate's CPU-clock samples.
     public static func defaultTraffic(section: String) -> Result<TrafficKind, NotDerivable> {
         let parts = section.split(separator: "/").map(String.init)
         let hook = Hook.allCases.first { $0.family.sectionPrefixes.contains(parts.first ?? "") }
@@ -200,6 +209,8 @@ extension Hook {
             return none("calls \(function)")
         case .xdp?, .tc?, .socketFilter?, .cgroupSKB?:
             return .success(.udp)
+        case .perfEvent?:
+            return .success(.getppid)
         case nil where isLegacyXDP(section):
             return .success(.udp)
         case .uprobe?, .uretprobe?, nil:

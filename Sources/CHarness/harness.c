@@ -2,6 +2,8 @@
 #include "bpfgate_harness.h"
 
 #include <errno.h>
+#include <linux/perf_event.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -61,4 +63,16 @@ int bpfgate_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int bpfgate_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
+// ---- perf events ---------------------------------------------------------------------------------
+int bpfgate_perf_event_cpu_clock(int cpu, uint64_t period_ns) {
+    struct perf_event_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.size = sizeof attr;
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = PERF_COUNT_SW_CPU_CLOCK;
+    attr.sample_period = period_ns;
+    long fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+    return fd < 0 ? -errno : (int)fd;
 }

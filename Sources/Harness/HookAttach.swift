@@ -1,6 +1,7 @@
 import BPF
 import BPFCatalog
 import CBPFLayouts
+import CHarness
 import Foundation
 
 /// Where a program attaches.
@@ -57,10 +58,36 @@ public enum HookAttach {
             guard let cgroup else { throw SystemCallError(call: "cgroup_skb without a cgroup", errno: EINVAL) }
             let link = try program.attachCgroup(path: cgroup.path)
             return { link.destroy() }
+        case (.perfEvent, _):
+            return try attachPerfEvents(program)
         case (.rawTracepoint, _), (.tpBTF, _), (.kprobe, _), (.kretprobe, _), (.fentry, _), (.fexit, _):
             let link = try program.attach()
             return { link.destroy() }
         }
+    }
+
+    /// The sampling period of bpfgate's perf events: 10,000 samples per second on a busy CPU.
+    public static let perfEventPeriodNanoseconds: UInt64 = 100_000
+
+    /// Samples every CPU's software clock with `program`: one perf event and one link per CPU (an offline CPU is
+    /// skipped). The links own the events: detaching closes them.
+    static func attachPerfEvents(_ program: BPFProgram) throws -> Detach {
+        var links: [BPFLink] = []
+        do {
+            for cpu in 0 ..< Int32(max(1, sysconf(Int32(_SC_NPROCESSORS_CONF)))) {
+                let fd = bpfgate_perf_event_cpu_clock(cpu, perfEventPeriodNanoseconds)
+                if fd == -ENODEV { continue }
+                if fd < 0 { throw BPFError.call("perf_event_open(cpu-clock, cpu \(cpu))", errno: -fd) }
+                do { links.append(try program.attachPerfEvent(fd: fd)) } catch {
+                    close(fd)
+                    throw error
+                }
+            }
+        } catch {
+            links.forEach { $0.destroy() }
+            throw error
+        }
+        return { links.forEach { $0.destroy() } }
     }
 
     /// Attaches a counting reference to `target` (its measured program's own target), or as the measured

@@ -156,6 +156,12 @@ public enum Doctor {
     /// Makes events the hook's probe sees, by its family's traffic: syscalls, calls of the uprobe target, or
     /// UDP datagrams over loopback (through the socket filter for that hook).
     static func trigger(_ hook: Hook, _ prog: BPFProgram) throws {
+        if hook.family.needs.contains(.perfEvent) {
+            // Clock samples land in whatever runs: keep this thread busy for 200 of them.
+            let end = monotonicNanoseconds() + 200 * HookAttach.perfEventPeriodNanoseconds
+            while monotonicNanoseconds() < end { _ = getppid() }
+            return
+        }
         switch hook.family.traffic {
         case .uprobe:
             UprobeTarget.call(times: 100)

@@ -33,7 +33,7 @@ struct CorpusCLITests {
             "biolatency/block_rq_issue_raw": .measuredOrUnsupported, "biolatency/block_rq_complete_raw": .measuredOrUnsupported,
             "biolatency/block_rq_insert": .discoveredOrUndriven, "biolatency/block_rq_insert_raw": .discoveredOrUndriven,
             "task_iter/get_tasks": .notDerivable("section 'iter/task' has no default attach"),
-            "profile/profile": .notDerivable("section 'perf_event' has no default attach"),
+            "profile/profile": .measured,
             "lsm_deny/restrict_connect": .notDerivable("an LSM program"),
             "xdp_counter/xdp_stats1_func": .measured, "xdp_counter/xdp_pass_func": .measured,
             "sockfilter/socket_handler": .measured, "sockfilter/tc_ingress": .measured,

@@ -74,6 +74,10 @@ uint64_t bpfgate_atomic_load_u64(const uint64_t *p);
 void bpfgate_atomic_store_int(int *p, int v);
 uint64_t bpfgate_monotonic_ns(void);
 
+/// perf_event_open of a software CPU clock on `cpu` (every task), sampling every `period_ns`: the event a
+/// perf_event program attaches to. The fd (close-on-exec), or -errno.
+int bpfgate_perf_event_cpu_clock(int cpu, uint64_t period_ns);
+
 /// setns(fd, CLONE_NEWNET) and unshare(CLONE_NEWNET) for the calling thread (Glibc's Swift overlay hides
 /// them behind _GNU_SOURCE). 0 or -errno.
 int bpfgate_setns_net(int fd);
