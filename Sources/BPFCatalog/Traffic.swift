@@ -27,6 +27,9 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     case xdpCpumap = "xdp-cpumap"
     // Files of bpfgate's own (a 4 KB file in a private temporary directory).
     case read, write, pread64, pwrite64, lseek, fsync, fdatasync
+    /// 64 bytes written, then written back and waited for: `sync_file_range`; a byte of a shared mapping, then `msync`.
+    case syncFileRange = "sync_file_range"
+    case msync
     case newfstat, fstatfs, statfs, newstat, newlstat, newfstatat, statx
     case open, openat2, unlink, unlinkat, rename, renameat, renameat2, mkdir, mkdirat
     case dup, dup2, dup3
@@ -136,8 +139,14 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
         case .pread64: return Facts(["pread64"], functions: ["vfs_read"], needs: [.directory])
         case .pwrite64: return Facts(["pwrite64"], functions: ["vfs_write"], needs: [.directory])
         case .lseek: return Facts(["lseek"], needs: [.directory])
-        case .fsync: return Facts(["fsync", "pwrite64"], functions: ["vfs_fsync_range"], needs: [.directory])
-        case .fdatasync: return Facts(["fdatasync", "pwrite64"], functions: ["vfs_fsync_range"], needs: [.directory])
+        case .fsync:
+            return Facts(["fsync", "pwrite64"], events: ["writeback/writeback_dirty_folio"], functions: ["vfs_fsync_range"], needs: [.directory])
+        case .fdatasync:
+            return Facts(["fdatasync", "pwrite64"], events: ["writeback/writeback_dirty_folio"], functions: ["vfs_fsync_range"], needs: [.directory])
+        case .syncFileRange:
+            return Facts(["sync_file_range", "pwrite64"], events: ["writeback/writeback_dirty_folio"], functions: ["ksys_sync_file_range"],
+                         needs: [.directory])
+        case .msync: return Facts(["msync"], functions: ["vfs_fsync_range"], needs: [.directory])
         case .newfstat: return Facts(["newfstat"], needs: [.directory])
         case .fstatfs: return Facts(["fstatfs"], needs: [.directory])
         case .statfs: return Facts(["statfs"], needs: [.directory])

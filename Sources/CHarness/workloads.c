@@ -52,6 +52,7 @@ struct workload {
     pthread_t partner;
     int has_partner;
     char *stack;         /* the clone child's stack */
+    char *mapping;       /* msync: the file, mapped shared */
     uint64_t step;
     uint64_t sink;
     uint32_t futex_word;
@@ -161,7 +162,9 @@ static int setup(struct workload *w) {
     case BPFGATE_TRAFFIC_RENAMEAT:
     case BPFGATE_TRAFFIC_RENAMEAT2:
     case BPFGATE_TRAFFIC_MKDIR:
-    case BPFGATE_TRAFFIC_MKDIRAT: {
+    case BPFGATE_TRAFFIC_MKDIRAT:
+    case BPFGATE_TRAFFIC_SYNC_FILE_RANGE:
+    case BPFGATE_TRAFFIC_MSYNC: {
         int err = make_file(w, "file", 0);
         if (err) return err;
         if ((err = fill_file(w))) return err;
@@ -169,6 +172,10 @@ static int setup(struct workload *w) {
             // The descriptor dup2/dup3 replace every step: one of our own, never one someone else holds.
             w->fds[0] = dup(w->file);
             if (w->fds[0] < 0) return -errno;
+        }
+        if (w->kind == BPFGATE_TRAFFIC_MSYNC) {
+            w->mapping = mmap(NULL, FILE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, w->file, 0);
+            if (w->mapping == MAP_FAILED) { w->mapping = NULL; return -errno; }
         }
         if (w->kind == BPFGATE_TRAFFIC_MKDIR || w->kind == BPFGATE_TRAFFIC_MKDIRAT) {
             snprintf(w->path2, sizeof w->path2, "%s.d", w->path);
@@ -275,6 +282,7 @@ static void teardown(struct workload *w) {
         rmdir(w->path2);
     }
     if (w->stack) munmap(w->stack, CHILD_STACK);
+    if (w->mapping) munmap(w->mapping, FILE_BYTES);
 }
 
 // ---- one event ---------------------------------------------------------------------------------
@@ -352,6 +360,12 @@ static long step(struct workload *w) {
     case BPFGATE_TRAFFIC_FDATASYNC:
         if (pwrite(w->file, buf, 64, 0) < 0) return -errno;
         return result(fdatasync(w->file));
+    case BPFGATE_TRAFFIC_SYNC_FILE_RANGE:
+        if (pwrite(w->file, buf, 64, 0) < 0) return -errno;
+        return result(sync_file_range(w->file, 0, 64, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER));
+    case BPFGATE_TRAFFIC_MSYNC:
+        w->mapping[i % FILE_BYTES] ^= 1;
+        return result(msync(w->mapping, FILE_BYTES, MS_SYNC));
     case BPFGATE_TRAFFIC_DIRECT_IO:
         return result(pwrite(w->file, buf, FILE_BYTES, (off_t)(i % DIRECT_BLOCKS) * FILE_BYTES));
     case BPFGATE_TRAFFIC_NEWFSTAT: {
@@ -634,6 +648,8 @@ static int steps_per_check(int kind) {
     switch (kind) {
     case BPFGATE_TRAFFIC_FSYNC:
     case BPFGATE_TRAFFIC_FDATASYNC:
+    case BPFGATE_TRAFFIC_SYNC_FILE_RANGE:
+    case BPFGATE_TRAFFIC_MSYNC:
     case BPFGATE_TRAFFIC_DIRECT_IO:
     case BPFGATE_TRAFFIC_CLONE:
     case BPFGATE_TRAFFIC_EXECVE:

@@ -21,6 +21,8 @@ extension TrafficKind {
         case .lseek: k = BPFGATE_TRAFFIC_LSEEK
         case .fsync: k = BPFGATE_TRAFFIC_FSYNC
         case .fdatasync: k = BPFGATE_TRAFFIC_FDATASYNC
+        case .syncFileRange: k = BPFGATE_TRAFFIC_SYNC_FILE_RANGE
+        case .msync: k = BPFGATE_TRAFFIC_MSYNC
         case .newfstat: k = BPFGATE_TRAFFIC_NEWFSTAT
         case .fstatfs: k = BPFGATE_TRAFFIC_FSTATFS
         case .statfs: k = BPFGATE_TRAFFIC_STATFS

@@ -62,6 +62,9 @@ import Testing
         ("kprobe/tcp_sendmsg", "kprobe", "tcp-stream"),
         ("tp_btf/tcp_probe", "tp_btf", "tcp-stream"),
         ("tracepoint/syscalls/sys_enter_futex", "tracepoint", "futex"),
+        ("tracepoint/syscalls/sys_enter_sync_file_range", "tracepoint", "sync_file_range"),
+        ("tracepoint/syscalls/sys_enter_msync", "tracepoint", "msync"),
+        ("tracepoint/writeback/writeback_dirty_folio", "tracepoint", "fsync"),
         // xdp-tools' xdp-monitor and xdp-bench: XDP's own events.
         ("tp_btf/xdp_exception", "tp_btf", "xdp-aborted"),
         ("tracepoint/xdp/xdp_redirect_err", "tracepoint", "xdp-redirect-err"),

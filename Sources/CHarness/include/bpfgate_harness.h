@@ -40,6 +40,8 @@ enum bpfgate_traffic_kind {
     BPFGATE_TRAFFIC_RENAME, BPFGATE_TRAFFIC_RENAMEAT, BPFGATE_TRAFFIC_RENAMEAT2, BPFGATE_TRAFFIC_MKDIR, BPFGATE_TRAFFIC_MKDIRAT,
     BPFGATE_TRAFFIC_DUP, BPFGATE_TRAFFIC_DUP2, BPFGATE_TRAFFIC_DUP3,
     BPFGATE_TRAFFIC_DIRECT_IO,    /* O_DIRECT 4 KB writes over a 256 KB file: block I/O (dir on a block device) */
+    BPFGATE_TRAFFIC_SYNC_FILE_RANGE, /* 64 bytes written, then sync_file_range over them (wait, write, wait) */
+    BPFGATE_TRAFFIC_MSYNC,        /* a byte of a shared mapping of the file changed, then msync(MS_SYNC) */
     /* processes, signals, memory, time */
     BPFGATE_TRAFFIC_KILL, BPFGATE_TRAFFIC_TGKILL, BPFGATE_TRAFFIC_TKILL,  /* signal 0 to ourselves */
     BPFGATE_TRAFFIC_CLONE,        /* a child that exits at once (CLONE_VM | CLONE_VFORK), reaped */
