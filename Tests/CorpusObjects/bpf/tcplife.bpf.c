@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The pattern of bcc's tcplife: inet_sock_set_state keeps the birth time and owner of each TCP socket and, at
- * TCP_CLOSE, sends its lifespan through a perf buffer. CORPUS_SLOW reads the current comm on every change. */
+ * TCP_CLOSE, sends its lifespan through a perf buffer. CORPUS_SLOW reads the current comm and looks up the owner on
+ * every change. */
 #include "corpus.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -58,8 +59,12 @@ int inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *args)
     struct sock *sk = (struct sock *)args->skaddr;
     int family = args->family;
 #ifdef CORPUS_SLOW
+    /* The slow-down: the owner looked up and the comm read on every state change, not only where they are used. */
     char comm_now[TASK_COMM_LEN];
     bpf_get_current_comm(&comm_now, sizeof(comm_now));
+    struct ident *early = bpf_map_lookup_elem(&idents, &sk);
+    if (early && early->comm[0] == 0)
+        __builtin_memcpy(early->comm, comm_now, sizeof(comm_now));
 #endif
     if (args->newstate < TCP_FIN_WAIT1) {
         u64 ts = bpf_ktime_get_ns();
