@@ -3,9 +3,18 @@
  * xdp-redirect, xdp-devmap, xdp-cpumap): attached on bpfgate's veth pair while your program on an xdp tracepoint is
  * measured, so that each UDP datagram bpfgate sends makes that event. Never attached anywhere else. */
 #include "vmlinux.h"
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Only IPv4 datagrams meet the helper's action: ARP and the rest pass, or the sender's address would never resolve. */
+static __always_inline int ipv4(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+    struct ethhdr *eth = data;
+    return (void *)(eth + 1) <= end && eth->h_proto == bpf_htons(0x0800 /* ETH_P_IP */);
+}
 
 /* Key 0: the ifindex xdp-redirect sends to (bg-rx itself: out through its peer), written by user space. */
 struct {
@@ -35,14 +44,14 @@ struct {
 SEC("xdp")
 int wl_aborted(struct xdp_md *ctx)
 {
-    return XDP_ABORTED;
+    return ipv4(ctx) ? XDP_ABORTED : XDP_PASS;
 }
 
 /* xdp_redirect_err: a redirect to an ifindex no device has. */
 SEC("xdp")
 int wl_redirect_err(struct xdp_md *ctx)
 {
-    return bpf_redirect(0x7fffffff, 0);
+    return ipv4(ctx) ? bpf_redirect(0x7fffffff, 0) : XDP_PASS;
 }
 
 /* xdp_redirect: a redirect to bg-rx itself, which sends the frame out to its peer bg-tx. */
@@ -50,21 +59,21 @@ SEC("xdp")
 int wl_redirect(struct xdp_md *ctx)
 {
     __u32 zero = 0, *ifindex = bpf_map_lookup_elem(&wl_redirect_to, &zero);
-    return ifindex ? bpf_redirect(*ifindex, 0) : XDP_PASS;
+    return ifindex && ipv4(ctx) ? bpf_redirect(*ifindex, 0) : XDP_PASS;
 }
 
 /* xdp_redirect_map and xdp_devmap_xmit. */
 SEC("xdp")
 int wl_devmap_redirect(struct xdp_md *ctx)
 {
-    return bpf_redirect_map(&wl_devmap, 0, XDP_PASS);
+    return ipv4(ctx) ? bpf_redirect_map(&wl_devmap, 0, XDP_PASS) : XDP_PASS;
 }
 
 /* xdp_redirect_map, xdp_cpumap_enqueue and xdp_cpumap_kthread. */
 SEC("xdp")
 int wl_cpumap_redirect(struct xdp_md *ctx)
 {
-    return bpf_redirect_map(&wl_cpumap, 0, XDP_PASS);
+    return ipv4(ctx) ? bpf_redirect_map(&wl_cpumap, 0, XDP_PASS) : XDP_PASS;
 }
 
 /* On bg-tx, so that veth accepts frames redirected to it (its receive queue runs only with an XDP program). */

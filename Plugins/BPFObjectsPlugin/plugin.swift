@@ -61,7 +61,8 @@ struct BPFObjectsPlugin: BuildToolPlugin {
                 displayName: "Compiling BPF object \(source)",
                 executable: URL(fileURLWithPath: "/bin/sh"),
                 arguments: ["-c", script],
-                inputFiles: [input] + headers + packageHeaders,
+                // Every source of the directory: a variant may include another (`#include "tcplife.bpf.c"`).
+                inputFiles: sources.map { bpfDir.appending(path: $0) } + headers + packageHeaders,
                 outputFiles: [output]))
         }
 

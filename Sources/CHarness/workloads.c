@@ -438,10 +438,12 @@ static long step(struct workload *w) {
     case BPFGATE_TRAFFIC_CLONE:
         // CLONE_VM | CLONE_VFORK: the child shares our memory (no page tables to copy) on a stack of its own
         // and exits at once; we resume when it has.
-        return reap(clone(child_exit, w->stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL));
+        // CLONE_FILES: the child shares our descriptor table instead of holding copies of bpfgate's descriptors
+        // (a BPF link held by a child stays attached after bpfgate closes it).
+        return reap(clone(child_exit, w->stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, NULL));
     case BPFGATE_TRAFFIC_EXECVE:
     case BPFGATE_TRAFFIC_EXECVEAT:
-        return reap(clone(child_exec, w->stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
+        return reap(clone(child_exec, w->stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD,
                           w->kind == BPFGATE_TRAFFIC_EXECVEAT ? (void *)1 : NULL));
     case BPFGATE_TRAFFIC_SOCKET: {
         return closed(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -604,6 +606,9 @@ static long jail_run(int kind, const int *stop, uint64_t *count, uint64_t deadli
         return err;
     }
     if (pid == 0) {
+        // First of all, let go of every descriptor of bpfgate's (BPF links and programs among them): a link this child
+        // held would stay attached after bpfgate closed it. The child needs none; it reports through `shared`.
+        syscall(SYS_close_range, 3, ~0U, 0);
         int err = enter_jail(parent);
         if (err) {
             __atomic_store_n(&shared->error, -err, __ATOMIC_RELEASE);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The pattern of bcc's opensnoop: the arguments of open and openat kept per thread at entry, joined with the
- * result at exit and sent through a perf buffer; .rodata filters by pid, uid and failure. CORPUS_SLOW reads
- * the file name a second time at exit (an extra bpf_probe_read_user_str per call). */
+ * result at exit and sent through a perf buffer; .rodata filters by pid, uid and failure. */
 #include "corpus.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -99,10 +98,6 @@ static __always_inline int trace_exit(struct trace_event_raw_sys_exit *ctx)
     e->ts = bpf_ktime_get_ns();
     bpf_get_current_comm(&e->comm, sizeof(e->comm));
     bpf_probe_read_user_str(&e->fname, sizeof(e->fname), ap->fname);
-#ifdef CORPUS_SLOW
-    /* The slow-down: the name read again, as a careless change might. */
-    bpf_probe_read_user_str(&e->fname, sizeof(e->fname), ap->fname);
-#endif
     e->flags = ap->flags;
     e->ret = ret;
     bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e));

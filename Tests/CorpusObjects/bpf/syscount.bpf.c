@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The pattern of bcc's syscount: every syscall's entry time per thread, and at exit a count and the total
- * latency per syscall number in a hash map. CORPUS_SLOW keeps a second, per-process table as well (an extra
- * hash update per syscall exit). */
+ * latency per syscall number in a hash map. */
 #include "corpus.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -29,14 +28,6 @@ struct {
     __type(value, struct data_t);
 } data SEC(".maps");
 
-#ifdef CORPUS_SLOW
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1024);
-    __type(key, u32);
-    __type(value, struct data_t);
-} per_process SEC(".maps");
-#endif
 
 SEC("tracepoint/raw_syscalls/sys_enter")
 int sys_enter(struct trace_event_raw_sys_enter *args)
@@ -80,13 +71,5 @@ int sys_exit(struct trace_event_raw_sys_exit *args)
     __sync_fetch_and_add(&val->count, 1);
     if (measure_latency)
         __sync_fetch_and_add(&val->total_ns, lat);
-#ifdef CORPUS_SLOW
-    u32 pkey = pid;
-    struct data_t *pval = bpf_map_lookup_elem(&per_process, &pkey);
-    if (pval)
-        __sync_fetch_and_add(&pval->count, 1);
-    else
-        bpf_map_update_elem(&per_process, &pkey, &zero, BPF_NOEXIST);
-#endif
     return 0;
 }

@@ -50,8 +50,12 @@ struct {
 } events SEC(".maps");
 
 SEC("tracepoint/sock/inet_sock_set_state")
-int inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *args)
+int inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
+    /* The record copied once: the verifier allows ctx reads at constant offsets from ctx only. */
+    struct trace_event_raw_inet_sock_set_state a;
+    bpf_probe_read_kernel(&a, sizeof(a), ctx);
+    struct trace_event_raw_inet_sock_set_state *args = &a;
     if (args->protocol != IPPROTO_TCP)
         return 0;
     if (target_family && target_family != args->family)
@@ -102,7 +106,7 @@ int inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *args)
         bpf_probe_read_kernel(&event.saddr, 16, args->saddr_v6);
         bpf_probe_read_kernel(&event.daddr, 16, args->daddr_v6);
     }
-    bpf_perf_event_output(args, &events, BPF_F_CURRENT_CPU, &event, sizeof(event));
+    bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, &event, sizeof(event));
     bpf_map_delete_elem(&birth, &sk);
     bpf_map_delete_elem(&idents, &sk);
     return 0;
