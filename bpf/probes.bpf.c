@@ -78,3 +78,8 @@ int probe_cgroup_skb(struct __sk_buff *skb) { count(PROBE_CGROUP_SKB, 0); return
 
 SEC("perf_event")
 int probe_perf_event(struct bpf_perf_event_data *ctx) { return count(PROBE_PERF_EVENT, 1); }
+
+/* An iterator runs in the reader's thread, once per element: no task to filter. Reads no context, so that
+ * it verifies on any iterator target it is moved to (bpf_program__set_attach_target). */
+SEC("iter/task")
+int probe_iter(struct bpf_iter__task *ctx) { count(PROBE_ITER, 0); return 0; }

@@ -18,6 +18,7 @@ enum probe_hook {
     PROBE_SOCKET,
     PROBE_CGROUP_SKB,
     PROBE_PERF_EVENT,
+    PROBE_ITER,
     PROBE_MAX,
 };
 

@@ -114,6 +114,47 @@ public final class BPFObject {
         if err != 0 { throw BPFError.call("bpf_map__set_max_entries(\(name))", errno: -err) }
     }
 
+    /// Does before load what a project's own loader does for maps and bpfgate must do in its place, and says what
+    /// it changed (one line per map):
+    /// - a map declared without entries (`max_entries` 0: the loader sizes it, e.g. to its `-m` option or the CPU
+    ///   count) gets the entries of its type's row (`MapTypeFacts.loaderSizedEntries`); a stack trace map without
+    ///   a value size gets 127 frames (`PERF_MAX_STACK_DEPTH`);
+    /// - a map pinned by name (`LIBBPF_PIN_BY_NAME`) is not pinned: bpfgate never creates files in bpffs, and never
+    ///   shares a pinned map of the host's.
+    @discardableResult
+    public func adoptLoaderDefaults() throws -> [String] {
+        var changed: [String] = []
+        var index: Int32 = 0
+        while let m = bpfgate_object_map_at(handle, index) {
+            index += 1
+            if bpf_map__is_internal(m) { continue }
+            let name = String(cString: bpf_map__name(m))
+            if let pinned = bpf_map__pin_path(m) {
+                let path = String(cString: pinned)
+                let err = bpf_map__set_pin_path(m, nil)
+                if err != 0 { throw BPFError.call("bpf_map__set_pin_path(\(name), NULL)", errno: -err) }
+                changed.append("map \(name): not pinned at \(path) (bpfgate leaves bpffs as it is)")
+            }
+            let type = MapType(rawValue: bpf_map__type(m).rawValue)
+            if bpf_map__max_entries(m) == 0, let size = type.facts?.loaderSizedEntries {
+                let entries: Int
+                switch size {
+                case let .entries(n): entries = n
+                case .possibleCPUs: entries = BPFLibrary.possibleCPUs
+                }
+                let err = bpf_map__set_max_entries(m, UInt32(entries))
+                if err != 0 { throw BPFError.call("bpf_map__set_max_entries(\(name))", errno: -err) }
+                changed.append("map \(name): \(entries) entries (declared with none: its loader sizes it)")
+            }
+            if type.facts?.name == "stack_trace", bpf_map__value_size(m) == 0 {
+                let err = bpf_map__set_value_size(m, 127 * 8)
+                if err != 0 { throw BPFError.call("bpf_map__set_value_size(\(name))", errno: -err) }
+                changed.append("map \(name): 127 frames per stack (declared with no value size)")
+            }
+        }
+        return changed
+    }
+
     /// Makes `bpf_object__load` load only the program `name` (the others stay unloaded); set before load.
     public func autoloadOnly(_ name: String) throws {
         for p in programs { try p.setAutoload(p.name == name) }

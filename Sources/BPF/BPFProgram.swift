@@ -164,6 +164,9 @@ public final class BPFLink {
 
     deinit { destroy() }
 
+    /// The link's file descriptor (-1 once destroyed): an iterator's is what BPF_ITER_CREATE takes.
+    public var fd: Int32 { handle.map { bpf_link__fd($0) } ?? -1 }
+
     /// Detaches (`bpf_link__destroy`). Idempotent.
     public func destroy() {
         if let h = handle { bpf_link__destroy(h) }

@@ -13,6 +13,7 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
     case socketFilter = "socket_filter"
     case cgroupSKB = "cgroup_skb"
     case perfEvent = "perf_event"
+    case iter
 
     public var description: String { rawValue }
 
@@ -32,6 +33,8 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
         case cgroup
         /// A software CPU-clock perf event on every CPU, opened by bpfgate (`perf_event_open`).
         case perfEvent
+        /// A reader of the iterator's link (`IteratorSlot`): an iterator runs when read, by its reader.
+        case iteratorReader
     }
 
     /// One row of the table.
@@ -100,13 +103,17 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
             // and is the workload whose rate the overhead is measured on.
             return Family(slug: "perf-event", sectionPrefixes: ["perf_event"], probe: "probe_perf_event", probeIndex: 13, traffic: .getppid,
                           needs: [.perfEvent], mayBeUnsupported: "a kernel or VM without software perf events", declarable: true)
+        case .iter:
+            // The program is its own workload: bpfgate reads its iterator (every task, for `iter/task`) in a loop.
+            return Family(slug: "iter", sectionPrefixes: ["iter", "iter.s"], probe: "probe_iter", probeIndex: 14, traffic: .iterate,
+                          needs: [.btf, .iteratorReader], mayBeUnsupported: nil, declarable: true)
         }
     }
 
     public var slug: String { family.slug }
     /// Tracing hooks, driven by kernel events that some workload makes: where no table knows the event, the
     /// workload can be discovered by trying them.
-    public var isDrivenByEvents: Bool { !isPacket && family.traffic != .uprobe }
+    public var isDrivenByEvents: Bool { !isPacket && family.traffic != .uprobe && family.traffic != .iterate }
     /// Packet hooks: driven by packets over bpfgate's veth pair.
     public var isPacket: Bool { family.traffic.isPacket }
     /// The hooks a declaration may name.
@@ -163,8 +170,17 @@ extension Hook {
             return .failure(.init("a uprobe on your binary needs your workload; bpfgate times uprobes on its own target (suite macro)"))
         case .xdp, .socketFilter, .perfEvent:
             return .success(hook)
+        case .iter:
+            guard hasTarget else { return .failure(.init("the section names no iterator")) }
+            if iteratorsNeedingAMap.contains(parts[1]) {
+                return .failure(.init("the iterator '\(parts[1])' walks a map that only your loader knows"))
+            }
+            return .success(.iter)
         }
     }
+
+    /// Iterator targets that attach only with a map's fd (`bpf_iter_link_info.map`).
+    static let iteratorsNeedingAMap: Set<String> = ["bpf_map_elem", "bpf_sk_storage_map", "sockmap"]
 
     /// `xdp_<anything>` (`SEC("xdp_pass")`): XDP by the convention of libbpf before 1.0, which read section
     /// prefixes; libbpf 1.x leaves the type unset and the loader sets it, as bpfgate does (`useXDPType`).
@@ -177,7 +193,8 @@ extension Hook {
     /// - `tracepoint/raw_syscalls/*` and `raw_tp|tp_btf/sys_{enter,exit}`: getppid (every syscall fires them);
     /// - other tracepoints, raw tracepoints and BTF tracepoints: the workload that fires the event;
     /// - kprobes, fentry, fexit: the workload that calls the function;
-    /// - packet hooks: UDP over bpfgate's veth pair; perf_event: a getppid loop under bpfgate's CPU-clock samples.
+    /// - packet hooks: UDP over bpfgate's veth pair; perf_event: a getppid loop under bpfgate's CPU-clock samples;
+    /// - iterators: reading the iterator.
     public static func defaultTraffic(section: String) -> Result<TrafficKind, NotDerivable> {
         let parts = section.split(separator: "/").map(String.init)
         let hook = Hook.allCases.first { $0.family.sectionPrefixes.contains(parts.first ?? "") }
@@ -211,6 +228,8 @@ extension Hook {
             return .success(.udp)
         case .perfEvent?:
             return .success(.getppid)
+        case .iter?:
+            return .success(.iterate)
         case nil where isLegacyXDP(section):
             return .success(.udp)
         case .uprobe?, .uretprobe?, nil:
@@ -229,7 +248,8 @@ public enum ReferenceTarget: Equatable, Sendable, CustomStringConvertible {
     case tracepoint(category: String, name: String)
     /// `bpf_program__attach_raw_tracepoint(name)`.
     case rawTracepoint(String)
-    /// `bpf_program__set_attach_target` before load (tp_btf: the tracepoint; fentry/fexit: the function).
+    /// `bpf_program__set_attach_target` before load (tp_btf: the tracepoint; fentry/fexit: the function; iter:
+    /// the iterator, `task` for `bpf_iter_task`).
     case btf(String)
     /// `bpf_program__attach_kprobe(function)`.
     case kprobe(function: String, retprobe: Bool)
@@ -248,7 +268,7 @@ public enum ReferenceTarget: Equatable, Sendable, CustomStringConvertible {
             return .tracepoint(category: parts[1], name: parts[2])
         case .rawTracepoint where !rest.isEmpty:
             return .rawTracepoint(rest)
-        case .tpBTF where !rest.isEmpty, .fentry where !rest.isEmpty, .fexit where !rest.isEmpty:
+        case .tpBTF where !rest.isEmpty, .fentry where !rest.isEmpty, .fexit where !rest.isEmpty, .iter where !rest.isEmpty:
             return .btf(rest)
         case .kprobe where !rest.isEmpty, .kretprobe where !rest.isEmpty:
             // `kprobe/function+offset`: the reference goes on the function.

@@ -21,12 +21,25 @@ public struct MapTypeFacts: Sendable, Equatable {
     public let needsNoPrealloc: Bool
     /// What creation needs besides sizes, or nil: such a type is not probed by creation alone.
     public let needsContext: String?
+    /// Entries bpfgate gives a map of this type declared with none (`max_entries` 0: its project's loader sizes it
+    /// at run time, `bpf_map__set_max_entries`), or nil: left as declared (libbpf sizes perf event arrays itself;
+    /// local storage has no entries).
+    public let loaderSizedEntries: LoaderSize?
+
+    /// What a loader typically sizes a map to.
+    public enum LoaderSize: Sendable, Equatable {
+        case entries(Int)
+        /// One entry per possible CPU (cpumap: at most the CPUs there are).
+        case possibleCPUs
+    }
+    /// libbpf-tools' usual MAX_ENTRIES.
+    static let sized = LoaderSize.entries(10240)
 
     /// The type's segment in benchmark names: `lru-percpu-hash`.
     public var slug: String { String(name.map { $0 == "_" ? "-" : $0 }) }
 
     public init(_ name: String, perCPU: Bool = false, array: Bool = false, lru: Bool = false, timed: Bool = false,
-         key: Int = 4, value: Int = 8, entries: Int = 16, noPrealloc: Bool = false, needs: String? = nil) {
+         key: Int = 4, value: Int = 8, entries: Int = 16, noPrealloc: Bool = false, needs: String? = nil, loaderSized: LoaderSize? = nil) {
         self.name = name
         self.perCPU = perCPU
         self.array = array
@@ -37,40 +50,41 @@ public struct MapTypeFacts: Sendable, Equatable {
         probeMaxEntries = entries
         needsNoPrealloc = noPrealloc
         needsContext = needs
+        loaderSizedEntries = loaderSized
     }
 
     /// Every map type of the kernel's `enum bpf_map_type` up to 6.18, in its order.
     public static let all: [MapTypeFacts] = [
-        .init("hash", timed: true),
-        .init("array", array: true, timed: true),
+        .init("hash", timed: true, loaderSized: sized),
+        .init("array", array: true, timed: true, loaderSized: sized),
         .init("prog_array", value: 4),
         .init("perf_event_array", value: 4),
-        .init("percpu_hash", perCPU: true, timed: true),
-        .init("percpu_array", perCPU: true, array: true, timed: true),
-        .init("stack_trace", value: 8 * 127),
+        .init("percpu_hash", perCPU: true, timed: true, loaderSized: sized),
+        .init("percpu_array", perCPU: true, array: true, timed: true, loaderSized: sized),
+        .init("stack_trace", value: 8 * 127, loaderSized: .entries(1024)),
         .init("cgroup_array", value: 4),
-        .init("lru_hash", lru: true, timed: true),
-        .init("lru_percpu_hash", perCPU: true, lru: true, timed: true),
-        .init("lpm_trie", key: 8, noPrealloc: true),
+        .init("lru_hash", lru: true, timed: true, loaderSized: sized),
+        .init("lru_percpu_hash", perCPU: true, lru: true, timed: true, loaderSized: sized),
+        .init("lpm_trie", key: 8, noPrealloc: true, loaderSized: sized),
         .init("array_of_maps", value: 4, needs: "an inner map"),
         .init("hash_of_maps", value: 4, needs: "an inner map"),
-        .init("devmap", value: 4),
+        .init("devmap", value: 4, loaderSized: .entries(256)),
         .init("sockmap", value: 4),
-        .init("cpumap", value: 4),
+        .init("cpumap", value: 4, loaderSized: .possibleCPUs),
         .init("xskmap", value: 4),
         .init("sockhash", value: 4),
         .init("cgroup_storage", key: 12, entries: 0, needs: "a cgroup program that uses it"),
         .init("reuseport_sockarray", value: 4),
         .init("percpu_cgroup_storage", perCPU: true, key: 12, entries: 0, needs: "a cgroup program that uses it"),
-        .init("queue", key: 0),
-        .init("stack", key: 0),
+        .init("queue", key: 0, loaderSized: sized),
+        .init("stack", key: 0, loaderSized: sized),
         .init("sk_storage", entries: 0, noPrealloc: true, needs: "BTF for its value (a loaded object)"),
-        .init("devmap_hash", value: 4),
+        .init("devmap_hash", value: 4, loaderSized: .entries(256)),
         .init("struct_ops", key: 0, value: 0, needs: "a kernel struct_ops type"),
-        .init("ringbuf", key: 0, value: 0, entries: 4096),
+        .init("ringbuf", key: 0, value: 0, entries: 4096, loaderSized: .entries(256 << 10)),
         .init("inode_storage", entries: 0, noPrealloc: true, needs: "BTF for its value (a loaded object)"),
         .init("task_storage", entries: 0, noPrealloc: true, needs: "BTF for its value (a loaded object)"),
-        .init("bloom_filter", key: 0),
+        .init("bloom_filter", key: 0, loaderSized: sized),
         .init("user_ringbuf", key: 0, value: 0, entries: 4096),
         .init("cgrp_storage", entries: 0, noPrealloc: true, needs: "BTF for its value (a loaded object)"),
         .init("arena", key: 0, value: 0),

@@ -73,6 +73,10 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     case swapon, swapoff, settimeofday
     case clockSettime = "clock_settime"
     case sethostname, acct
+    /// The BPF iterator program attached at the moment, read to its end again and again (BPF_ITER_CREATE on its
+    /// link, read until 0): each pass runs the program once per element (task, file, map, socket, ...) and once at
+    /// the end. The workload of `iter` programs; without one attached there is no event.
+    case iterate
 
     /// Packets over bpfgate's veth pair.
     public var isPacket: Bool { facts.needs.contains(.packetPath) }
@@ -91,6 +95,8 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
         case binary
         /// A jailed child process makes the events.
         case jail
+        /// The link of the iterator being measured (`IteratorSlot`): the program is its own workload.
+        case iterator
     }
 
     /// One row of the table.
@@ -212,6 +218,7 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
         case .mount, .umount, .fsopen, .fsconfig, .fsmount, .moveMount, .pivotRoot, .chroot, .reboot, .initModule, .finitModule,
              .deleteModule, .swapon, .swapoff, .settimeofday, .clockSettime, .sethostname, .acct:
             return Facts([rawValue], needs: [.jail], otherProcesses: true)
+        case .iterate: return Facts([], needs: [.iterator])
         }
     }
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/futex.h>
 #include <linux/openat2.h>
@@ -44,6 +45,7 @@ struct workload {
     int kind;
     const char *dir;
     int socket;          /* the caller's connected socket (udp, tcp) */
+    struct bpfgate_iter_slot *iter;  /* iterate: where the attached iterator's link is */
     int file;            /* a 4 KB file in dir */
     int fds[4];          /* sockets or pipe ends, -1 when unused */
     char path[PATH_MAX];
@@ -260,6 +262,8 @@ static int setup(struct workload *w) {
     case BPFGATE_TRAFFIC_GETRANDOM:
     case BPFGATE_TRAFFIC_FUTEX:
         return 0;
+    case BPFGATE_TRAFFIC_ITERATE:
+        return w->iter ? 0 : -EINVAL;
     default:
         return -EINVAL;
     }
@@ -481,6 +485,14 @@ static long step(struct workload *w) {
         r = recv(w->fds[2], buf, 64, 0);
         return r > 0 ? 0 : r < 0 ? -errno : -EPIPE;
     }
+    case BPFGATE_TRAFFIC_ITERATE: {
+        long r = bpfgate_iter_read_once(w->iter);
+        if (r == 1) {  // no iterator attached at the moment (between windows): not an event
+            struct timespec t = {0, 20000};
+            nanosleep(&t, NULL);
+        }
+        return r;
+    }
     case BPFGATE_TRAFFIC_FUTEX:
         return result(syscall(SYS_futex, &w->futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0));
     case BPFGATE_TRAFFIC_MMAP: {
@@ -664,20 +676,22 @@ static int steps_per_check(int kind) {
     case BPFGATE_TRAFFIC_CLOCK_NANOSLEEP:
     case BPFGATE_TRAFFIC_CONNECT:
     case BPFGATE_TRAFFIC_TCP_STREAM:
+    case BPFGATE_TRAFFIC_ITERATE:
         return 1;
     default:
         return STEPS_PER_CHECK;
     }
 }
 
-long bpfgate_traffic_run(int kind, int socket_fd, const char *dir, const int *stop, uint64_t *count,
-                         uint64_t deadline_ns, uint64_t max_events) {
+long bpfgate_traffic_run(int kind, int socket_fd, struct bpfgate_iter_slot *iter, const char *dir, const int *stop,
+                         uint64_t *count, uint64_t deadline_ns, uint64_t max_events) {
     if (bpfgate_traffic_is_jailed(kind)) return jail_run(kind, stop, count, deadline_ns, max_events);
     struct workload w;
     memset(&w, 0, sizeof w);
     w.kind = kind;
     w.dir = dir;
     w.socket = socket_fd;
+    w.iter = iter;
     w.file = -1;
     for (int i = 0; i < 4; i++) w.fds[i] = -1;
     if (posix_memalign((void **)&w.buffer, FILE_BYTES, FILE_BYTES) != 0) return -ENOMEM;
@@ -686,16 +700,67 @@ long bpfgate_traffic_run(int kind, int socket_fd, const char *dir, const int *st
     const int batch = steps_per_check(kind);
     uint64_t n = 0;
     while (result == 0 && !__atomic_load_n(stop, __ATOMIC_ACQUIRE) && n < max_events && bpfgate_monotonic_ns() < deadline_ns) {
+        uint64_t made = 0;
         for (int i = 0; i < batch; i++) {
             long r = step(&w);
             if (r < 0) { result = r; break; }
+            made += r == 0;  // 1: the step found nothing to do (iterate, no iterator attached)
         }
         if (result) break;
-        n += batch;
+        n += made;
         __atomic_store_n(count, n, __ATOMIC_RELEASE);
     }
     teardown(&w);
     free(w.buffer);
     __asm__ volatile("" : : "r"(w.sink));
     return result < 0 ? result : (long)n;
+}
+
+// ---- iterators ----------------------------------------------------------------------------------
+
+struct bpfgate_iter_slot {
+    pthread_mutex_t lock;
+    int link_fd;
+};
+
+struct bpfgate_iter_slot *bpfgate_iter_slot_new(void) {
+    struct bpfgate_iter_slot *slot = calloc(1, sizeof *slot);
+    if (!slot) return NULL;
+    pthread_mutex_init(&slot->lock, NULL);
+    slot->link_fd = -1;
+    return slot;
+}
+
+void bpfgate_iter_slot_free(struct bpfgate_iter_slot *slot) {
+    if (!slot) return;
+    pthread_mutex_destroy(&slot->lock);
+    free(slot);
+}
+
+void bpfgate_iter_slot_set(struct bpfgate_iter_slot *slot, int link_fd) {
+    pthread_mutex_lock(&slot->lock);
+    slot->link_fd = link_fd;
+    pthread_mutex_unlock(&slot->lock);
+}
+
+long bpfgate_iter_read_once(struct bpfgate_iter_slot *slot) {
+    pthread_mutex_lock(&slot->lock);
+    long fd = -1;
+    int err = 0;
+    if (slot->link_fd >= 0) {
+        union bpf_attr attr;
+        memset(&attr, 0, sizeof attr);
+        attr.iter_create.link_fd = (uint32_t)slot->link_fd;
+        fd = syscall(SYS_bpf, BPF_ITER_CREATE, &attr, sizeof attr);
+        if (fd < 0) err = errno;
+    }
+    pthread_mutex_unlock(&slot->lock);
+    if (err) return -err;
+    if (fd < 0) return 1;
+    char buf[16384];
+    long r;
+    while ((r = read((int)fd, buf, sizeof buf)) > 0) {}
+    if (r < 0) err = errno;
+    close((int)fd);
+    return err ? -err : 0;
 }

@@ -12,6 +12,9 @@ public enum AttachSite {
     /// bpfgate's veth pair (`PacketPath`): XDP and tc on `bg-rx` inside its namespace, the socket filter on the
     /// receiving socket, cgroup_skb ingress on the receiving socket's own cgroup. Other hooks attach as on the host.
     case packetPath(PacketPath, OwnCgroup?)
+    /// The host, with a reader for iterators: an iterator program's link goes into the slot, which the `iterate`
+    /// workload (or the doctor) reads.
+    case iterator(IteratorSlot)
 }
 
 /// How to undo an attachment (also registered for clean-up on exit where it outlives the process).
@@ -29,13 +32,13 @@ public enum HookAttach {
         case (.uprobe, _), (.uretprobe, _):
             let link = try program.attachUprobe(binary: UprobeTarget.binary, function: UprobeTarget.symbol, retprobe: hook == .uretprobe)
             return { link.destroy() }
-        case (.xdp, .host):
+        case (.xdp, .host), (.xdp, .iterator):
             let link = try program.attachXDP(ifindex: Int32(if_nametoindex("lo")))
             return { link.destroy() }
         case let (.xdp, .packetPath(path, _)):
             let link = try PacketPath.inside(path.rx) { try program.attachXDP(ifindex: path.rxIfindex) }
             return { link.destroy() }
-        case (.tc, .host):
+        case (.tc, .host), (.tc, .iterator):
             // A clsact qdisc on the host's lo outlives the process: journaled, undone on any exit.
             let (tc, token) = try Cleanup.shared.change(
                 "detach tc from lo", { try program.attachTC(ifindex: Int32(if_nametoindex("lo"))) },
@@ -46,12 +49,12 @@ public enum HookAttach {
             // The clsact qdisc lives in bpfgate's own namespace: it goes with it, no journal needed.
             let tc = try PacketPath.inside(path.rx) { try program.attachTC(ifindex: path.rxIfindex) }
             return { try PacketPath.inside(path.rx) { try tc.destroy() } }
-        case (.socketFilter, .host):
+        case (.socketFilter, .host), (.socketFilter, .iterator):
             return { }  // attached to the receiving socket while the doctor sends (`Loopback.sendDatagrams`)
         case let (.socketFilter, .packetPath(path, _)):
             try path.attachSocketFilter(program.fd)
             return { try path.detachSocketFilter() }
-        case (.cgroupSKB, .host):
+        case (.cgroupSKB, .host), (.cgroupSKB, .iterator):
             let link = try program.attachCgroup(path: try ownCgroupPath())
             return { link.destroy() }
         case let (.cgroupSKB, .packetPath(_, cgroup)):
@@ -60,6 +63,12 @@ public enum HookAttach {
             return { link.destroy() }
         case (.perfEvent, _):
             return try attachPerfEvents(program)
+        case let (.iter, .iterator(slot)):
+            let link = try program.attach()
+            slot.set(linkFD: link.fd)
+            return { slot.set(linkFD: -1); link.destroy() }
+        case (.iter, _):
+            throw SystemCallError(call: "attaching an iterator without a reader", errno: EINVAL)
         case (.rawTracepoint, _), (.tpBTF, _), (.kprobe, _), (.kretprobe, _), (.fentry, _), (.fexit, _):
             let link = try program.attach()
             return { link.destroy() }

@@ -85,6 +85,7 @@ extension TrafficKind {
         case .clockSettime: k = BPFGATE_TRAFFIC_CLOCK_SETTIME
         case .sethostname: k = BPFGATE_TRAFFIC_SETHOSTNAME
         case .acct: k = BPFGATE_TRAFFIC_ACCT
+        case .iterate: k = BPFGATE_TRAFFIC_ITERATE
         }
         return Int32(k.rawValue)
     }
@@ -106,11 +107,14 @@ public final class TrafficGenerator {
     private let finished = DispatchSemaphore(value: 0)
     private var stopped = false
     private let directory: WorkloadDirectory?
+    /// Kept alive while the threads read it.
+    private let iterator: IteratorSlot?
     static let stride = 8
 
-    /// `socket`: the connected socket `.udp` and `.tcp` send on. Throws when the workload's directory cannot be
-    /// made.
-    public init(kind: TrafficKind, threads: Int, maxSeconds: Double, maxEvents: UInt64 = .max, socket: Int32 = -1) throws {
+    /// `socket`: the connected socket `.udp` and `.tcp` send on; `iterator`: where `.iterate` finds the iterator to
+    /// read. Throws when the workload's directory cannot be made.
+    public init(kind: TrafficKind, threads: Int, maxSeconds: Double, maxEvents: UInt64 = .max, socket: Int32 = -1,
+                iterator: IteratorSlot? = nil) throws {
         self.kind = kind
         self.threads = max(1, threads)
         let needs = kind.facts.needs
@@ -130,12 +134,14 @@ public final class TrafficGenerator {
         let deadline = bpfgate_monotonic_ns() + UInt64(max(0, maxSeconds) * 1e9)
         let perThread = maxEvents / UInt64(self.threads)
         let path = directory?.path
+        self.iterator = iterator
+        let slotPointer = iterator?.pointer
         for t in 0 ..< self.threads {
             let slot = Slot(stop: UnsafePointer(stopFlag), counter: counters + t * Self.stride, result: results + t)
             let (raw, done) = (kind.raw, finished)
             let thread = Thread {
-                let r = path.map { p in p.withCString { bpfgate_traffic_run(raw, socket, $0, slot.stop, slot.counter, deadline, perThread) } }
-                    ?? bpfgate_traffic_run(raw, socket, nil, slot.stop, slot.counter, deadline, perThread)
+                let r = path.map { p in p.withCString { bpfgate_traffic_run(raw, socket, slotPointer, $0, slot.stop, slot.counter, deadline, perThread) } }
+                    ?? bpfgate_traffic_run(raw, socket, slotPointer, nil, slot.stop, slot.counter, deadline, perThread)
                 slot.result.pointee = r
                 done.signal()
             }
@@ -232,4 +238,27 @@ public func sleepNanoseconds(_ nanoseconds: UInt64) {
     var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
+
+/// Where the `iterate` workload finds the iterator to read: the link of the iterator program attached at the
+/// moment, set by `HookAttach` (`AttachSite.iterator`) on attach and cleared on detach, before the link goes.
+public final class IteratorSlot: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    public init() throws {
+        guard let p = bpfgate_iter_slot_new() else { throw SystemCallError(call: "iterator slot", errno: ENOMEM) }
+        pointer = p
+    }
+
+    /// The link to read from now on (-1: none). Returns once no reader is creating an iterator from the old one.
+    func set(linkFD: Int32) { bpfgate_iter_slot_set(pointer, linkFD) }
+
+    /// Reads the attached iterator once to its end: false when none is attached.
+    public func readOnce() throws -> Bool {
+        let r = bpfgate_iter_read_once(pointer)
+        if r < 0 { throw SystemCallError(call: "reading the BPF iterator", errno: Int32(-r)) }
+        return r == 0
+    }
+
+    deinit { bpfgate_iter_slot_free(pointer) }
 }

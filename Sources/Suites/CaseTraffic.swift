@@ -9,7 +9,7 @@ final class CaseTraffic {
     private let generator: TrafficGenerator?
     private let command: BackgroundCommand?
 
-    init(_ c: MacroCase, threads: Int, seconds: Double, socket: Int32) throws {
+    init(_ c: MacroCase, threads: Int, seconds: Double, socket: Int32, iterator: IteratorSlot? = nil) throws {
         if let cmd = c.command {
             generator = nil
             command = try BackgroundCommand(["timeout", "--kill-after=2", String(format: "%.0f", min(cmd.seconds, seconds))] + cmd.argv,
@@ -18,7 +18,7 @@ final class CaseTraffic {
             }
         } else {
             generator = try TrafficGenerator(kind: c.traffic, threads: c.threads ?? threads, maxSeconds: seconds, maxEvents: c.maxEvents ?? .max,
-                                         socket: socket)
+                                         socket: socket, iterator: iterator)
             command = nil
         }
     }

@@ -18,9 +18,9 @@ public struct Discovery {
     static let minimumRate = 200.0
 
     /// The workloads tried: every workload that runs on the host, but the jailed ones (they fire only their own
-    /// syscall's tracepoints, which the table knows).
+    /// syscall's tracepoints, which the table knows) and the iterator's (it runs only its own program).
     public static var candidates: [TrafficKind] {
-        TrafficKind.allCases.filter { !$0.isPacket && $0 != .uprobe && !$0.facts.needs.contains(.jail) }
+        TrafficKind.allCases.filter { !$0.isPacket && $0 != .uprobe && !$0.facts.needs.contains(.jail) && !$0.facts.needs.contains(.iterator) }
     }
 
     struct Found {

@@ -136,12 +136,13 @@ public enum Doctor {
             try HookAttach.countOnlyThisProcess(object)
             let prog = try object.program(named: hook.family.probe)
             let detach: Detach
+            let iterator = hook.family.needs.contains(.iteratorReader) ? try IteratorSlot() : nil
             do {
-                detach = try HookAttach.attach(hook, prog, at: .host)
+                detach = try HookAttach.attach(hook, prog, at: iterator.map { .iterator($0) } ?? .host)
             } catch {
                 return .failed("hook", item, error, prefix: "attach: ")
             }
-            try trigger(hook, prog)
+            if let iterator { _ = try iterator.readOnce() } else { try trigger(hook, prog) }
             try detach()
             let seen = try object.map(named: "hits").sumPerCPU(UInt32(hook.family.probeIndex))
             if seen == 0 {

@@ -56,13 +56,14 @@ extension MacroSuite {
                 defer { helper?.close() }
                 let mounted = c.attach.family.needs.contains(.tracefs) ? try HookAttach.mountTraceFSIfAbsent() : nil
                 defer { if let mounted { Cleanup.shared.run(mounted) } }
+                let iterator = try Self.iteratorSlot(for: c)
                 let traffic = try CaseTraffic(c, threads: config.threads, seconds: trafficSeconds(windows: config.samples * 2),
-                                              socket: path?.sender ?? -1)
+                                              socket: path?.sender ?? -1, iterator: iterator)
                 defer { traffic.stop() }
                 let stats = try StatsSession()
                 defer { stats.close() }
                 var retries = retryBudget
-                let site = Self.site(path, cgroup)
+                let site = Self.site(path, cgroup, iterator)
                 let pairs = try alternate(loadedBase.map { _, p in (p, { try HookAttach.attach(c.attach, p, at: site) }) },
                                           loadedHead.map { _, p in (p, { try HookAttach.attach(c.attach, p, at: site) }) },
                                           budget: &retries, events: traffic.isCommand ? nil : { traffic.events },

@@ -45,9 +45,14 @@ struct MacroReference {
 
 extension BPFObject {
     /// Sets up the load of case `c`'s program alone, typed as its section needs (`SEC("xdp_pass")`: XDP, which
-    /// libbpf 1.x leaves to the loader).
-    func prepare(_ c: MacroCase) throws {
+    /// libbpf 1.x leaves to the loader), with your object's maps sized and unpinned as its loader would
+    /// (`adoptLoaderDefaults`).
+    /// Returns what it changed in the maps, for the benchmark's notes.
+    @discardableResult
+    func prepare(_ c: MacroCase) throws -> [String] {
         try autoloadOnly(c.function)
+        let adopted = c.source != nil ? try adoptLoaderDefaults() : []
         if let section = c.section, Hook.isLegacyXDP(section) { try program(named: c.function).useXDPType() }
+        return adopted
     }
 }

@@ -154,9 +154,15 @@ public struct MacroSuite {
         c.traffic.isPacket ? try PacketPath(cgroup: cgroup, tcp: c.traffic == .tcp) : nil
     }
 
-    /// Where `c`'s programs attach: bpfgate's veth pair when its traffic is packets, else the host.
-    static func site(_ path: PacketPath?, _ cgroup: OwnCgroup?) -> AttachSite {
-        path.map { .packetPath($0, cgroup) } ?? .host
+    /// Where `c`'s programs attach: bpfgate's veth pair when its traffic is packets, the reader's slot for
+    /// iterators, else the host.
+    static func site(_ path: PacketPath?, _ cgroup: OwnCgroup?, _ iterator: IteratorSlot?) -> AttachSite {
+        path.map { .packetPath($0, cgroup) } ?? iterator.map { .iterator($0) } ?? .host
+    }
+
+    /// An iterator's reader, for a case on an iterator hook.
+    static func iteratorSlot(for c: MacroCase) throws -> IteratorSlot? {
+        c.attach.family.needs.contains(.iteratorReader) ? try IteratorSlot() : nil
     }
 
     /// The verifier's limit on processed instructions (BPF_COMPLEXITY_LIMIT_INSNS).
@@ -213,10 +219,11 @@ public struct MacroSuite {
         // Load (timed), then keep the last load.
         var loadTimes: [Double] = []
         var object: BPFObject?
+        var adopted: [String] = []
         for _ in 0 ..< max(1, config.loads) {
             object?.close()
             let o = try BPFObject(bytes: source.bytes, name: c.object)
-            try o.prepare(c)
+            adopted = try o.prepare(c)
             let t0 = monotonicNanoseconds()
             do { try o.load() } catch {
                 o.close()
@@ -232,7 +239,9 @@ public struct MacroSuite {
         // tracefs for the whole benchmark (attach and detach alternate below), unmounted after if we mounted it.
         let mounted = c.attach.family.needs.contains(.tracefs) ? try HookAttach.mountTraceFSIfAbsent() : nil
         defer { if let mounted { Cleanup.shared.run(mounted) } }
-        return try measure(c, object: object, program: program, loadTimes: loadTimes, status: status, progress: progress)
+        var results = try measure(c, object: object, program: program, loadTimes: loadTimes, status: status, progress: progress)
+        if !adopted.isEmpty, !results.isEmpty { results[0].notes.append("as its loader would: " + adopted.joined(separator: "; ")) }
+        return results
     }
 
     private func measure(_ c: MacroCase, object: BPFObject, program: BPFProgram, loadTimes: [Double],
@@ -265,7 +274,9 @@ public struct MacroSuite {
         let helper: XDPWorkload?
         do { helper = try XDPWorkload.attach(c.traffic, on: path) } catch { return runtime(.failed("the \(c.traffic.rawValue) workload's helper: \(error)")) }
         defer { helper?.close() }
-        let site = Self.site(path, cgroup)
+        let iterator: IteratorSlot?
+        do { iterator = try Self.iteratorSlot(for: c) } catch { return runtime(.failed("\(error)")) }
+        let site = Self.site(path, cgroup, iterator)
         let attach = { () throws -> Detach in try HookAttach.attach(c.attach, program, at: site) }
 
         // Attach once to learn whether the hook works here at all.
@@ -276,7 +287,7 @@ public struct MacroSuite {
         let traffic: CaseTraffic
         do {
             traffic = try CaseTraffic(c, threads: config.threads, seconds: trafficSeconds(windows: config.samples * 4),
-                                      socket: path?.sender ?? -1)
+                                      socket: path?.sender ?? -1, iterator: iterator)
         } catch {
             try? detach()  // the benchmark fails either way; the link goes with its object
             return runtime(Self.workloadStatus(error, c.traffic))
@@ -310,6 +321,8 @@ public struct MacroSuite {
         // stays attached. Pairs (windows) without a run are timed again within the benchmark's retry budget.
         var retries = retryBudget
         let settle = { traffic.waitForEvents() }
+        // An iterator is its own workload: without it there is nothing to read, so no rate to compare with.
+        let iterates = c.traffic.facts.needs.contains(.iterator)
         let events: (() -> UInt64)? = traffic.isCommand ? nil : { traffic.events }
         let latency: Alternation
         var latencyStatus: Status?
@@ -364,8 +377,9 @@ public struct MacroSuite {
         }
         let overhead: OverheadPairs<Extra>
         do {
-            // Your command's events are not counted (rate 0 in every window): every pair is kept.
-            overhead = try overheadPairs(budget: &retries, countsEvents: c.command == nil, settle: settle, window: rate)
+            // Your command's events are not counted (rate 0 in every window), nor are an iterator's without it:
+            // every pair is kept.
+            overhead = try overheadPairs(budget: &retries, countsEvents: c.command == nil && !iterates, settle: settle, window: rate)
         } catch {
             if attached { try? detach() }
             return runtime(try status(error, "re-attach"))
@@ -400,6 +414,10 @@ public struct MacroSuite {
         if c.command != nil {
             let why = Status.notApplicable("the traffic is your command, whose events bpfgate cannot count")
             measures[1] = .without(.throughput, why)
+            measures[2] = .without(.overheadNanoseconds, why)
+            measures[3] = .without(.overheadPercent, why)
+        } else if iterates {
+            let why = Status.notApplicable("an iterator runs only when read: without the program there is no workload to compare with")
             measures[2] = .without(.overheadNanoseconds, why)
             measures[3] = .without(.overheadPercent, why)
         } else if !overhead.complete {

@@ -147,6 +147,10 @@ public struct ObjectSuite {
         if hook.isPacket && (command != nil || (traffic != .udp && traffic != .tcp)) {
             return Entry(name: base, runnable: .failure(.init("\(hook) runs on bpfgate's own veth pair, which only the udp and tcp generators reach")))
         }
+        if (hook.family.traffic == .iterate) != (command == nil && traffic == .iterate) {
+            return Entry(name: base, runnable: .failure(.init(hook == .iter ? "an iterator runs only when read: bpfgate reads it, no other workload"
+                : "the iterate workload reads iterators only")))
+        }
         if !hook.isPacket && traffic.isPacket && !hook.isDrivenByEvents {
             return Entry(name: base, runnable: .failure(.init("packet traffic stays inside bpfgate's namespaces; \(hook) would not see it")))
         }

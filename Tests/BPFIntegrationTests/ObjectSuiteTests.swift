@@ -21,6 +21,8 @@ import Testing
         ("xdp/frags", "xdp", "udp"),
         ("xdp_pass", "xdp", "udp"),
         ("perf_event", "perf_event", "getppid"),
+        ("iter/task", "iter", "iterate"),
+        ("iter.s/task_file", "iter", "iterate"),
         ("tc", "tc", "udp"),
         ("classifier", "tc", "udp"),
         ("socket", "socket_filter", "udp"),
@@ -84,6 +86,8 @@ import Testing
         ("tc/egress", "at ingress of its veth only"),
         ("cgroup_skb/egress", "at ingress only"),
         ("tracepoint", "names no tracepoint"),
+        ("iter/bpf_map_elem", "walks a map that only your loader knows"),
+        ("iter", "names no iterator"),
     ])
     func notDerivableAttach(section: String, reason: String) {
         guard case let .failure(why) = Hook.of(section: section) else {
@@ -175,7 +179,7 @@ import Testing
             (.tracepoint, PROBE_TRACEPOINT), (.rawTracepoint, PROBE_RAW_TP), (.tpBTF, PROBE_TP_BTF), (.kprobe, PROBE_KPROBE),
             (.kretprobe, PROBE_KRETPROBE), (.fentry, PROBE_FENTRY), (.fexit, PROBE_FEXIT), (.uprobe, PROBE_UPROBE),
             (.uretprobe, PROBE_URETPROBE), (.xdp, PROBE_XDP), (.tc, PROBE_TC), (.socketFilter, PROBE_SOCKET), (.cgroupSKB, PROBE_CGROUP_SKB),
-            (.perfEvent, PROBE_PERF_EVENT),
+            (.perfEvent, PROBE_PERF_EVENT), (.iter, PROBE_ITER),
         ]
         #expect(c.count == Hook.allCases.count && c.count == Int(PROBE_MAX.rawValue))
         for (hook, index) in c { #expect(hook.family.probeIndex == Int(index.rawValue), "\(hook)") }

@@ -7,8 +7,9 @@ import Harness
 import Suites
 import Testing
 
-/// Workloads that run on the host (the packet ones need bpfgate's veth pair; the uprobe one, a uprobe).
-private let hostWorkloads = TrafficKind.allCases.filter { !$0.isPacket && $0 != .uprobe }
+/// Workloads that run on the host (the packet ones need bpfgate's veth pair; the uprobe one, a uprobe; the iterate
+/// one, an iterator).
+private let hostWorkloads = TrafficKind.allCases.filter { !$0.isPacket && $0 != .uprobe && $0 != .iterate }
 
 /// The workload table (`TrafficKind.facts`) checked against this kernel: every workload makes events, and
 /// every syscall and tracepoint the table says it fires does fire, about once per event or more.
@@ -78,6 +79,39 @@ extension PrivilegedTests {
                 }
                 #expect(Set(Self.workloadDirectories()) == workloadDirectories, "\(kind) left its directory behind")
                 #expect(!Cleanup.shared.pending.contains { $0.contains("workload") }, "\(kind): \(Cleanup.shared.pending)")
+            }
+        }
+
+        /// The iterate workload reads the iterator attached at the moment, whichever it is (the counting iterator
+        /// on tasks, then moved to maps), runs nothing when none is attached, and every pass runs the program once
+        /// per element.
+        @Test(arguments: ["task", "bpf_map"])
+        func iterateWorkload_readsTheAttachedIterator(target: String) throws {
+            try expectKernelLeftAsFound {
+                let object = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
+                defer { object.close() }
+                try object.autoloadOnly(Hook.iter.family.probe)
+                let program = try object.program(named: Hook.iter.family.probe)
+                try program.setAttachTarget(function: target)
+                try object.load()
+                let slot = try IteratorSlot()
+                #expect(try slot.readOnce() == false, "nothing attached: nothing read")
+                let traffic = try TrafficGenerator(kind: .iterate, threads: 1, maxSeconds: 2, iterator: slot)
+                defer { traffic.stop() }
+                usleep(50_000)
+                #expect(traffic.events == 0, "\(traffic.events) passes with no iterator attached")
+                let detach = try HookAttach.attach(.iter, program, at: .iterator(slot))
+                usleep(100_000)
+                try detach()
+                let passes = traffic.events
+                usleep(50_000)
+                #expect(traffic.events == passes, "passes went on after the detach")
+                traffic.stop()
+                #expect(traffic.failure == nil, "\(String(describing: traffic.failure))")
+                let runs = try object.map(named: "hits").sumPerCPU(UInt32(Hook.iter.family.probeIndex))
+                // Each pass: once per element (this machine has tasks, and BPF maps: the probes object's own) and
+                // once at the end.
+                #expect(passes >= 16 && runs >= passes * 2, "\(passes) passes, \(runs) runs")
             }
         }
 

@@ -32,7 +32,7 @@ struct CorpusCLITests {
             "biolatency/block_rq_issue": .measuredOrUnsupported, "biolatency/block_rq_complete": .measuredOrUnsupported,
             "biolatency/block_rq_issue_raw": .measuredOrUnsupported, "biolatency/block_rq_complete_raw": .measuredOrUnsupported,
             "biolatency/block_rq_insert": .discoveredOrUndriven, "biolatency/block_rq_insert_raw": .discoveredOrUndriven,
-            "task_iter/get_tasks": .notDerivable("section 'iter/task' has no default attach"),
+            "task_iter/get_tasks": .measured,
             "profile/profile": .measured,
             "lsm_deny/restrict_connect": .notDerivable("an LSM program"),
             "xdp_counter/xdp_stats1_func": .measured, "xdp_counter/xdp_pass_func": .measured,
@@ -154,7 +154,7 @@ extension CorpusCLITests {
             "object/runqlat/handle_sched_wakeup_new/raw-tracepoint: raw_tracepoint raw_tp/sched_wakeup_new, workload clone, reference probe_raw_tp on raw tracepoint sched_wakeup_new",
             "object/signals/signal_on_exec: refused: it calls bpf_send_signal (sends signals to whatever process it runs in)",
             "object/signals/poke_on_write: refused: it calls bpf_probe_write_user (writes into the memory of whatever process it runs in)",
-            "object/task_iter/get_tasks: not derivable: section 'iter/task' has no default attach in bpfgate",
+            "object/task_iter/get_tasks/iter: iter iter/task, workload iterate, reference probe_iter on BTF target task",
         ] {
             #expect(r.stdout.contains("  " + line + "\n"), "missing: \(line)\n\(r.stdout)")
         }

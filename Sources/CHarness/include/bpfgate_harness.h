@@ -59,6 +59,7 @@ enum bpfgate_traffic_kind {
     BPFGATE_TRAFFIC_SENDMSG,      /* UDP sendmsg + recvmsg */
     BPFGATE_TRAFFIC_TCP_STREAM,   /* 64 bytes over an established TCP connection (TCP_NODELAY), received */
     BPFGATE_TRAFFIC_FUTEX,        /* FUTEX_WAKE on a futex word of our own, no waiter */
+    BPFGATE_TRAFFIC_ITERATE,      /* the iterator attached in `iter` (a bpfgate_iter_slot) read to its end */
     /* jailed: privileged syscalls with invalid arguments, in a child without capabilities */
     BPFGATE_TRAFFIC_MOUNT, BPFGATE_TRAFFIC_FIRST_JAILED = BPFGATE_TRAFFIC_MOUNT,
     BPFGATE_TRAFFIC_UMOUNT, BPFGATE_TRAFFIC_FSOPEN, BPFGATE_TRAFFIC_FSCONFIG, BPFGATE_TRAFFIC_FSMOUNT,
@@ -69,8 +70,19 @@ enum bpfgate_traffic_kind {
     BPFGATE_TRAFFIC_KINDS
 };
 #define BPFGATE_WORKLOAD_BINARY "/bin/true"
-long bpfgate_traffic_run(int kind, int socket_fd, const char *dir, const int *stop, uint64_t *count,
-                         uint64_t deadline_ns, uint64_t max_events);
+
+/// Where the iterate workload finds the iterator to read: the link of whichever BPF iterator program is attached
+/// at the moment (-1: none). Setting it waits until no reader is creating an iterator from the old link, so the
+/// link may be destroyed as soon as the set returns (an iterator already created holds its program itself).
+struct bpfgate_iter_slot;
+struct bpfgate_iter_slot *bpfgate_iter_slot_new(void);
+void bpfgate_iter_slot_free(struct bpfgate_iter_slot *slot);
+void bpfgate_iter_slot_set(struct bpfgate_iter_slot *slot, int link_fd);
+/// Reads the attached iterator once to its end (BPF_ITER_CREATE, read until 0): 0, 1 when none is attached, or
+/// -errno.
+long bpfgate_iter_read_once(struct bpfgate_iter_slot *slot);
+long bpfgate_traffic_run(int kind, int socket_fd, struct bpfgate_iter_slot *iter, const char *dir, const int *stop,
+                         uint64_t *count, uint64_t deadline_ns, uint64_t max_events);
 int bpfgate_traffic_is_jailed(int kind);
 uint64_t bpfgate_atomic_load_u64(const uint64_t *p);
 void bpfgate_atomic_store_int(int *p, int v);
