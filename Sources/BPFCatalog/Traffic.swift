@@ -33,6 +33,11 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
     case newfstat, fstatfs, statfs, newstat, newlstat, newfstatat, statx
     case open, openat2, unlink, unlinkat, rename, renameat, renameat2, mkdir, mkdirat
     case dup, dup2, dup3
+    /// `syncfs` on the workload file's filesystem.
+    case syncfs
+    /// `sync()`: writes back every filesystem's dirty data, as the kernel does within seconds anyway; run only for
+    /// sync's own events (never tried by discovery).
+    case sync
     /// O_DIRECT writes of 4 KB over a 256 KB file on a block device: block I/O.
     case directIO = "direct-io"
     // Processes, signals, memory, time.
@@ -95,6 +100,8 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
         case binary
         /// A jailed child process makes the events.
         case jail
+        /// Acts on the whole host (sync writes back every filesystem): run for its own events only, never tried.
+        case hostWide
         /// The link of the iterator being measured (`IteratorSlot`): the program is its own workload.
         case iterator
     }
@@ -172,6 +179,8 @@ public enum TrafficKind: String, CaseIterable, Codable, Sendable {
         case .dup: return Facts(["dup", "close"], needs: [.directory])
         case .dup2: return Facts(["dup2"], needs: [.directory])
         case .dup3: return Facts(["dup3"], needs: [.directory])
+        case .syncfs: return Facts(["syncfs"], functions: ["sync_filesystem"], needs: [.directory])
+        case .sync: return Facts(["sync"], functions: ["ksys_sync"], needs: [.hostWide])
         case .directIO:
             return Facts(["pwrite64"], events: ["block/block_bio_queue", "block/block_rq_issue", "block/block_rq_complete",
                                                 "block/block_io_start", "block/block_io_done"],

@@ -166,6 +166,7 @@ static int setup(struct workload *w) {
     case BPFGATE_TRAFFIC_MKDIR:
     case BPFGATE_TRAFFIC_MKDIRAT:
     case BPFGATE_TRAFFIC_SYNC_FILE_RANGE:
+    case BPFGATE_TRAFFIC_SYNCFS:
     case BPFGATE_TRAFFIC_MSYNC: {
         int err = make_file(w, "file", 0);
         if (err) return err;
@@ -261,6 +262,7 @@ static int setup(struct workload *w) {
     case BPFGATE_TRAFFIC_NEWUNAME:
     case BPFGATE_TRAFFIC_GETRANDOM:
     case BPFGATE_TRAFFIC_FUTEX:
+    case BPFGATE_TRAFFIC_SYNC:
         return 0;
     case BPFGATE_TRAFFIC_ITERATE:
         return w->iter ? 0 : -EINVAL;
@@ -485,6 +487,8 @@ static long step(struct workload *w) {
         r = recv(w->fds[2], buf, 64, 0);
         return r > 0 ? 0 : r < 0 ? -errno : -EPIPE;
     }
+    case BPFGATE_TRAFFIC_SYNC: sync(); return 0;
+    case BPFGATE_TRAFFIC_SYNCFS: return result(syncfs(w->file));
     case BPFGATE_TRAFFIC_ITERATE: {
         long r = bpfgate_iter_read_once(w->iter);
         if (r == 1) {  // no iterator attached at the moment (between windows): not an event
@@ -676,6 +680,8 @@ static int steps_per_check(int kind) {
     case BPFGATE_TRAFFIC_CLOCK_NANOSLEEP:
     case BPFGATE_TRAFFIC_CONNECT:
     case BPFGATE_TRAFFIC_TCP_STREAM:
+    case BPFGATE_TRAFFIC_SYNC:
+    case BPFGATE_TRAFFIC_SYNCFS:
     case BPFGATE_TRAFFIC_ITERATE:
         return 1;
     default:

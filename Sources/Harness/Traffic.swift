@@ -86,6 +86,8 @@ extension TrafficKind {
         case .sethostname: k = BPFGATE_TRAFFIC_SETHOSTNAME
         case .acct: k = BPFGATE_TRAFFIC_ACCT
         case .iterate: k = BPFGATE_TRAFFIC_ITERATE
+        case .sync: k = BPFGATE_TRAFFIC_SYNC
+        case .syncfs: k = BPFGATE_TRAFFIC_SYNCFS
         }
         return Int32(k.rawValue)
     }
@@ -137,11 +139,11 @@ public final class TrafficGenerator {
         self.iterator = iterator
         let slotPointer = iterator?.pointer
         for t in 0 ..< self.threads {
-            let slot = Slot(stop: UnsafePointer(stopFlag), counter: counters + t * Self.stride, result: results + t)
+            let slot = Slot(stop: UnsafePointer(stopFlag), counter: counters + t * Self.stride, result: results + t, iterator: slotPointer)
             let (raw, done) = (kind.raw, finished)
             let thread = Thread {
-                let r = path.map { p in p.withCString { bpfgate_traffic_run(raw, socket, slotPointer, $0, slot.stop, slot.counter, deadline, perThread) } }
-                    ?? bpfgate_traffic_run(raw, socket, slotPointer, nil, slot.stop, slot.counter, deadline, perThread)
+                let r = path.map { p in p.withCString { bpfgate_traffic_run(raw, socket, slot.iterator, $0, slot.stop, slot.counter, deadline, perThread) } }
+                    ?? bpfgate_traffic_run(raw, socket, slot.iterator, nil, slot.stop, slot.counter, deadline, perThread)
                 slot.result.pointee = r
                 done.signal()
             }
@@ -176,6 +178,7 @@ public final class TrafficGenerator {
         let stop: UnsafePointer<Int32>
         let counter: UnsafeMutablePointer<UInt64>
         let result: UnsafeMutablePointer<Int>
+        let iterator: OpaquePointer?
     }
 
     deinit {

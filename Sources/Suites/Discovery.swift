@@ -17,10 +17,12 @@ public struct Discovery {
     static let overIdle = 3.0
     static let minimumRate = 200.0
 
-    /// The workloads tried: every workload that runs on the host, but the jailed ones (they fire only their own
-    /// syscall's tracepoints, which the table knows) and the iterator's (it runs only its own program).
+    /// The workloads tried: every workload that runs on the host, but the jailed and host-wide ones (they fire only
+    /// their own syscall's tracepoints, which the table knows) and the iterator's (it runs only its own program).
     public static var candidates: [TrafficKind] {
-        TrafficKind.allCases.filter { !$0.isPacket && $0 != .uprobe && !$0.facts.needs.contains(.jail) && !$0.facts.needs.contains(.iterator) }
+        TrafficKind.allCases.filter { kind in
+            !kind.isPacket && kind != .uprobe && !kind.facts.needs.contains { [.jail, .hostWide, .iterator].contains($0) }
+        }
     }
 
     struct Found {

@@ -66,6 +66,8 @@ import Testing
         ("tracepoint/syscalls/sys_enter_futex", "tracepoint", "futex"),
         ("tracepoint/syscalls/sys_enter_sync_file_range", "tracepoint", "sync_file_range"),
         ("tracepoint/syscalls/sys_enter_msync", "tracepoint", "msync"),
+        ("tracepoint/syscalls/sys_enter_sync", "tracepoint", "sync"),
+        ("tracepoint/syscalls/sys_enter_syncfs", "tracepoint", "syncfs"),
         ("tracepoint/writeback/writeback_dirty_folio", "tracepoint", "fsync"),
         // xdp-tools' xdp-monitor and xdp-bench: XDP's own events.
         ("tp_btf/xdp_exception", "tp_btf", "xdp-aborted"),

@@ -59,6 +59,8 @@ enum bpfgate_traffic_kind {
     BPFGATE_TRAFFIC_SENDMSG,      /* UDP sendmsg + recvmsg */
     BPFGATE_TRAFFIC_TCP_STREAM,   /* 64 bytes over an established TCP connection (TCP_NODELAY), received */
     BPFGATE_TRAFFIC_FUTEX,        /* FUTEX_WAKE on a futex word of our own, no waiter */
+    BPFGATE_TRAFFIC_SYNC,         /* sync(): every filesystem's dirty data written back (only for sync's own events) */
+    BPFGATE_TRAFFIC_SYNCFS,       /* syncfs() on the filesystem of the workload's file */
     BPFGATE_TRAFFIC_ITERATE,      /* the iterator attached in `iter` (a bpfgate_iter_slot) read to its end */
     /* jailed: privileged syscalls with invalid arguments, in a child without capabilities */
     BPFGATE_TRAFFIC_MOUNT, BPFGATE_TRAFFIC_FIRST_JAILED = BPFGATE_TRAFFIC_MOUNT,
