@@ -83,3 +83,8 @@ int probe_perf_event(struct bpf_perf_event_data *ctx) { return count(PROBE_PERF_
  * it verifies on any iterator target it is moved to (bpf_program__set_attach_target). */
 SEC("iter/task")
 int probe_iter(struct bpf_iter__task *ctx) { count(PROBE_ITER, 0); return 0; }
+
+/* Allows everything (0): bpfgate's own LSM program only counts. Reads no argument, so that it verifies on any
+ * LSM hook it is moved to. */
+SEC("lsm/file_open")
+int BPF_PROG(probe_lsm) { count(PROBE_LSM, 1); return 0; }

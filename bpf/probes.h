@@ -19,6 +19,7 @@ enum probe_hook {
     PROBE_CGROUP_SKB,
     PROBE_PERF_EVENT,
     PROBE_ITER,
+    PROBE_LSM,
     PROBE_MAX,
 };
 

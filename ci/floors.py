@@ -18,7 +18,7 @@ PURE = {"Statistics", "BPFCatalog", "Results", "Configuration", "Gate", "Reports
 KERNEL_BOUND = {"BPF", "BPFObjects", "Harness", "Suites", "CLibBPF", "CBPFGateShim", "CHarness"}
 MAX_LINES = 450
 HOOK_NAMES = ["tracepoint", "raw_tracepoint", "tp_btf", "kprobe", "kretprobe", "fentry", "fexit", "uprobe", "uretprobe",
-              "xdp", "tc", "socket_filter", "cgroup_skb", "perf_event", "iter"]
+              "xdp", "tc", "socket_filter", "cgroup_skb", "perf_event", "iter", "lsm"]
 HOOK_TABLE = os.path.join("Sources", "BPFCatalog", "Hooks.swift")
 IMPORT = re.compile(r"^\s*(?:@testable\s+|@_implementationOnly\s+|@preconcurrency\s+)*import\s+(?:struct\s+|enum\s+|class\s+|func\s+)?(\w+)", re.M)
 

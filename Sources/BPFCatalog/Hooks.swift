@@ -14,6 +14,7 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
     case cgroupSKB = "cgroup_skb"
     case perfEvent = "perf_event"
     case iter
+    case lsm
 
     public var description: String { rawValue }
 
@@ -107,6 +108,11 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
             // The program is its own workload: bpfgate reads its iterator (every task, for `iter/task`) in a loop.
             return Family(slug: "iter", sectionPrefixes: ["iter", "iter.s"], probe: "probe_iter", probeIndex: 14, traffic: .iterate,
                           needs: [.btf, .iteratorReader], mayBeUnsupported: nil, declarable: true)
+        case .lsm:
+            // Your LSM programs run only with your opt-in (`hostWide` in a declaration): they act on every process.
+            // bpfgate's own counting program allows everything.
+            return Family(slug: "lsm", sectionPrefixes: ["lsm", "lsm.s"], probe: "probe_lsm", probeIndex: 15, traffic: .openat,
+                          needs: [.btf], mayBeUnsupported: "a kernel without BPF LSM (bpf missing from its lsm= list)", declarable: true)
         }
     }
 
@@ -148,8 +154,10 @@ extension Hook {
     ///   `perf_event` (on bpfgate's CPU-clock events);
     /// - uprobes (they need your binary and workload), egress hooks and any other section: not derivable;
     /// - LSM, fmod_ret and struct_ops programs: refused (`Refusal`).
-    public static func of(section: String) -> Result<Hook, NotDerivable> {
-        if let refused = Refusal.of(section: section) { return .failure(refused) }
+    /// `hostWide`: your opt-in to programs that act on every process (LSM sections are then attached; fmod_ret and
+    /// struct_ops have no hook in bpfgate).
+    public static func of(section: String, hostWide: Bool = false) -> Result<Hook, NotDerivable> {
+        if !hostWide, let refused = Refusal.of(section: section) { return .failure(refused) }
         if isLegacyXDP(section) { return .success(.xdp) }
         let parts = section.split(separator: "/", maxSplits: 1).map(String.init)
         let prefix = parts.first ?? ""
@@ -160,7 +168,7 @@ extension Hook {
         switch hook {
         case .tracepoint, .rawTracepoint:
             return hasTarget ? .success(hook) : .failure(.init("the section names no tracepoint"))
-        case .tpBTF, .kprobe, .kretprobe, .fentry, .fexit:
+        case .tpBTF, .kprobe, .kretprobe, .fentry, .fexit, .lsm:
             return hasTarget ? .success(hook) : .failure(.init("the section names no target"))
         case .tc:
             return hasTarget && parts[1] != "ingress" ? .failure(.init("bpfgate attaches tc at ingress of its veth only")) : .success(.tc)
@@ -230,6 +238,9 @@ extension Hook {
             return .success(.getppid)
         case .iter?:
             return .success(.iterate)
+        case .lsm?:
+            // Which syscalls reach an LSM hook is the kernel's business: found at run time (`Discovery`).
+            return none("reaches the LSM hook \(target)")
         case nil where isLegacyXDP(section):
             return .success(.udp)
         case .uprobe?, .uretprobe?, nil:
@@ -268,7 +279,8 @@ public enum ReferenceTarget: Equatable, Sendable, CustomStringConvertible {
             return .tracepoint(category: parts[1], name: parts[2])
         case .rawTracepoint where !rest.isEmpty:
             return .rawTracepoint(rest)
-        case .tpBTF where !rest.isEmpty, .fentry where !rest.isEmpty, .fexit where !rest.isEmpty, .iter where !rest.isEmpty:
+        case .tpBTF where !rest.isEmpty, .fentry where !rest.isEmpty, .fexit where !rest.isEmpty, .iter where !rest.isEmpty,
+             .lsm where !rest.isEmpty:
             return .btf(rest)
         case .kprobe where !rest.isEmpty, .kretprobe where !rest.isEmpty:
             // `kprobe/function+offset`: the reference goes on the function.

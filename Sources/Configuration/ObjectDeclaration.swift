@@ -18,11 +18,15 @@ public struct ObjectDeclaration: Codable, Equatable, Sendable {
     public var attach: Hook?
     /// nil: the section's default traffic.
     public var traffic: Traffic?
+    /// Your opt-in to a program bpfgate refuses by default (`Refusal`): an LSM program, or one that calls
+    /// bpf_send_signal, bpf_probe_write_user, ...: attached on the host, where it acts on every process.
+    public var hostWide: Bool
 
-    public init(object: String, program: String, attach: Hook? = nil, traffic: Traffic? = nil) {
+    public init(object: String, program: String, attach: Hook? = nil, traffic: Traffic? = nil, hostWide: Bool = false) {
         self.object = object
         self.program = program
         self.attach = attach
         self.traffic = traffic
+        self.hostWide = hostWide
     }
 }

@@ -148,7 +148,7 @@ struct StrictReader {
             let base = FilePath.directory(of: FilePath.absolute(path))
             c.objects = try list.enumerated().map { i, item in
                 let at = "objects[\(i)]"
-                let d = try object(item, at, allowed: ["object", "program", "attach", "traffic"])
+                let d = try object(item, at, allowed: ["object", "program", "attach", "traffic", "hostWide"])
                 guard let file = try string(d, "object", at: at), !file.isEmpty else { throw fail("\(at).object", "is required (a path to a BPF object file)") }
                 guard let program = try string(d, "program", at: at), !program.isEmpty else { throw fail("\(at).program", "is required (the program's name)") }
                 var attach: Hook?
@@ -178,7 +178,8 @@ struct StrictReader {
                     }
                 }
                 let resolved = FilePath.absolute(file, from: base)
-                return ObjectDeclaration(object: resolved, program: program, attach: attach, traffic: traffic)
+                return ObjectDeclaration(object: resolved, program: program, attach: attach, traffic: traffic,
+                                         hostWide: try bool(d, "hostWide", at: at) ?? false)
             }
         }
         if let profiles = dict["profiles"] {

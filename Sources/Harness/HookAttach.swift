@@ -69,7 +69,7 @@ public enum HookAttach {
             return { slot.set(linkFD: -1); link.destroy() }
         case (.iter, _):
             throw SystemCallError(call: "attaching an iterator without a reader", errno: EINVAL)
-        case (.rawTracepoint, _), (.tpBTF, _), (.kprobe, _), (.kretprobe, _), (.fentry, _), (.fexit, _):
+        case (.rawTracepoint, _), (.tpBTF, _), (.kprobe, _), (.kretprobe, _), (.fentry, _), (.fexit, _), (.lsm, _):
             let link = try program.attach()
             return { link.destroy() }
         }

@@ -116,10 +116,13 @@ public struct ObjectSuite {
 
     static func entry(source: ObjectSource, program: String, section: String, declaration: ObjectDeclaration?, calls: HelperCalls) -> Entry {
         let base = BenchmarkName(["object", source.name, program]).description
-        // Refused whatever a declaration says: programs that would change the host's behaviour.
-        if let refused = Refusal.of(section: section) ?? calls.refusal(section: section) { return Entry(name: base, runnable: .failure(refused)) }
+        // Refused unless your declaration opts in: programs that would change the host's behaviour.
+        let hostWide = declaration?.hostWide == true
+        if !hostWide, let refused = Refusal.of(section: section) ?? calls.refusal(section: section) {
+            return Entry(name: base, runnable: .failure(refused))
+        }
         let hook: Hook
-        switch declaration?.attach.map({ Result<Hook, NotDerivable>.success($0) }) ?? Hook.of(section: section) {
+        switch declaration?.attach.map({ Result<Hook, NotDerivable>.success($0) }) ?? Hook.of(section: section, hostWide: hostWide) {
         case let .success(h): hook = h
         case let .failure(why): return Entry(name: base, runnable: .failure(why))
         }

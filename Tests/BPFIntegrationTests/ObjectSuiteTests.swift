@@ -181,7 +181,7 @@ import Testing
             (.tracepoint, PROBE_TRACEPOINT), (.rawTracepoint, PROBE_RAW_TP), (.tpBTF, PROBE_TP_BTF), (.kprobe, PROBE_KPROBE),
             (.kretprobe, PROBE_KRETPROBE), (.fentry, PROBE_FENTRY), (.fexit, PROBE_FEXIT), (.uprobe, PROBE_UPROBE),
             (.uretprobe, PROBE_URETPROBE), (.xdp, PROBE_XDP), (.tc, PROBE_TC), (.socketFilter, PROBE_SOCKET), (.cgroupSKB, PROBE_CGROUP_SKB),
-            (.perfEvent, PROBE_PERF_EVENT), (.iter, PROBE_ITER),
+            (.perfEvent, PROBE_PERF_EVENT), (.iter, PROBE_ITER), (.lsm, PROBE_LSM),
         ]
         #expect(c.count == Hook.allCases.count && c.count == Int(PROBE_MAX.rawValue))
         for (hook, index) in c { #expect(hook.family.probeIndex == Int(index.rawValue), "\(hook)") }

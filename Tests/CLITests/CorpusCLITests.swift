@@ -107,6 +107,35 @@ struct CorpusCLITests {
 }
 
 extension CorpusCLITests {
+    /// A refused program runs with your opt-in only: the LSM program of the corpus (it allows every connect), declared
+    /// with `hostWide`, is attached on the host and measured under the workload discovery finds for its hook; the
+    /// same object with no declaration stays refused.
+    @Test func hostWideOptIn_runsTheRefusedLSMProgram() throws {
+        let before = try KernelState.now()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try Corpus.write([(name: "lsm_deny", object: try #require(Corpus.named("lsm_deny")))], to: dir)[0]
+        let config = dir.appendingPathComponent("bpfgate.json")
+        try Data(#"{"objects": [{"object": "\#(path)", "program": "restrict_connect", "hostWide": true}]}"#.utf8).write(to: config)
+        let results = dir.appendingPathComponent("results.json").path
+        let r = try Invocation.run(["run", "--config", config.path, "--suite", "objects", "--samples", "4", "--quiet", "--results", results,
+                                    "--output", dir.appendingPathComponent("bmf.json").path])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+        let b = try #require(file.benchmarks.first { $0.name == "object/lsm_deny/restrict_connect/lsm" }, "\(file.benchmarks.map(\.name))")
+        let latency = try #require(b.measure("latency"))
+        let lsms = (try? String(contentsOfFile: "/sys/kernel/security/lsm", encoding: .utf8)) ?? ""
+        if case .unsupported = latency.status, !lsms.split(separator: ",").contains("bpf") {
+            // A kernel without BPF LSM: said so, with the kernel's answer.
+        } else {
+            #expect(latency.status == .ok, "\(latency.status)")
+            #expect(b.notes.first?.contains("found by discovery") == true, "\(b.notes)")
+        }
+        let plain = try Invocation.run(["list", "--object", path])
+        #expect(plain.stdout.contains("object/lsm_deny/restrict_connect: refused: an LSM program"), "\(plain.stdout)")
+        #expect(try KernelState.settled(like: before) == before)
+    }
+
     /// Same-run A/B by file name, with no declaration: the realistic slow-downs of the corpus (an extra map lookup per
     /// context switch; the owner looked up and the comm read on every TCP state change) are caught, and their
     /// unchanged sibling programs pass.
