@@ -88,7 +88,7 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
             return Family(slug: "uretprobe", sectionPrefixes: ["uretprobe", "uretprobe.s"], probe: "probe_uretprobe", probeIndex: 8,
                           traffic: .uprobe, needs: [.ownBinary], mayBeUnsupported: nil, declarable: false)
         case .xdp:
-            return Family(slug: "xdp", sectionPrefixes: ["xdp"], probe: "probe_xdp", probeIndex: 9, traffic: .udp,
+            return Family(slug: "xdp", sectionPrefixes: ["xdp", "xdp.frags"], probe: "probe_xdp", probeIndex: 9, traffic: .udp,
                           needs: [.netDevice], mayBeUnsupported: nil, declarable: true)
         case .tc:
             return Family(slug: "tc", sectionPrefixes: ["tc", "classifier"], probe: "probe_tc", probeIndex: 10, traffic: .udp,
@@ -176,6 +176,8 @@ extension Hook {
             return hasTarget && parts[1] == "ingress" ? .success(.cgroupSKB) : .failure(.init("bpfgate attaches cgroup_skb at ingress only"))
         case .uprobe, .uretprobe:
             return .failure(.init("a uprobe on your binary needs your workload; bpfgate times uprobes on its own target (suite macro)"))
+        case .xdp where hasTarget && ["devmap", "cpumap"].contains(parts[1]):
+            return .failure(.init("an XDP program for \(parts[1]) entries runs when a redirect through your loader's map reaches it, not on an interface"))
         case .xdp, .socketFilter, .perfEvent:
             return .success(hook)
         case .iter:

@@ -65,7 +65,9 @@ public struct Discovery {
             try object.load()
             program = try object.program(named: c.function)
             detach = try HookAttach.attach(c.attach, program, at: .host)
-        } catch let error as BPFError where error.isPermissionDenied {
+        } catch let error as BPFError where error.isPermissionDenied && c.attach.family.mayBeUnsupported == nil {
+            // A refused privilege stops the run; on a hook this kernel may lack (fentry, LSM: trampolines), EPERM is the
+            // kernel's answer, which the benchmark reports as unsupported.
             throw error
         } catch { return nil }
         defer { try? detach() }

@@ -19,6 +19,7 @@ import Testing
         ("fexit/__x64_sys_getppid", "fexit", "getppid"),
         ("xdp", "xdp", "udp"),
         ("xdp/frags", "xdp", "udp"),
+        ("xdp.frags", "xdp", "udp"),
         ("xdp_pass", "xdp", "udp"),
         ("perf_event", "perf_event", "getppid"),
         ("iter/task", "iter", "iterate"),
@@ -90,6 +91,8 @@ import Testing
         ("tracepoint", "names no tracepoint"),
         ("iter/bpf_map_elem", "walks a map that only your loader knows"),
         ("iter", "names no iterator"),
+        ("xdp/devmap", "for devmap entries"),
+        ("xdp.frags/cpumap", "for cpumap entries"),
     ])
     func notDerivableAttach(section: String, reason: String) {
         guard case let .failure(why) = Hook.of(section: section) else {
