@@ -70,10 +70,10 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
             return Family(slug: "tp-btf", sectionPrefixes: ["tp_btf"], probe: "probe_tp_btf", probeIndex: 2,
                           traffic: .getppid, needs: [.btf], mayBeUnsupported: nil, declarable: true)
         case .kprobe:
-            return Family(slug: "kprobe", sectionPrefixes: ["kprobe"], probe: "probe_kprobe", probeIndex: 3, traffic: .openat,
+            return Family(slug: "kprobe", sectionPrefixes: ["kprobe", "ksyscall"], probe: "probe_kprobe", probeIndex: 3, traffic: .openat,
                           needs: [], mayBeUnsupported: "a kernel without kprobe events", declarable: true)
         case .kretprobe:
-            return Family(slug: "kretprobe", sectionPrefixes: ["kretprobe"], probe: "probe_kretprobe", probeIndex: 4, traffic: .openat,
+            return Family(slug: "kretprobe", sectionPrefixes: ["kretprobe", "kretsyscall"], probe: "probe_kretprobe", probeIndex: 4, traffic: .openat,
                           needs: [], mayBeUnsupported: "a kernel without kprobe events", declarable: true)
         case .fentry:
             return Family(slug: "fentry", sectionPrefixes: ["fentry"], probe: "probe_fentry", probeIndex: 5, traffic: .openat,
@@ -229,7 +229,13 @@ extension Hook {
             if ["sys_enter", "sys_exit"].contains(parts[1]) { return .success(.getppid) }
             if let kind = TrafficKind.firing(parts[1]) { return .success(kind) }
             return none("fires \(parts[1])")
-        case .kprobe?, .kretprobe?, .fentry?, .fexit?:
+        case .kprobe?, .kretprobe?:
+            // `ksyscall/<syscall>` (libbpf's kprobe on the syscall's entry point, whatever the architecture calls it).
+            if ["ksyscall", "kretsyscall"].contains(parts.first), parts.count == 2 {
+                return TrafficKind.calling(parts[1]).map { .success($0) } ?? none("calls \(parts[1])")
+            }
+            fallthrough
+        case .fentry?, .fexit?:
             let function = String((parts.count > 1 ? parts[1] : "").split(separator: "+").first ?? "")
             if function.isEmpty { return .failure(.init("the section names no function")) }
             if let kind = TrafficKind.reaching(function: function) { return .success(kind) }
@@ -270,6 +276,13 @@ public enum ReferenceTarget: Equatable, Sendable, CustomStringConvertible {
     /// same veth, socket, cgroup or uprobe target) or by the reference's own section.
     case sameHook
 
+    /// The kernel's name of a syscall's entry point on this architecture, less the syscall (`ksyscall` sections).
+    #if arch(arm64)
+    static let syscallEntryPrefix = "__arm64_sys_"
+    #else
+    static let syscallEntryPrefix = "__x64_sys_"
+    #endif
+
     /// The target of a program of `hook` in section `section`.
     public static func of(hook: Hook, section: String) -> ReferenceTarget {
         let parts = section.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -284,6 +297,8 @@ public enum ReferenceTarget: Equatable, Sendable, CustomStringConvertible {
         case .tpBTF where !rest.isEmpty, .fentry where !rest.isEmpty, .fexit where !rest.isEmpty, .iter where !rest.isEmpty,
              .lsm where !rest.isEmpty:
             return .btf(rest)
+        case .kprobe where prefix == "ksyscall" && !rest.isEmpty, .kretprobe where prefix == "kretsyscall" && !rest.isEmpty:
+            return .kprobe(function: syscallEntryPrefix + rest, retprobe: hook == .kretprobe)
         case .kprobe where !rest.isEmpty, .kretprobe where !rest.isEmpty:
             // `kprobe/function+offset`: the reference goes on the function.
             return .kprobe(function: String(rest.split(separator: "+").first ?? Substring(rest)), retprobe: hook == .kretprobe)

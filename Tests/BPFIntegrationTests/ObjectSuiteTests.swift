@@ -17,6 +17,8 @@ import Testing
         ("tp_btf/sys_enter", "tp_btf", "getppid"),
         ("kprobe/do_sys_openat2", "kprobe", "openat"),
         ("fexit/__x64_sys_getppid", "fexit", "getppid"),
+        ("ksyscall/tgkill", "kprobe", "tgkill"),
+        ("kretsyscall/kill", "kretprobe", "kill"),
         ("xdp", "xdp", "udp"),
         ("xdp/frags", "xdp", "udp"),
         ("xdp.frags", "xdp", "udp"),

@@ -76,6 +76,48 @@ for hook, c in sorted(families.items()):
     total_ok += c["ok"]
     print(f"  {hook:16} {c['ok']:3} / {n:3}   " + ", ".join(f"{k} {v}" for k, v in sorted(c.items()) if k != "ok"))
 print(f"  {'all':16} {total_ok:3} / {total:3}")
+
+# The target set (issue 15): programs that load and attach on this kernel with the target bpfgate provides, but
+# those whose target only their own loader knows. Left out, each with its reason printed below:
+# - unsupported: the kernel cannot load or attach the hook family here (kprobe events, BPF trampolines);
+# - not derivable for a loader-known target: uprobes and USDT on another binary, devmap/cpumap entry programs,
+#   iterators over a map of the loader's;
+# - failed for the kernel's own reason: an event this kernel does not have (attach ENOENT), or a program its
+#   verifier or BTF rejects (a load failure that is not about a map bpfgate set up).
+LOADER = ("a uprobe on your binary", "section 'usdt", "entries runs when a redirect", "walks a map that only your loader")
+def excluded(kind, detail):
+    if kind == "unsupported":
+        return "unsupported here"
+    if kind == "not derivable" and any(k in detail for k in LOADER):
+        return "target only its loader knows"
+    if kind == "failed" and detail.startswith("attach:") and "(ENOENT)" in detail:
+        return "no such event on this kernel"
+    if kind == "failed" and detail.startswith("load:") and "libbpf: map" not in detail:
+        return "the kernel's verifier or BTF rejects it"
+    return None
+inset = outset = ok_in = 0
+left = collections.Counter()
+for name in sorted(times):
+    path = f"{out}/{name}.json"
+    if not os.path.exists(path):
+        continue
+    for b in json.load(open(path))["benchmarks"]:
+        if not b["name"].startswith("object/") or "/map/" in b["name"] or b["name"].endswith("/reference"):
+            continue
+        latency = next((m for m in b["measures"] if m["measure"] == "latency"), None) or {}
+        kind, detail = latency.get("status", "absent"), latency.get("reason", "")
+        if kind == "not-applicable":
+            kind = "refused" if detail.startswith("refused") else "not derivable"
+        why = excluded(kind, detail)
+        if why:
+            outset += 1
+            left[f"{why}: {b['name'].split('/')[1]} ({detail[:90]})"] += 1
+        else:
+            inset += 1
+            ok_in += kind == "ok"
+print(f"\ntarget set: {inset} programs ({outset} left out); latency ok: {ok_in} = {100 * ok_in / max(1, inset):.1f} %")
+for why, n in sorted(left.items()):
+    print(f"  left out {n:3}  {why}")
 for kind, c in sorted(reasons.items()):
     print(f"\n{kind}:")
     for why, n in c.most_common():
