@@ -5,7 +5,7 @@ public enum Refusal {
 
     /// Section prefixes of program types that change the behaviour of the whole host.
     public static let sections: [(prefix: String, why: String)] = [
-        ("lsm", "an LSM program: \(hostWide) (libbpf-bootstrap's lsm example denies every bpf() call on the machine)"),
+        (Hook.lsm.rawValue, "an LSM program: \(hostWide) (libbpf-bootstrap's lsm example denies every bpf() call on the machine)"),
         ("lsm.s", "a sleepable LSM program: \(hostWide)"),
         ("lsm_cgroup", "a cgroup LSM program: it changes security decisions"),
         ("fmod_ret", "an fmod_ret program changes what kernel functions return, for every caller"),
