@@ -138,8 +138,9 @@ extension CorpusCLITests {
     }
 
     /// Same-run A/B by file name, with no declaration: the realistic slow-downs of the corpus (an extra map lookup per
-    /// context switch; the owner looked up and the comm read on every TCP state change) are caught, and their
-    /// unchanged sibling programs pass.
+    /// context switch; the owner looked up and the comm read on every TCP state change; the file name copied at
+    /// opensnoop's entry; the caller's comm kept with syscount's entry time) are caught, and their unchanged
+    /// sibling programs pass.
     @Test func abByFileName_catchesTheSlowDowns_passesTheSiblings() throws {
         let before = try KernelState.now()
         let dir = try temporaryDirectory()
@@ -150,16 +151,20 @@ extension CorpusCLITests {
         try Corpus.write(Corpus.slowVariants.map { (name: $0.original, object: $0.object) }, to: head)
         let verdict = dir.appendingPathComponent("verdict.json").path
         let r = try Invocation.run(["check", "--base-objects", base.path, "--head-objects", head.path] + paths.flatMap { ["--object", $0] }
-                                   + ["--suite", "objects", "--filter", "^object/[^/]+/(?!map/)", "--samples", "20", "--verdict", verdict])
+                                   + ["--suite", "objects", "--filter", "^object/[^/]+/(?!map/)", "--samples", "30", "--verdict", verdict])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         let findings = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: verdict))) as? [String: Any])?["findings"] as? [[String: Any]])
         let verdicts = Dictionary(findings.compactMap { f in (f["benchmark"] as? String).map { ($0, f["verdict"] as? String ?? "") } }) { a, _ in a }
         let slowed: Set<String> = [
             "object/runqlat/sched_switch/tp-btf", "object/runqlat/handle_sched_switch/raw-tracepoint", "object/tcplife/inet_sock_set_state/tracepoint",
+            "object/opensnoop/tracepoint__syscalls__sys_enter_open/tracepoint", "object/opensnoop/tracepoint__syscalls__sys_enter_openat/tracepoint",
+            "object/syscount/sys_enter/tracepoint",
         ]
         let siblings: Set<String> = [
             "object/runqlat/sched_wakeup/tp-btf", "object/runqlat/sched_wakeup_new/tp-btf",
             "object/runqlat/handle_sched_wakeup/raw-tracepoint", "object/runqlat/handle_sched_wakeup_new/raw-tracepoint",
+            "object/opensnoop/tracepoint__syscalls__sys_exit_open/tracepoint", "object/opensnoop/tracepoint__syscalls__sys_exit_openat/tracepoint",
+            "object/syscount/sys_exit/tracepoint",
         ]
         #expect(Set(verdicts.keys) == slowed.union(siblings), "\(verdicts)")
         let changes = findings.map { "\($0["benchmark"] ?? "?"): \($0["verdict"] ?? "?") \($0["change"] ?? "-") \($0["note"] ?? "")" }

@@ -15,6 +15,11 @@ const volatile bool targ_failed = false;
 struct args_t {
     const char *fname;
     int flags;
+#ifdef CORPUS_SLOW
+    /* The slow variant (opensnoop_slow.bpf.c) copies the file name at entry, where the tool reads it at exit: a user
+     * string read and a 280-byte map value per open. The exit programs are the same in both. */
+    char name[NAME_MAX];
+#endif
 };
 
 struct event {
@@ -47,6 +52,15 @@ struct {
     __type(value, struct event);
 } heap SEC(".maps");
 
+#ifdef CORPUS_SLOW
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, u32);
+    __type(value, struct args_t);
+} entry_heap SEC(".maps");
+#endif
+
 static __always_inline bool trace_allowed(u32 tgid, u32 pid)
 {
     if (targ_tgid && targ_tgid != tgid)
@@ -64,8 +78,19 @@ static __always_inline int enter(const char *fname, int flags)
     u32 tgid = id >> 32, pid = id;
     if (!trace_allowed(tgid, pid))
         return 0;
+#ifdef CORPUS_SLOW
+    u32 zero = 0;
+    struct args_t *slot = bpf_map_lookup_elem(&entry_heap, &zero);
+    if (!slot)
+        return 0;
+    slot->fname = fname;
+    slot->flags = flags;
+    bpf_probe_read_user_str(slot->name, sizeof(slot->name), fname);
+    bpf_map_update_elem(&start, &pid, slot, 0);
+#else
     struct args_t args = {.fname = fname, .flags = flags};
     bpf_map_update_elem(&start, &pid, &args, 0);
+#endif
     return 0;
 }
 

@@ -28,6 +28,19 @@ struct {
     __type(value, struct data_t);
 } data SEC(".maps");
 
+#ifdef CORPUS_SLOW
+struct start_comm_t {
+    u64 ts;
+    char comm[TASK_COMM_LEN];
+};
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 10240);
+    __type(key, u32);
+    __type(value, struct start_comm_t);
+} start_comm SEC(".maps");
+#endif
+
 
 SEC("tracepoint/raw_syscalls/sys_enter")
 int sys_enter(struct trace_event_raw_sys_enter *args)
@@ -37,8 +50,16 @@ int sys_enter(struct trace_event_raw_sys_enter *args)
     u32 tid = id;
     if (filter_pid && pid != filter_pid)
         return 0;
+#ifdef CORPUS_SLOW
+    /* The slow variant (syscount_slow.bpf.c) also keeps the caller's command name with the entry time; sys_exit is
+     * the same in both. */
+    struct { u64 ts; char comm[TASK_COMM_LEN]; } v = {.ts = bpf_ktime_get_ns()};
+    bpf_get_current_comm(v.comm, sizeof(v.comm));
+    bpf_map_update_elem(&start_comm, &tid, &v, 0);
+#else
     u64 ts = bpf_ktime_get_ns();
     bpf_map_update_elem(&start, &tid, &ts, 0);
+#endif
     return 0;
 }
 
