@@ -69,7 +69,9 @@ public struct ObjectSuite {
             throw BadInputError(path: path, problem: "libbpf cannot open it: \(error)")
         }
         defer { object.close() }
-        return (source, object.programs.map { ($0.name, $0.section) }, object.mapDefinitions)
+        let programs = object.programs.map { ($0.name, $0.section) }
+        if programs.isEmpty { throw BadInputError(path: path, problem: "has no BPF program (no executable section libbpf recognises)") }
+        return (source, programs, object.mapDefinitions)
     }
 
     static let mapLeaves = ["empty", "full"] + MapOperation.allCases.map(\.rawValue)

@@ -1,4 +1,5 @@
 import Foundation
+import Harness
 import Results
 import Testing
 
@@ -164,6 +165,19 @@ struct ObjectCLITests {
         try Data(#"{"objects": [{"object": "\#(object)", "program": "nope"}]}"#.utf8).write(to: URL(fileURLWithPath: config))
         let missing = try Invocation.run(["run", "--config", config, "--suite", "objects", "--output", bmf])
         #expect(missing.status == 65 && missing.stderrLines.count == 1 && missing.stderr.contains("has no program 'nope'"), "\(missing.stderr)")
+        // An ELF BPF object with a map and no program (a struct_ops-only object, say): nothing to run, and said so.
+        let source = dir.appendingPathComponent("maponly.bpf.c")
+        try Data("""
+            struct { int (*type)[1]; int (*max_entries)[4]; int *key; long *value; } only_a_map __attribute__((section(".maps"), used));
+            char LICENSE[] __attribute__((section("license"), used)) = "GPL";
+            """.utf8).write(to: source)
+        let mapOnly = dir.appendingPathComponent("maponly.bpf.o").path
+        let clang = ProcessInfo.processInfo.environment["CLANG"]
+            ?? ["/usr/bin/clang", "/usr/local/bin/clang", "/opt/swift/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "clang"
+        let cc = Shell.run([clang, "-g", "-O2", "-target", "bpf", "-c", source.path, "-o", mapOnly])
+        try #require(cc.status == 0, "\(cc.stderr)")
+        let noProgram = try Invocation.run(["run", "--object", mapOnly, "--output", bmf])
+        #expect(noProgram.status == 65 && noProgram.stderrLines.count == 1 && noProgram.stderr.contains("has no BPF program"), "\(noProgram.stderr)")
         let absent = try Invocation.run(["run", "--object", "/nonexistent.bpf.o", "--output", bmf])
         #expect(absent.status == 64 && absent.stderrLines.count == 1, "\(absent.stderr)")
         #expect(!FileManager.default.fileExists(atPath: bmf), "a refused run writes no output")
