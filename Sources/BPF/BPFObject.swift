@@ -155,6 +155,18 @@ public final class BPFObject {
         return changed
     }
 
+    /// The size in bytes of the `.rodata` integer `name` (a `const volatile` switch), or why it cannot be set.
+    public func readOnlyVariableSize(_ name: String) -> Result<Int, BPFError> {
+        let r = bpfgate_rodata_size(handle, name)
+        return r > 0 ? .success(Int(r)) : .failure(.call("the .rodata variable '\(name)'", errno: -r))
+    }
+
+    /// Sets the `.rodata` integer `name` before load, as a tool's loader sets its command-line switches.
+    public func setReadOnly(_ name: String, to value: Int64) throws {
+        let r = bpfgate_rodata_set(handle, name, value)
+        if r != 0 { throw BPFError.call("setting the .rodata variable '\(name)' to \(value)", errno: -r) }
+    }
+
     /// Makes `bpf_object__load` load only the program `name` (the others stay unloaded); set before load.
     public func autoloadOnly(_ name: String) throws {
         for p in programs { try p.setAutoload(p.name == name) }

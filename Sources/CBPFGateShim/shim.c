@@ -113,6 +113,69 @@ struct bpf_map *bpfgate_object_map_at(struct bpf_object *obj, int index) {
     return NULL;
 }
 
+// ---- .rodata ------------------------------------------------------------------------------------
+
+#include <bpf/btf.h>
+
+/// The `.rodata` variable `name`: its offset in the section's data and its BTF size; the map holding it.
+static int rodata_find(struct bpf_object *obj, const char *name, struct bpf_map **map, uint32_t *offset, uint32_t *size) {
+    struct btf *btf = bpf_object__btf(obj);
+    if (!btf) return -ENOENT;
+    struct bpf_map *m;
+    bpf_object__for_each_map(m, obj) {
+        if (!bpf_map__is_internal(m)) continue;
+        const char *mname = bpf_map__name(m);
+        const char *dot = mname ? strstr(mname, ".rodata") : NULL;
+        if (!dot || strcmp(dot, ".rodata") != 0) continue;
+        int sec = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+        if (sec < 0) return -ENOENT;
+        const struct btf_type *t = btf__type_by_id(btf, (uint32_t)sec);
+        const struct btf_var_secinfo *vi = btf_var_secinfos(t);
+        for (int i = 0; i < btf_vlen(t); i++, vi++) {
+            const struct btf_type *var = btf__type_by_id(btf, vi->type);
+            if (!var || !btf_is_var(var) || strcmp(btf__name_by_offset(btf, var->name_off), name) != 0) continue;
+            const struct btf_type *type = btf__type_by_id(btf, var->type);
+            while (type && (btf_is_mod(type) || btf_is_typedef(type))) type = btf__type_by_id(btf, type->type);
+            if (!type || !(btf_is_int(type) || btf_is_enum(type)) || (vi->size != 1 && vi->size != 2 && vi->size != 4 && vi->size != 8))
+                return -EINVAL;
+            *map = m;
+            *offset = vi->offset;
+            *size = vi->size;
+            return 0;
+        }
+        return -ENOENT;
+    }
+    return -ENOENT;
+}
+
+int bpfgate_rodata_size(struct bpf_object *obj, const char *name) {
+    struct bpf_map *map;
+    uint32_t offset, size;
+    int err = rodata_find(obj, name, &map, &offset, &size);
+    return err ? err : (int)size;
+}
+
+int bpfgate_rodata_set(struct bpf_object *obj, const char *name, int64_t value) {
+    struct bpf_map *map;
+    uint32_t offset, size;
+    int err = rodata_find(obj, name, &map, &offset, &size);
+    if (err) return err;
+    if (size < 8) {
+        int64_t lo = -((int64_t)1 << (size * 8 - 1)), hi = ((int64_t)1 << (size * 8)) - 1;
+        if (value < lo || value > hi) return -ERANGE;
+    }
+    size_t total = 0;
+    const uint8_t *current = bpf_map__initial_value(map, &total);
+    if (!current || (size_t)offset + size > total) return -EINVAL;
+    uint8_t *data = malloc(total);
+    if (!data) return -ENOMEM;
+    memcpy(data, current, total);
+    for (uint32_t i = 0; i < size; i++) data[offset + i] = (uint8_t)((uint64_t)value >> (8 * i));
+    err = bpf_map__set_initial_value(map, data, total);
+    free(data);
+    return err;
+}
+
 // ---- maps ---------------------------------------------------------------------------------------
 int bpfgate_map_create(enum bpf_map_type type, const char *name, uint32_t key_size, uint32_t value_size,
                        uint32_t max_entries, uint32_t map_flags) {

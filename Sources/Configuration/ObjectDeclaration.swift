@@ -21,12 +21,17 @@ public struct ObjectDeclaration: Codable, Equatable, Sendable {
     /// Your opt-in to a program bpfgate refuses by default (`Refusal`): an LSM program, or one that calls
     /// bpf_send_signal, bpf_probe_write_user, ...: attached on the host, where it acts on every process.
     public var hostWide: Bool
+    /// Values of the object's `const volatile` switches in `.rodata` (integers; true and false are 1 and 0), set
+    /// before load as the tool's loader sets them from its command line.
+    public var rodata: [String: Int64]
 
-    public init(object: String, program: String, attach: Hook? = nil, traffic: Traffic? = nil, hostWide: Bool = false) {
+    public init(object: String, program: String, attach: Hook? = nil, traffic: Traffic? = nil, hostWide: Bool = false,
+                rodata: [String: Int64] = [:]) {
         self.object = object
         self.program = program
         self.attach = attach
         self.traffic = traffic
         self.hostWide = hostWide
+        self.rodata = rodata
     }
 }

@@ -148,7 +148,7 @@ struct StrictReader {
             let base = FilePath.directory(of: FilePath.absolute(path))
             c.objects = try list.enumerated().map { i, item in
                 let at = "objects[\(i)]"
-                let d = try object(item, at, allowed: ["object", "program", "attach", "traffic", "hostWide"])
+                let d = try object(item, at, allowed: ["object", "program", "attach", "traffic", "hostWide", "rodata"])
                 guard let file = try string(d, "object", at: at), !file.isEmpty else { throw fail("\(at).object", "is required (a path to a BPF object file)") }
                 guard let program = try string(d, "program", at: at), !program.isEmpty else { throw fail("\(at).program", "is required (the program's name)") }
                 var attach: Hook?
@@ -178,8 +178,21 @@ struct StrictReader {
                     }
                 }
                 let resolved = FilePath.absolute(file, from: base)
+                var rodata: [String: Int64] = [:]
+                if let r = d["rodata"] {
+                    guard let values = r as? [String: Any] else { throw fail("\(at).rodata", "must be an object of variable names and values") }
+                    for (name, raw) in values {
+                        if StrictReader.isBoolean(raw), let b = raw as? Bool {
+                            rodata[name] = b ? 1 : 0
+                        } else if let n = raw as? NSNumber, n.doubleValue == n.doubleValue.rounded(), abs(n.doubleValue) < 9.2e18 {
+                            rodata[name] = n.int64Value
+                        } else {
+                            throw fail("\(at).rodata.\(name)", "must be a whole number or true or false")
+                        }
+                    }
+                }
                 return ObjectDeclaration(object: resolved, program: program, attach: attach, traffic: traffic,
-                                         hostWide: try bool(d, "hostWide", at: at) ?? false)
+                                         hostWide: try bool(d, "hostWide", at: at) ?? false, rodata: rodata)
             }
         }
         if let profiles = dict["profiles"] {

@@ -52,6 +52,7 @@ extension BPFObject {
     func prepare(_ c: MacroCase) throws -> [String] {
         try autoloadOnly(c.function)
         let adopted = c.source != nil ? try adoptLoaderDefaults() : []
+        for (name, value) in c.rodata.sorted(by: { $0.key < $1.key }) { try setReadOnly(name, to: value) }
         if let section = c.section, Hook.isLegacyXDP(section) { try program(named: c.function).useXDPType() }
         return adopted
     }

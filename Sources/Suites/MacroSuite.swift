@@ -58,6 +58,8 @@ public struct MacroCase: Sendable {
     public var source: ObjectSource? = nil
     /// The program's ELF section (your objects; nil: bpfgate's own).
     public var section: String? = nil
+    /// Your declaration's `.rodata` values, set before every load (your objects).
+    public var rodata: [String: Int64] = [:]
     /// The user's own command as the traffic (instead of `traffic`'s generator), bounded in seconds.
     public var command: (argv: [String], seconds: Double)? = nil
     /// Traffic threads (nil: the suite's setting).

@@ -76,6 +76,27 @@ public struct ObjectSuite {
 
     static let mapLeaves = ["empty", "full"] + MapOperation.allCases.map(\.rawValue)
 
+    /// A declaration's `.rodata` values against the object's BTF: each names an integer variable and fits it, else
+    /// bad input (exit 65).
+    static func checkReadOnly(_ values: [String: Int64], in source: ObjectSource, path: String) throws {
+        guard !values.isEmpty else { return }
+        let object: BPFObject
+        do { object = try BPFObject(bytes: source.bytes, name: source.name) } catch {
+            throw BadInputError(path: path, problem: "libbpf cannot open it: \(error)")
+        }
+        defer { object.close() }
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+            switch object.readOnlyVariableSize(name) {
+            case let .failure(e):
+                throw BadInputError(path: path, problem: e.errno == EINVAL ? "the .rodata variable '\(name)' is not an integer or bool"
+                    : "has no .rodata variable '\(name)' (a const volatile global)")
+            case let .success(size):
+                let fits = size >= 8 || (value >= -(Int64(1) << (size * 8 - 1)) && value <= (Int64(1) << (size * 8)) - 1)
+                if !fits { throw BadInputError(path: path, problem: "\(value) does not fit the \(size)-byte .rodata variable '\(name)'") }
+            }
+        }
+    }
+
     /// One program of a user object: a runnable case, or why not.
     public struct Entry {
         public let name: String
@@ -102,6 +123,7 @@ public struct ObjectSuite {
             guard let program = o.programs.first(where: { $0.name == d.program }) else {
                 throw BadInputError(path: d.object, problem: "has no program '\(d.program)' (it has \(o.programs.map(\.name).joined(separator: ", ")))")
             }
+            try Self.checkReadOnly(d.rodata, in: o.source, path: d.object)
             // One benchmark per program: the first declaration of it wins.
             if seen.insert("\(d.object)\u{1f}\(program.name)").inserted {
                 out.append(Self.entry(source: o.source, program: program.name, section: program.section, declaration: d, calls: o.calls))
@@ -168,6 +190,7 @@ public struct ObjectSuite {
         c.prefix = "object"
         c.section = section
         c.discover = discover
+        c.rodata = declaration?.rodata ?? [:]
         return Entry(name: c.name, runnable: .success(c))
     }
 
@@ -185,7 +208,8 @@ public struct ObjectSuite {
                     ?? (c.discover ? "workload found at run time (\(Discovery.candidates.count) tried)"
                         : "workload \(c.traffic.rawValue)" + ((c.threads ?? 1) > 1 ? " x \(c.threads ?? 1) threads" : ""))
                 let reference = c.reference.map { ", reference \($0) on \(ReferenceTarget.of(hook: c.attach, section: section))" } ?? ""
-                return (c.name, "\(c.attach) \(section), \(traffic)\(reference)")
+                let rodata = c.rodata.isEmpty ? "" : ", .rodata " + c.rodata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                return (c.name, "\(c.attach) \(section), \(traffic)\(reference)\(rodata)")
             }
         }
     }

@@ -137,6 +137,35 @@ extension CorpusCLITests {
         #expect(try KernelState.settled(like: before) == before)
     }
 
+    /// A declaration's `.rodata` values reach the program as the tool's loader would set them: syscount with
+    /// `filter_pid` set verifies a different program (the verifier sees the constant) than with the default 0; a
+    /// variable the object lacks, or a value that does not fit, is one line and exit 65.
+    @Test func rodataFromADeclaration_setsTheToolsSwitches() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try Corpus.write([(name: "syscount", object: try #require(Corpus.named("syscount")))], to: dir)[0]
+        func run(_ rodata: String) throws -> (Invocation, Double?) {
+            let config = dir.appendingPathComponent("bpfgate.json")
+            try Data(#"{"objects": [{"object": "\#(path)", "program": "sys_enter", "rodata": \#(rodata)}]}"#.utf8).write(to: config)
+            let results = dir.appendingPathComponent("results.json").path
+            try? FileManager.default.removeItem(atPath: results)
+            let r = try Invocation.run(["run", "--config", config.path, "--suite", "objects", "--filter", "^object/syscount/sys_enter/",
+                                        "--samples", "4", "--quiet", "--results", results, "--output", dir.appendingPathComponent("bmf.json").path])
+            guard r.status == 0 else { return (r, nil) }
+            let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+            return (r, file.benchmarks.first { $0.name == "object/syscount/sys_enter/tracepoint" }?.measure("verified-insns")?.samples.first)
+        }
+        let (plain, defaultInsns) = try run("{}")
+        let (filtered, filteredInsns) = try run(#"{"filter_pid": 1, "measure_latency": true}"#)
+        #expect(plain.status == 0 && filtered.status == 0, "\(plain.stderr)\(filtered.stderr)")
+        let a = try #require(defaultInsns), b = try #require(filteredInsns)
+        #expect(a != b, "filter_pid = 1 must change what the verifier sees: \(a) and \(b) instructions")
+        let (missing, _) = try run(#"{"nope": 1}"#)
+        #expect(missing.status == 65 && missing.stderrLines.count == 1 && missing.stderr.contains("has no .rodata variable 'nope'"), "\(missing.stderr)")
+        let (tooBig, _) = try run(#"{"filter_failed": 300}"#)
+        #expect(tooBig.status == 65 && tooBig.stderr.contains("does not fit the 1-byte .rodata variable 'filter_failed'"), "\(tooBig.stderr)")
+    }
+
     /// Same-run A/B by file name, with no declaration: the realistic slow-downs of the corpus (an extra map lookup per
     /// context switch; the owner looked up and the comm read on every TCP state change; the file name copied at
     /// opensnoop's entry; the caller's comm kept with syscount's entry time) are caught, and their unchanged

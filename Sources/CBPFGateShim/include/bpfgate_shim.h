@@ -27,6 +27,13 @@ void bpfgate_log_set_verbose(int verbose);
 struct bpf_program *bpfgate_object_program_at(struct bpf_object *obj, int index);
 struct bpf_map *bpfgate_object_map_at(struct bpf_object *obj, int index);
 
+/// A `const volatile` variable of the object's `.rodata` (a tool's command-line switch), found through the
+/// object's BTF before load: its size in bytes (1, 2, 4 or 8 for an integer or bool), -ENOENT when there is no such
+/// variable, -EINVAL when it is not a plain integer. `bpfgate_rodata_set` writes `value` into it (little-endian, in
+/// its size; -ERANGE when it does not fit).
+int bpfgate_rodata_size(struct bpf_object *obj, const char *name);
+int bpfgate_rodata_set(struct bpf_object *obj, const char *name, int64_t value);
+
 /// bpf_map_create with LIBBPF_OPTS(map_flags).
 int bpfgate_map_create(enum bpf_map_type type, const char *name, uint32_t key_size, uint32_t value_size,
                        uint32_t max_entries, uint32_t map_flags);
