@@ -169,7 +169,12 @@ public final class BPFObject {
 
     /// Makes `bpf_object__load` load only the program `name` (the others stay unloaded); set before load.
     public func autoloadOnly(_ name: String) throws {
-        for p in programs { try p.setAutoload(p.name == name) }
+        try autoloadOnly([name])
+    }
+
+    /// Makes `bpf_object__load` load only the programs `names`; set before load.
+    public func autoloadOnly(_ names: Set<String>) throws {
+        for p in programs { try p.setAutoload(names.contains(p.name)) }
     }
 
     /// Loads every program whose autoload is on and creates the maps (`bpf_object__load`).

@@ -14,6 +14,8 @@ public struct RunFlags: Equatable, Sendable {
     public var objectDirectory: String?
     public var load: [String] = []
     public var objectFiles: [String] = []
+    /// Your objects' tracing programs with their siblings attached (`--together`).
+    public var together = false
 
     public init() {}
 }
@@ -37,6 +39,8 @@ public struct RunPlan: Codable, Equatable, Sendable {
     public var fills: [Int]?
     public var repeatCount: Int?
     public var objectDirectory: String?
+    /// Your objects' tracing programs measured with their siblings attached (nil: alone).
+    public var together: Bool?
     /// Your object files, absolute, and the configuration's declarations over them.
     public var objectFiles: [String] = []
     public var declarations: [ObjectDeclaration] = []
@@ -87,6 +91,7 @@ public struct RunPlan: Codable, Equatable, Sendable {
         plan.repeatCount = profile.repeatCount
         plan.objectDirectory = flags.objectDirectory
         plan.objectFiles = flags.objectFiles.map { FilePath.absolute($0) }
+        plan.together = flags.together ? true : nil
         plan.declarations = config.objects
         plan.load = flags.load
         plan.testbed = testbed

@@ -43,6 +43,7 @@ public struct RunRequest {
         userMaps.warmup = warmup
         xdpDemo.samples = plan.samples[XDPDemoSuite.name] ?? xdpDemo.samples
         macro.samples = plan.samples[MacroSuite.name] ?? macro.samples
+        macro.together = plan.together ?? false
         kernel.samples = plan.samples[KernelSuite.name] ?? kernel.samples
         kernel.warmup = plan.kernelWarmup ?? kernel.warmup
         kernel.fills = plan.fills ?? kernel.fills

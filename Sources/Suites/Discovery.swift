@@ -61,7 +61,9 @@ public struct Discovery {
         let detach: Detach
         let program: BPFProgram
         do {
-            try object.prepare(c)
+            var alone = c
+            alone.companions = []
+            try object.prepare(alone)
             try object.load()
             program = try object.program(named: c.function)
             detach = try HookAttach.attach(c.attach, program, at: .host)

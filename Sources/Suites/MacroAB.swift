@@ -17,7 +17,10 @@ extension MacroSuite {
                       progress: (String) -> Void = { _ in }) throws -> [(benchmark: String, base: MeasureResult, head: MeasureResult)] {
         try Privileges.current().require(.enableStats)
         return try MachineLock.with("macro", waiting: progress) {
-            try jobs.map { c, base, head in
+            try jobs.map { job, base, head in
+                // A/B takes each program alone (its siblings' state is not shared between the sides' copies).
+                var c = job
+                c.companions = []
                 progress("\(c.name) A/B: \(config.samples) window pairs, base \(base.origin), head \(head.origin)")
                 func load(_ source: ObjectSource) throws -> Result<(BPFObject, BPFProgram), Error> {
                     do {

@@ -50,7 +50,7 @@ extension BPFObject {
     /// Returns what it changed in the maps, for the benchmark's notes.
     @discardableResult
     func prepare(_ c: MacroCase) throws -> [String] {
-        try autoloadOnly(c.function)
+        try autoloadOnly(Set([c.function] + c.companions))
         let adopted = c.source != nil ? try adoptLoaderDefaults() : []
         for (name, value) in c.rodata.sorted(by: { $0.key < $1.key }) { try setReadOnly(name, to: value) }
         if let section = c.section, Hook.isLegacyXDP(section) { try program(named: c.function).useXDPType() }

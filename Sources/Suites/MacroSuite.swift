@@ -5,37 +5,6 @@ import Foundation
 import Harness
 import Results
 
-/// Settings of the macro suite.
-public struct MacroConfig: Sendable {
-    /// Latency windows (bpf_stats on) and overhead window pairs (bpf_stats off) per benchmark.
-    public var samples = 20
-    /// Length of one window.
-    public var windowMilliseconds = 40
-    /// Traffic generator threads.
-    public var threads = 1
-    /// Loads timed per program (load-ns samples); the last load is the one measured under traffic.
-    public var loads = 3
-    /// A/B: copies of each side loaded and taken in turn, window pair by window pair: a program's cost
-    /// depends on where its JIT image lands (ARCHITECTURE.md, decisions).
-    public var abLoads = 4
-    /// A window pair in which a side saw no run of its program or the traffic made no event is timed again:
-    /// up to this many times per pair, and `maxRetries` times per benchmark (nil: `samples`).
-    public var retriesPerPair = 3
-    public var maxRetries: Int? = nil
-
-    public init() {}
-
-    public var settings: [String: String] {
-        ["macro.samples": String(samples), "macro.window-ms": String(windowMilliseconds), "macro.threads": String(threads),
-         "macro.loads": String(loads), "macro.ab-loads": String(abLoads),
-         "macro.retries": "a window pair in which a side saw no run of its program or the traffic made no event is timed again, "
-             + "up to \(retriesPerPair) times per pair and \(maxRetries.map(String.init) ?? "samples") times per benchmark",
-         "macro.latency": "delta run_time_ns / delta run_cnt per window, bpf_stats on (bpf_enable_stats, fd-scoped; "
-             + "the kernel.bpf_stats_enabled sysctl, restored after, only without it or with BPFGATE_STATS=sysctl)",
-         "macro.overhead": "workload rate with and without the program in ABBA windows, bpf_stats off"]
-    }
-}
-
 /// A program of the macro suite on one hook, driven by one kind of traffic.
 public struct MacroCase: Sendable {
     /// Benchmark name segment of the program, e.g. `count`, `map-heavy`.
@@ -60,6 +29,9 @@ public struct MacroCase: Sendable {
     public var section: String? = nil
     /// Your declaration's `.rodata` values, set before every load (your objects).
     public var rodata: [String: Int64] = [:]
+    /// Sibling programs of the same object loaded and attached with this one for the whole benchmark, as the tool
+    /// runs them (`--together`); not timed here, each has its own benchmark.
+    public var companions: [String] = []
     /// The user's own command as the traffic (instead of `traffic`'s generator), bounded in seconds.
     public var command: (argv: [String], seconds: Double)? = nil
     /// Traffic threads (nil: the suite's setting).
@@ -262,6 +234,7 @@ public struct MacroSuite {
             Measure.memlockBytes.result([Double(memlock)]),
         ]
         func runtime(_ status: Status) -> [BenchmarkResult] { Self.notRun(c, status, loadCost: loadCost) }
+        var companionNote: String?
 
         // Packet hooks get a veth pair between two namespaces of their own (gone with the process).
         // cgroup_skb: the receiving socket is made in a cgroup of bpfgate's own, where the program attaches.
@@ -305,6 +278,19 @@ public struct MacroSuite {
             }
         }
         defer { reference?.close() }
+
+        // `--together`: the program's siblings attached for the whole benchmark, as the tool runs them (their state,
+        // runqlat's `start`, is what the program reads); a sibling that does not attach here is left out, and said.
+        var siblings: [Detach] = []
+        defer { for undo in siblings.reversed() { try? undo() } }
+        if !c.companions.isEmpty {
+            var missing: [String] = []
+            for name in c.companions {
+                do { siblings.append(try HookAttach.attach(c.attach, try object.program(named: name), at: site)) } catch { missing.append("\(name): \(error)") }
+            }
+            companionNote = "together with \(siblings.count) of its siblings (\(c.companions.joined(separator: ", ")); load-ns covers their load too)"
+                + (missing.isEmpty ? "" : "; not attached: " + missing.joined(separator: "; "))
+        }
 
         // Event submission: bpfgate consumes what the program submits, for the whole benchmark.
         var consumer: (reader: EventConsumer, drops: BPFMap)?
@@ -392,12 +378,12 @@ public struct MacroSuite {
         traffic.stop()
         if let failure = traffic.failure { return runtime(Self.workloadStatus(failure, c.traffic)) }
         let timedAgain = latency.retries + overhead.retries
-        var notes: [String] = []
+        var notes: [String] = companionNote.map { [$0] } ?? []
         if timedAgain > 0 {
             notes.append("\(timedAgain) window pairs timed again (\(retries.used) of \(retries.total) allowed): "
                 + "\(latency.emptyA) windows without a run of the program, \(latency.emptyB) of the reference, "
                 + "\(c.command == nil ? overhead.starved : 0) without traffic")
-            progress("\(c.name): \(notes[0])")
+            progress("\(c.name): \(notes[notes.count - 1])")
         }
 
         func cpu(_ extras: [Extra]) -> (kernel: UInt64, total: UInt64) { extras.reduce((0, 0)) { ($0.0 + $1.kernel, $0.1 + $1.total) } }

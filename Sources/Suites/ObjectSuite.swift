@@ -135,7 +135,20 @@ public struct ObjectSuite {
                 out.append(Self.entry(source: o.source, program: p.name, section: p.section, declaration: nil, calls: o.calls))
             }
         }
-        return out
+        return config.together ? Self.withCompanions(out) : out
+    }
+
+    /// `--together`: each tracing program driven by a workload of bpfgate's gets as companions the other runnable
+    /// programs of its object on the same hook family (so tp_btf and raw_tp twins, kprobe and fentry twins, which a
+    /// tool picks between, never run together).
+    static func withCompanions(_ entries: [Entry]) -> [Entry] {
+        let cases = entries.compactMap { try? $0.runnable.get() }
+        return entries.map { e in
+            guard case .success(var c) = e.runnable, c.attach.isDrivenByEvents, c.command == nil, let origin = c.source?.origin else { return e }
+            c.companions = cases.filter { $0.source?.origin == origin && $0.attach == c.attach && $0.function != c.function && $0.command == nil }
+                .map(\.function)
+            return Entry(name: e.name, runnable: .success(c))
+        }
     }
 
     static func entry(source: ObjectSource, program: String, section: String, declaration: ObjectDeclaration?, calls: HelperCalls) -> Entry {
@@ -278,6 +291,14 @@ public struct ObjectSuite {
                     }
                     progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(resolved.trafficDescription) traffic")
                     var results = try macro.runCase(resolved, demo: nil, progress: progress)
+                    if !resolved.companions.isEmpty, case let .failed(why)? = results.first?.measures.first(where: { $0.measure == Measure.latency.slug })?.status,
+                       why.hasPrefix("load:") {
+                        // An object that does not load with every sibling (one of them needs what this kernel lacks).
+                        var alone = resolved
+                        alone.companions = []
+                        results = try macro.runCase(alone, demo: nil, progress: progress)
+                        results[0].notes.insert("not together: the object does not load with its siblings (\(why.prefix(160))); measured alone", at: 0)
+                    }
                     if let note, !results.isEmpty { results[0].notes.insert(note, at: 0) }
                     out += results
                 }

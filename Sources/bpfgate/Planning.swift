@@ -30,6 +30,7 @@ extension SelectionOptions {
         f.objectDirectory = objects
         f.load = load
         f.objectFiles = objectFiles
+        f.together = together
         return f
     }
 

@@ -49,6 +49,9 @@ struct SelectionOptions: ParsableArguments {
             help: "A BPF object file of your own: its programs run where bpfgate can derive hook and traffic from the section (alone: suite objects); repeatable.")
     var objectFiles: [String] = []
 
+    @Flag(help: "Your objects: measure each tracing program with the other programs of its object on the same hook family attached (runqlat's wakeups fill the map its switch reads), each still timed by its own bpf_stats.")
+    var together = false
+
     func validate() throws {
         for s in suites where !Catalog.suiteNames.contains(s) {
             throw ValidationError("unknown suite '\(s)'; known: \(Catalog.suiteNames.joined(separator: ", "))")
