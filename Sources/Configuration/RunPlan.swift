@@ -39,7 +39,7 @@ public struct RunPlan: Codable, Equatable, Sendable {
     public var fills: [Int]?
     public var repeatCount: Int?
     public var objectDirectory: String?
-    /// Your objects' tracing programs measured with their siblings attached (nil: alone).
+    /// Your objects' tracing programs measured with their siblings attached (nil: the default, each alone).
     public var together: Bool?
     /// Your object files, absolute, and the configuration's declarations over them.
     public var objectFiles: [String] = []

@@ -18,9 +18,7 @@ extension MacroSuite {
         try Privileges.current().require(.enableStats)
         return try MachineLock.with("macro", waiting: progress) {
             try jobs.map { job, base, head in
-                // A/B takes each program alone (its siblings' state is not shared between the sides' copies).
                 var c = job
-                c.companions = []
                 progress("\(c.name) A/B: \(config.samples) window pairs, base \(base.origin), head \(head.origin)")
                 func load(_ source: ObjectSource) throws -> Result<(BPFObject, BPFProgram), Error> {
                     do {
@@ -38,6 +36,16 @@ extension MacroSuite {
                 for _ in 0 ..< max(1, config.abLoads) {
                     b.append(try load(base))
                     h.append(try load(head))
+                }
+                if !c.companions.isEmpty, (b + h).contains(where: { if case .failure = $0 { return true } else { return false } }) {
+                    // An object that does not load with every sibling: each side's program alone.
+                    for side in b + h { if case let .success((o, _)) = side { o.close() } }
+                    (b, h) = ([], [])
+                    c.companions = []
+                    for _ in 0 ..< max(1, config.abLoads) {
+                        b.append(try load(base))
+                        h.append(try load(head))
+                    }
                 }
                 func failed(_ side: [Result<(BPFObject, BPFProgram), Error>]) -> MeasureResult? {
                     for case let .failure(e) in side {
@@ -67,8 +75,27 @@ extension MacroSuite {
                 defer { stats.close() }
                 var retries = retryBudget
                 let site = Self.site(path, cgroup, iterator)
-                let pairs = try alternate(loadedBase.map { _, p in (p, { try HookAttach.attach(c.attach, p, at: site) }) },
-                                          loadedHead.map { _, p in (p, { try HookAttach.attach(c.attach, p, at: site) }) },
+                // Each side's copy runs with its own siblings attached, window by window (`--alone`: none); a
+                // sibling that does not attach here is left out on both sides.
+                let siblings = c.companions.filter { name in
+                    guard let (o, _) = loadedBase.first, let undo = try? HookAttach.attach(c.attach, try o.program(named: name), at: site) else { return false }
+                    try? undo()
+                    return true
+                }
+                let attach = c.attach
+                func group(_ o: BPFObject, _ p: BPFProgram) -> () throws -> Detach {
+                    {
+                        var undo = [try HookAttach.attach(attach, p, at: site)]
+                        do {
+                            for name in siblings { undo.append(try HookAttach.attach(attach, try o.program(named: name), at: site)) }
+                        } catch {
+                            for u in undo.reversed() { try? u() }
+                            throw error
+                        }
+                        return { for u in undo.reversed() { try u() } }
+                    }
+                }
+                let pairs = try alternate(loadedBase.map { o, p in (p, group(o, p)) }, loadedHead.map { o, p in (p, group(o, p)) },
                                           budget: &retries, events: traffic.isCommand ? nil : { traffic.events },
                                           settle: { traffic.waitForEvents() })
                 if pairs.retries > 0 {

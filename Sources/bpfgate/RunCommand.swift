@@ -49,7 +49,7 @@ struct SelectionOptions: ParsableArguments {
             help: "A BPF object file of your own: its programs run where bpfgate can derive hook and traffic from the section (alone: suite objects); repeatable.")
     var objectFiles: [String] = []
 
-    @Flag(help: "Your objects: measure each tracing program with the other programs of its object on the same hook family attached (runqlat's wakeups fill the map its switch reads), each still timed by its own bpf_stats.")
+    @Flag(help: "Your objects: measure each tracing program with the other programs of its object on the same hook family attached, as the tool runs them (runqlat's wakeups fill the map its switch reads); each is still timed by its own bpf_stats. Default: each alone.")
     var together = false
 
     func validate() throws {

@@ -166,6 +166,34 @@ extension CorpusCLITests {
         #expect(tooBig.status == 65 && tooBig.stderr.contains("does not fit the 1-byte .rodata variable 'filter_failed'"), "\(tooBig.stderr)")
     }
 
+    /// `--together`: opensnoop's exit program with its entry programs attached finds what they stored and takes its
+    /// whole path (the event out through the perf buffer), several times the cost of the early return it takes alone.
+    @Test func together_runsTheExitProgramsWholePath() throws {
+        let before = try KernelState.now()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try Corpus.write([(name: "opensnoop", object: try #require(Corpus.named("opensnoop")))], to: dir)[0]
+        let name = "object/opensnoop/tracepoint__syscalls__sys_exit_openat/tracepoint"
+        func latency(_ extra: [String]) throws -> (Double, [String]) {
+            let results = dir.appendingPathComponent("results.json").path
+            try? FileManager.default.removeItem(atPath: results)
+            let r = try Invocation.run(["run", "--object", path, "--filter", "^\(name)", "--samples", "4", "--quiet", "--results", results,
+                                        "--output", dir.appendingPathComponent("bmf.json").path] + extra)
+            try #require(r.status == 0, "\(r.stderr)")
+            let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+            let b = try #require(file.benchmarks.first { $0.name == name })
+            let m = try #require(b.measure("latency"))
+            try #require(m.status == .ok, "\(m.status)")
+            let sorted = m.samples.sorted()
+            return (sorted[sorted.count / 2], b.notes)
+        }
+        let (alone, _) = try latency([])
+        let (together, notes) = try latency(["--together"])
+        #expect(together > 2 * alone, "exit alone \(alone) ns, together \(together) ns")
+        #expect(notes.first?.hasPrefix("together with 3 of its siblings") == true, "\(notes)")
+        #expect(try KernelState.settled(like: before) == before)
+    }
+
     /// Same-run A/B by file name, with no declaration: the realistic slow-downs of the corpus (an extra map lookup per
     /// context switch; the owner looked up and the comm read on every TCP state change; the file name copied at
     /// opensnoop's entry; the caller's comm kept with syscount's entry time) are caught, and their unchanged

@@ -11,7 +11,7 @@ swift build -c release --target CorpusObjects >/dev/null
 bin=.build/release/bpfgate
 objects=("$@")
 if [ ${#objects[@]} -eq 0 ]; then
-  dir=$(find .build -path '*release*' -path '*CorpusObjects*BPFObjectsPlugin*' -type d -prune | head -n 1)
+  dir=$(find .build/plugins -type d -path '*CorpusObjects*BPFObjectsPlugin' | head -n 1)
   objects=("$dir/statsnoop.bpf.o" "$dir/mountsnoop.bpf.o" "$dir/runqlat.bpf.o")
 fi
 out=$(mktemp -d)

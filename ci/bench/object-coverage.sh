@@ -18,7 +18,7 @@ mkdir -p "$out"
 [ -n "${OUT:-}" ] || trap 'rm -rf "$out"' EXIT
 dirs=("$@")
 if [ ${#dirs[@]} -eq 0 ]; then
-  dirs=("$(find .build -path '*release*' -path '*CorpusObjects*BPFObjectsPlugin*' -type d -prune | head -n 1)")
+  dirs=("$(find .build/plugins -type d -path '*CorpusObjects*BPFObjectsPlugin' | head -n 1)")
 fi
 objects=()
 for d in "${dirs[@]}"; do

@@ -13,7 +13,7 @@ swift build -c release --target CorpusObjects >/dev/null
 bin=.build/release/bpfgate
 objects=("$@")
 if [ ${#objects[@]} -eq 0 ]; then
-  dir=$(find .build -path '*release*' -path '*CorpusObjects*BPFObjectsPlugin*' -type d -prune | head -n 1)
+  dir=$(find .build/plugins -type d -path '*CorpusObjects*BPFObjectsPlugin' | head -n 1)
   for name in runqlat opensnoop syscount execsnoop statsnoop bootstrap biolatency softirqs; do objects+=("$dir/$name.bpf.o"); done
 fi
 out=$(mktemp -d)

@@ -50,15 +50,14 @@ int sys_enter(struct trace_event_raw_sys_enter *args)
     u32 tid = id;
     if (filter_pid && pid != filter_pid)
         return 0;
+    u64 ts = bpf_ktime_get_ns();
+    bpf_map_update_elem(&start, &tid, &ts, 0);
 #ifdef CORPUS_SLOW
     /* The slow variant (syscount_slow.bpf.c) also keeps the caller's command name with the entry time; sys_exit is
      * the same in both. */
-    struct { u64 ts; char comm[TASK_COMM_LEN]; } v = {.ts = bpf_ktime_get_ns()};
+    struct start_comm_t v = {.ts = ts};
     bpf_get_current_comm(v.comm, sizeof(v.comm));
     bpf_map_update_elem(&start_comm, &tid, &v, 0);
-#else
-    u64 ts = bpf_ktime_get_ns();
-    bpf_map_update_elem(&start, &tid, &ts, 0);
 #endif
     return 0;
 }
