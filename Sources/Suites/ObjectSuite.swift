@@ -222,7 +222,8 @@ public struct ObjectSuite {
                         : "workload \(c.traffic.rawValue)" + ((c.threads ?? 1) > 1 ? " x \(c.threads ?? 1) threads" : ""))
                 let reference = c.reference.map { ", reference \($0) on \(ReferenceTarget.of(hook: c.attach, section: section))" } ?? ""
                 let rodata = c.rodata.isEmpty ? "" : ", .rodata " + c.rodata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                return (c.name, "\(c.attach) \(section), \(traffic)\(reference)\(rodata)")
+                let siblings = c.companions.isEmpty ? "" : ", together with " + c.companions.joined(separator: ", ")
+                return (c.name, "\(c.attach) \(section), \(traffic)\(reference)\(rodata)\(siblings)")
             }
         }
     }
