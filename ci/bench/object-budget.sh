@@ -6,12 +6,10 @@
 # Usage: ci/bench/object-budget.sh [OBJECT ...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --product bpfgate >/dev/null
-swift build -c release --target CorpusObjects >/dev/null
-bin=.build/release/bpfgate
+. ci/bench/corpus-build.sh
 objects=("$@")
 if [ ${#objects[@]} -eq 0 ]; then
-  dir=$(find .build/plugins -type d -path '*CorpusObjects*BPFObjectsPlugin' | head -n 1)
+  dir=$corpus
   objects=("$dir/statsnoop.bpf.o" "$dir/mountsnoop.bpf.o" "$dir/runqlat.bpf.o")
 fi
 out=$(mktemp -d)

@@ -10,15 +10,13 @@
 #   the objects' maps out (their user-space timing is the user-map suite's).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --product bpfgate >/dev/null
-swift build -c release --target CorpusObjects >/dev/null
-bin=.build/release/bpfgate
+. ci/bench/corpus-build.sh
 out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
 [ -n "${OUT:-}" ] || trap 'rm -rf "$out"' EXIT
 dirs=("$@")
 if [ ${#dirs[@]} -eq 0 ]; then
-  dirs=("$(find .build/plugins -type d -path '*CorpusObjects*BPFObjectsPlugin' | head -n 1)")
+  dirs=("$corpus")
 fi
 objects=()
 for d in "${dirs[@]}"; do

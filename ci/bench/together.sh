@@ -8,12 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-10}
 shift || true
-swift build -c release --product bpfgate >/dev/null
-swift build -c release --target CorpusObjects >/dev/null
-bin=.build/release/bpfgate
+. ci/bench/corpus-build.sh
 objects=("$@")
 if [ ${#objects[@]} -eq 0 ]; then
-  dir=$(find .build/plugins -type d -path '*CorpusObjects*BPFObjectsPlugin' | head -n 1)
+  dir=$corpus
   for name in runqlat opensnoop syscount execsnoop statsnoop bootstrap biolatency softirqs; do objects+=("$dir/$name.bpf.o"); done
 fi
 out=$(mktemp -d)

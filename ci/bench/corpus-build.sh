@@ -1,0 +1,7 @@
+# Sourced by the scripts that run real objects (object-coverage.sh, object-budget.sh, together.sh), from the
+# repository's root: builds bpfgate and the tests' corpus objects in release mode, and sets $bin (the binary) and
+# $corpus (the directory of the corpus's .bpf.o files, written by the build plugin).
+swift build -c release --product bpfgate >/dev/null
+swift build -c release --target CorpusObjects >/dev/null
+bin=.build/release/bpfgate
+corpus=$(find .build/plugins -type d -path '*CorpusObjects*BPFObjectsPlugin' | head -n 1)
