@@ -24,14 +24,18 @@ public struct ObjectDeclaration: Codable, Equatable, Sendable {
     /// Values of the object's `const volatile` switches in `.rodata` (integers; true and false are 1 and 0), set
     /// before load as the tool's loader sets them from its command line.
     public var rodata: [String: Int64]
+    /// Entries of the object's maps, by name, as the tool's loader sizes them (`bpf_map__set_max_entries`), over
+    /// bpfgate's defaults for maps declared with none.
+    public var maxEntries: [String: Int]
 
     public init(object: String, program: String, attach: Hook? = nil, traffic: Traffic? = nil, hostWide: Bool = false,
-                rodata: [String: Int64] = [:]) {
+                rodata: [String: Int64] = [:], maxEntries: [String: Int] = [:]) {
         self.object = object
         self.program = program
         self.attach = attach
         self.traffic = traffic
         self.hostWide = hostWide
         self.rodata = rodata
+        self.maxEntries = maxEntries
     }
 }

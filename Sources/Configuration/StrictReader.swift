@@ -148,7 +148,7 @@ struct StrictReader {
             let base = FilePath.directory(of: FilePath.absolute(path))
             c.objects = try list.enumerated().map { i, item in
                 let at = "objects[\(i)]"
-                let d = try object(item, at, allowed: ["object", "program", "attach", "traffic", "hostWide", "rodata"])
+                let d = try object(item, at, allowed: ["object", "program", "attach", "traffic", "hostWide", "rodata", "maxEntries"])
                 guard let file = try string(d, "object", at: at), !file.isEmpty else { throw fail("\(at).object", "is required (a path to a BPF object file)") }
                 guard let program = try string(d, "program", at: at), !program.isEmpty else { throw fail("\(at).program", "is required (the program's name)") }
                 var attach: Hook?
@@ -191,8 +191,15 @@ struct StrictReader {
                         }
                     }
                 }
+                var maxEntries: [String: Int] = [:]
+                if let m = d["maxEntries"] {
+                    guard let sizes = m as? [String: Any] else { throw fail("\(at).maxEntries", "must be an object of map names and entry counts") }
+                    for name in sizes.keys.sorted() {
+                        maxEntries[name] = try integer(sizes, name, in: 1 ... 16_777_216, at: "\(at).maxEntries")
+                    }
+                }
                 return ObjectDeclaration(object: resolved, program: program, attach: attach, traffic: traffic,
-                                         hostWide: try bool(d, "hostWide", at: at) ?? false, rodata: rodata)
+                                         hostWide: try bool(d, "hostWide", at: at) ?? false, rodata: rodata, maxEntries: maxEntries)
             }
         }
         if let profiles = dict["profiles"] {

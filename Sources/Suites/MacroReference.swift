@@ -45,14 +45,15 @@ struct MacroReference {
 
 extension BPFObject {
     /// Sets up the load of case `c`'s program alone, typed as its section needs (`SEC("xdp_pass")`: XDP, which
-    /// libbpf 1.x leaves to the loader), with your object's maps sized and unpinned as its loader would
-    /// (`adoptLoaderDefaults`).
-    /// Returns what it changed in the maps, for the benchmark's notes.
+    /// libbpf 1.x leaves to the loader), with your declaration's `.rodata` values and map sizes, and your object's
+    /// other maps sized and unpinned as its loader would (`adoptLoaderDefaults`). Returns what it changed in the maps
+    /// on its own, for the benchmark's notes.
     @discardableResult
     func prepare(_ c: MacroCase) throws -> [String] {
         try autoloadOnly(Set([c.function] + c.companions))
-        let adopted = c.source != nil ? try adoptLoaderDefaults() : []
         for (name, value) in c.rodata.sorted(by: { $0.key < $1.key }) { try setReadOnly(name, to: value) }
+        for (name, entries) in c.maxEntries.sorted(by: { $0.key < $1.key }) { try setMaxEntries(UInt32(entries), ofMap: name) }
+        let adopted = c.source != nil ? try adoptLoaderDefaults() : []
         if let section = c.section, Hook.isLegacyXDP(section) { try program(named: c.function).useXDPType() }
         return adopted
     }

@@ -29,6 +29,8 @@ public struct MacroCase: Sendable {
     public var section: String? = nil
     /// Your declaration's `.rodata` values, set before every load (your objects).
     public var rodata: [String: Int64] = [:]
+    /// Your declaration's map sizes, set before every load (your objects).
+    public var maxEntries: [String: Int] = [:]
     /// Sibling programs of the same object loaded and attached with this one for the whole benchmark, as the tool
     /// runs them (`--together`); not timed here, each has its own benchmark.
     public var companions: [String] = []

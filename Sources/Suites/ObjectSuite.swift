@@ -124,6 +124,9 @@ public struct ObjectSuite {
                 throw BadInputError(path: d.object, problem: "has no program '\(d.program)' (it has \(o.programs.map(\.name).joined(separator: ", ")))")
             }
             try Self.checkReadOnly(d.rodata, in: o.source, path: d.object)
+            for name in d.maxEntries.keys.sorted() where !o.maps.contains(where: { $0.name == name && !$0.isInternal }) {
+                throw BadInputError(path: d.object, problem: "has no map '\(name)' to size (it has \(o.maps.filter { !$0.isInternal }.map(\.name).joined(separator: ", ")))")
+            }
             // One benchmark per program: the first declaration of it wins.
             if seen.insert("\(d.object)\u{1f}\(program.name)").inserted {
                 out.append(Self.entry(source: o.source, program: program.name, section: program.section, declaration: d, calls: o.calls))
@@ -204,6 +207,7 @@ public struct ObjectSuite {
         c.section = section
         c.discover = discover
         c.rodata = declaration?.rodata ?? [:]
+        c.maxEntries = declaration?.maxEntries ?? [:]
         return Entry(name: c.name, runnable: .success(c))
     }
 
@@ -222,8 +226,9 @@ public struct ObjectSuite {
                         : "workload \(c.traffic.rawValue)" + ((c.threads ?? 1) > 1 ? " x \(c.threads ?? 1) threads" : ""))
                 let reference = c.reference.map { ", reference \($0) on \(ReferenceTarget.of(hook: c.attach, section: section))" } ?? ""
                 let rodata = c.rodata.isEmpty ? "" : ", .rodata " + c.rodata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                let sizes = c.maxEntries.isEmpty ? "" : ", maps " + c.maxEntries.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 let siblings = c.companions.isEmpty ? "" : ", together with " + c.companions.joined(separator: ", ")
-                return (c.name, "\(c.attach) \(section), \(traffic)\(reference)\(rodata)\(siblings)")
+                return (c.name, "\(c.attach) \(section), \(traffic)\(reference)\(rodata)\(sizes)\(siblings)")
             }
         }
     }

@@ -166,6 +166,32 @@ extension CorpusCLITests {
         #expect(tooBig.status == 65 && tooBig.stderr.contains("does not fit the 1-byte .rodata variable 'filter_failed'"), "\(tooBig.stderr)")
     }
 
+    /// A declaration's `maxEntries` sizes the object's maps as the tool's loader would: syscount's `start` map at 64
+    /// entries costs less memlock than at its declared 10240; a map the object lacks is one line and exit 65.
+    @Test func maxEntriesFromADeclaration_sizesTheMaps() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try Corpus.write([(name: "syscount", object: try #require(Corpus.named("syscount")))], to: dir)[0]
+        func memlock(_ sizes: String) throws -> (Invocation, Double?) {
+            let config = dir.appendingPathComponent("bpfgate.json")
+            try Data(#"{"objects": [{"object": "\#(path)", "program": "sys_enter", "maxEntries": \#(sizes)}]}"#.utf8).write(to: config)
+            let results = dir.appendingPathComponent("results.json").path
+            try? FileManager.default.removeItem(atPath: results)
+            let r = try Invocation.run(["run", "--config", config.path, "--suite", "objects", "--filter", "^object/syscount/sys_enter/",
+                                        "--samples", "4", "--quiet", "--results", results, "--output", dir.appendingPathComponent("bmf.json").path])
+            guard r.status == 0 else { return (r, nil) }
+            let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+            return (r, file.benchmarks.first { $0.name == "object/syscount/sys_enter/tracepoint" }?.measure("memlock-bytes")?.samples.first)
+        }
+        let (plain, full) = try memlock("{}")
+        let (small, sized) = try memlock(#"{"start": 64}"#)
+        #expect(plain.status == 0 && small.status == 0, "\(plain.stderr)\(small.stderr)")
+        let a = try #require(full), b = try #require(sized)
+        #expect(b < a, "start at 64 entries: \(b) bytes of memlock, at 10240: \(a)")
+        let (missing, _) = try memlock(#"{"nope": 8}"#)
+        #expect(missing.status == 65 && missing.stderrLines.count == 1 && missing.stderr.contains("has no map 'nope' to size"), "\(missing.stderr)")
+    }
+
     /// `--together`: opensnoop's exit program with its entry programs attached finds what they stored and takes its
     /// whole path (the event out through the perf buffer), several times the cost of the early return it takes alone.
     @Test func together_runsTheExitProgramsWholePath() throws {

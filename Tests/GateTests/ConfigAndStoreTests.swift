@@ -100,6 +100,8 @@ import Testing
         (#"{"objects": [{"object": "a.o", "program": "p", "attach": "uprobe"}]}"#, "objects[0].attach: 'uprobe' is not one of tracepoint"),
         (#"{"objects": [{"object": "a.o", "program": "p", "hostWide": "yes"}]}"#, "objects[0].hostWide: must be true or false"),
         (#"{"objects": [{"object": "a.o", "program": "p", "rodata": [1]}]}"#, "objects[0].rodata: must be an object"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "maxEntries": {"start": 0}}]}"#, "objects[0].maxEntries.start: 0.0 is out of range"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "maxEntries": 5}]}"#, "objects[0].maxEntries: must be an object"),
         (#"{"objects": [{"object": "a.o", "program": "p", "rodata": {"targ_pid": "1"}}]}"#, "objects[0].rodata.targ_pid: must be a whole number"),
         (#"{"objects": [{"object": "a.o", "program": "p", "rodata": {"targ_pid": 1.5}}]}"#, "objects[0].rodata.targ_pid: must be a whole number"),
         (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {"generator": "fio"}}]}"#, "objects[0].traffic.generator: 'fio' is not one of getppid"),
