@@ -137,24 +137,28 @@ extension CorpusCLITests {
         #expect(try KernelState.settled(like: before) == before)
     }
 
+    /// syscount's sys_enter declared with `fields` (JSON members of its declaration) and run for 4 samples: the exit
+    /// status, and the value of `measure` when it ran.
+    static func syscountDeclared(_ fields: String, measure: String, in dir: URL) throws -> (Invocation, Double?) {
+        let path = try Corpus.write([(name: "syscount", object: try #require(Corpus.named("syscount")))], to: dir)[0]
+        let config = dir.appendingPathComponent("bpfgate.json")
+        try Data(#"{"objects": [{"object": "\#(path)", "program": "sys_enter", \#(fields)}]}"#.utf8).write(to: config)
+        let results = dir.appendingPathComponent("results.json").path
+        try? FileManager.default.removeItem(atPath: results)
+        let r = try Invocation.run(["run", "--config", config.path, "--suite", "objects", "--filter", "^object/syscount/sys_enter/",
+                                    "--samples", "4", "--quiet", "--results", results, "--output", dir.appendingPathComponent("bmf.json").path])
+        guard r.status == 0 else { return (r, nil) }
+        let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+        return (r, file.benchmarks.first { $0.name == "object/syscount/sys_enter/tracepoint" }?.measure(measure)?.samples.first)
+    }
+
     /// A declaration's `.rodata` values reach the program as the tool's loader would set them: syscount with
     /// `filter_pid` set verifies a different program (the verifier sees the constant) than with the default 0; a
     /// variable the object lacks, or a value that does not fit, is one line and exit 65.
     @Test func rodataFromADeclaration_setsTheToolsSwitches() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = try Corpus.write([(name: "syscount", object: try #require(Corpus.named("syscount")))], to: dir)[0]
-        func run(_ rodata: String) throws -> (Invocation, Double?) {
-            let config = dir.appendingPathComponent("bpfgate.json")
-            try Data(#"{"objects": [{"object": "\#(path)", "program": "sys_enter", "rodata": \#(rodata)}]}"#.utf8).write(to: config)
-            let results = dir.appendingPathComponent("results.json").path
-            try? FileManager.default.removeItem(atPath: results)
-            let r = try Invocation.run(["run", "--config", config.path, "--suite", "objects", "--filter", "^object/syscount/sys_enter/",
-                                        "--samples", "4", "--quiet", "--results", results, "--output", dir.appendingPathComponent("bmf.json").path])
-            guard r.status == 0 else { return (r, nil) }
-            let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
-            return (r, file.benchmarks.first { $0.name == "object/syscount/sys_enter/tracepoint" }?.measure("verified-insns")?.samples.first)
-        }
+        func run(_ rodata: String) throws -> (Invocation, Double?) { try Self.syscountDeclared(#""rodata": \#(rodata)"#, measure: "verified-insns", in: dir) }
         let (plain, defaultInsns) = try run("{}")
         let (filtered, filteredInsns) = try run(#"{"filter_pid": 1, "measure_latency": true}"#)
         #expect(plain.status == 0 && filtered.status == 0, "\(plain.stderr)\(filtered.stderr)")
@@ -171,24 +175,13 @@ extension CorpusCLITests {
     @Test func maxEntriesFromADeclaration_sizesTheMaps() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = try Corpus.write([(name: "syscount", object: try #require(Corpus.named("syscount")))], to: dir)[0]
-        func memlock(_ sizes: String) throws -> (Invocation, Double?) {
-            let config = dir.appendingPathComponent("bpfgate.json")
-            try Data(#"{"objects": [{"object": "\#(path)", "program": "sys_enter", "maxEntries": \#(sizes)}]}"#.utf8).write(to: config)
-            let results = dir.appendingPathComponent("results.json").path
-            try? FileManager.default.removeItem(atPath: results)
-            let r = try Invocation.run(["run", "--config", config.path, "--suite", "objects", "--filter", "^object/syscount/sys_enter/",
-                                        "--samples", "4", "--quiet", "--results", results, "--output", dir.appendingPathComponent("bmf.json").path])
-            guard r.status == 0 else { return (r, nil) }
-            let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
-            return (r, file.benchmarks.first { $0.name == "object/syscount/sys_enter/tracepoint" }?.measure("memlock-bytes")?.samples.first)
-        }
-        let (plain, full) = try memlock("{}")
-        let (small, sized) = try memlock(#"{"start": 64}"#)
+        func run(_ sizes: String) throws -> (Invocation, Double?) { try Self.syscountDeclared(#""maxEntries": \#(sizes)"#, measure: "memlock-bytes", in: dir) }
+        let (plain, full) = try run("{}")
+        let (small, sized) = try run(#"{"start": 64}"#)
         #expect(plain.status == 0 && small.status == 0, "\(plain.stderr)\(small.stderr)")
         let a = try #require(full), b = try #require(sized)
         #expect(b < a, "start at 64 entries: \(b) bytes of memlock, at 10240: \(a)")
-        let (missing, _) = try memlock(#"{"nope": 8}"#)
+        let (missing, _) = try run(#"{"nope": 8}"#)
         #expect(missing.status == 65 && missing.stderrLines.count == 1 && missing.stderr.contains("has no map 'nope' to size"), "\(missing.stderr)")
     }
 
