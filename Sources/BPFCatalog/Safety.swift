@@ -1,5 +1,6 @@
 /// What bpfgate never attaches on its own, and why: the one table of refusals. A program of these section types,
-/// or one that calls these helpers, is listed as refused with the reason, never attached.
+/// or one that calls these helpers, is listed as refused with the reason, and attached only with the opt-in of a
+/// declaration (`hostWide`).
 public enum Refusal {
     static let hostWide = "once attached it applies to every process on the host"
 
