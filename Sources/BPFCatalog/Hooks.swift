@@ -34,8 +34,6 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
         case cgroup
         /// A software CPU-clock perf event on every CPU, opened by bpfgate (`perf_event_open`).
         case perfEvent
-        /// A reader of the iterator's link (`IteratorSlot`): an iterator runs when read, by its reader.
-        case iteratorReader
     }
 
     /// One row of the table.
@@ -107,7 +105,7 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
         case .iter:
             // The program is its own workload: bpfgate reads its iterator (every task, for `iter/task`) in a loop.
             return Family(slug: "iter", sectionPrefixes: ["iter", "iter.s"], probe: "probe_iter", probeIndex: 14, traffic: .iterate,
-                          needs: [.btf, .iteratorReader], mayBeUnsupported: nil, declarable: true)
+                          needs: [.btf], mayBeUnsupported: nil, declarable: true)
         case .lsm:
             // Your LSM programs run only with your opt-in (`hostWide` in a declaration): they act on every process.
             // bpfgate's own counting program allows everything.

@@ -136,7 +136,7 @@ public enum Doctor {
             try HookAttach.countOnlyThisProcess(object)
             let prog = try object.program(named: hook.family.probe)
             let detach: Detach
-            let iterator = hook.family.needs.contains(.iteratorReader) ? try IteratorSlot() : nil
+            let iterator = hook.family.traffic.facts.needs.contains(.iterator) ? try IteratorSlot() : nil
             do {
                 detach = try HookAttach.attach(hook, prog, at: iterator.map { .iterator($0) } ?? .host)
             } catch {

@@ -77,22 +77,23 @@ extension MacroSuite {
                 let site = Self.site(path, cgroup, iterator)
                 // Each side's copy runs with its own siblings attached, window by window (`--alone`: none); a
                 // sibling that does not attach here is left out on both sides.
-                let siblings = c.companions.filter { name in
-                    guard let (o, _) = loadedBase.first, let undo = try? HookAttach.attach(c.attach, try o.program(named: name), at: site) else { return false }
-                    try? undo()
-                    return true
+                var siblings = c.companions
+                if let (o, _) = loadedBase.first, !siblings.isEmpty {
+                    let trial = Self.attachSiblings(siblings, of: o, hook: c.attach, at: site)
+                    try? trial.detach()
+                    siblings.removeAll { name in trial.missing.contains { $0.name == name } }
                 }
                 let attach = c.attach
                 func group(_ o: BPFObject, _ p: BPFProgram) -> () throws -> Detach {
                     {
-                        var undo = [try HookAttach.attach(attach, p, at: site)]
-                        do {
-                            for name in siblings { undo.append(try HookAttach.attach(attach, try o.program(named: name), at: site)) }
-                        } catch {
-                            for u in undo.reversed() { try? u() }
-                            throw error
+                        let main = try HookAttach.attach(attach, p, at: site)
+                        let rest = Self.attachSiblings(siblings, of: o, hook: attach, at: site)
+                        if let failed = rest.missing.first {
+                            try? rest.detach()
+                            try? main()
+                            throw failed.error
                         }
-                        return { for u in undo.reversed() { try u() } }
+                        return { try rest.detach(); try main() }
                     }
                 }
                 let pairs = try alternate(loadedBase.map { o, p in (p, group(o, p)) }, loadedHead.map { o, p in (p, group(o, p)) },

@@ -136,9 +136,9 @@ public struct MacroSuite {
         path.map { .packetPath($0, cgroup) } ?? iterator.map { .iterator($0) } ?? .host
     }
 
-    /// An iterator's reader, for a case on an iterator hook.
+    /// An iterator's reader, for a case whose workload reads an iterator.
     static func iteratorSlot(for c: MacroCase) throws -> IteratorSlot? {
-        c.attach.family.needs.contains(.iteratorReader) ? try IteratorSlot() : nil
+        c.traffic.facts.needs.contains(.iterator) ? try IteratorSlot() : nil
     }
 
     /// The verifier's limit on processed instructions (BPF_COMPLEXITY_LIMIT_INSNS).
@@ -196,14 +196,26 @@ public struct MacroSuite {
         var loadTimes: [Double] = []
         var object: BPFObject?
         var adopted: [String] = []
-        for _ in 0 ..< max(1, config.loads) {
+        var c = c
+        var notTogether: String?
+        while loadTimes.count < max(1, config.loads) {
             object?.close()
             let o = try BPFObject(bytes: source.bytes, name: c.object)
             adopted = try o.prepare(c)
             let t0 = monotonicNanoseconds()
             do { try o.load() } catch {
                 o.close()
-                return all(try status(for: error, "load"))
+                if !c.companions.isEmpty {
+                    // An object that does not load with every sibling (one of them needs what this kernel lacks).
+                    notTogether = "not together: the object does not load with its siblings (\("load: \(error)".prefix(160))); measured alone"
+                    c.companions = []
+                    object = nil
+                    loadTimes = []
+                    continue
+                }
+                var failed = all(try status(for: error, "load"))
+                if let notTogether, !failed.isEmpty { failed[0].notes.insert(notTogether, at: 0) }
+                return failed
             }
             loadTimes.append(Double(monotonicNanoseconds() - t0))
             object = o
@@ -217,6 +229,7 @@ public struct MacroSuite {
         defer { if let mounted { Cleanup.shared.run(mounted) } }
         var results = try measure(c, object: object, program: program, loadTimes: loadTimes, status: status, progress: progress)
         if !adopted.isEmpty, !results.isEmpty { results[0].notes.append("as its loader would: " + adopted.joined(separator: "; ")) }
+        if let notTogether, !results.isEmpty { results[0].notes.insert(notTogether, at: 0) }
         return results
     }
 
@@ -283,15 +296,12 @@ public struct MacroSuite {
 
         // `--together`: the program's siblings attached for the whole benchmark, as the tool runs them (their state,
         // runqlat's `start`, is what the program reads); a sibling that does not attach here is left out, and said.
-        var siblings: [Detach] = []
-        defer { for undo in siblings.reversed() { try? undo() } }
+        let siblings = Self.attachSiblings(c.companions, of: object, hook: c.attach, at: site)
+        defer { try? siblings.detach() }
         if !c.companions.isEmpty {
-            var missing: [String] = []
-            for name in c.companions {
-                do { siblings.append(try HookAttach.attach(c.attach, try object.program(named: name), at: site)) } catch { missing.append("\(name): \(error)") }
-            }
-            companionNote = "together with \(siblings.count) of its siblings (\(c.companions.joined(separator: ", ")); load-ns covers their load too)"
-                + (missing.isEmpty ? "" : "; not attached: " + missing.joined(separator: "; "))
+            companionNote = "together with \(c.companions.count - siblings.missing.count) of its siblings (\(c.companions.joined(separator: ", ")); "
+                + "load-ns covers their load too)"
+                + (siblings.missing.isEmpty ? "" : "; not attached: " + siblings.missing.map { "\($0.name): \($0.error)" }.joined(separator: "; "))
         }
 
         // Event submission: bpfgate consumes what the program submits, for the whole benchmark.

@@ -1,4 +1,5 @@
 import BPF
+import BPFCatalog
 import Foundation
 import Harness
 
@@ -192,5 +193,20 @@ extension MacroSuite {
     func trafficSeconds(windows: Int) -> Double {
         let window = Double(config.windowMilliseconds) * 1.3 / 1000
         return Double(windows + 4) * window + Double(retryBudget.total) * (2 * window + 1) + 10
+    }
+}
+
+extension MacroSuite {
+    /// Attaches `names`, programs of `object`, on `hook` at `site` (`--together`: a program's siblings): how to
+    /// detach those that attached, and those that did not, with the kernel's answer.
+    static func attachSiblings(_ names: [String], of object: BPFObject, hook: Hook, at site: AttachSite)
+        -> (detach: Detach, missing: [(name: String, error: Error)])
+    {
+        var undo: [Detach] = []
+        var missing: [(name: String, error: Error)] = []
+        for name in names {
+            do { undo.append(try HookAttach.attach(hook, try object.program(named: name), at: site)) } catch { missing.append((name, error)) }
+        }
+        return ({ for u in undo.reversed() { try u() } }, missing)
     }
 }

@@ -85,14 +85,16 @@ public struct ObjectSuite {
             throw BadInputError(path: path, problem: "libbpf cannot open it: \(error)")
         }
         defer { object.close() }
+        // Set on an opened, never loaded copy: the same checks (name, type, range) as before every load.
         for (name, value) in values.sorted(by: { $0.key < $1.key }) {
-            switch object.readOnlyVariableSize(name) {
-            case let .failure(e):
-                throw BadInputError(path: path, problem: e.errno == EINVAL ? "the .rodata variable '\(name)' is not an integer or bool"
-                    : "has no .rodata variable '\(name)' (a const volatile global)")
-            case let .success(size):
-                let fits = size >= 8 || (value >= -(Int64(1) << (size * 8 - 1)) && value <= (Int64(1) << (size * 8)) - 1)
-                if !fits { throw BadInputError(path: path, problem: "\(value) does not fit the \(size)-byte .rodata variable '\(name)'") }
+            do { try object.setReadOnly(name, to: value) } catch let e as BPFError {
+                switch e.errno {
+                case ERANGE?:
+                    let size = (try? object.readOnlyVariableSize(name).get()).map(String.init) ?? "?"
+                    throw BadInputError(path: path, problem: "\(value) does not fit the \(size)-byte .rodata variable '\(name)'")
+                case EINVAL?: throw BadInputError(path: path, problem: "the .rodata variable '\(name)' is not an integer or bool")
+                default: throw BadInputError(path: path, problem: "has no .rodata variable '\(name)' (a const volatile global)")
+                }
             }
         }
     }
@@ -297,14 +299,6 @@ public struct ObjectSuite {
                     }
                     progress("[\(i + 1)/\(selected.count)] \(c.name): \(config.samples) windows of \(config.windowMilliseconds) ms, \(resolved.trafficDescription) traffic")
                     var results = try macro.runCase(resolved, demo: nil, progress: progress)
-                    if !resolved.companions.isEmpty, case let .failed(why)? = results.first?.measures.first(where: { $0.measure == Measure.latency.slug })?.status,
-                       why.hasPrefix("load:") {
-                        // An object that does not load with every sibling (one of them needs what this kernel lacks).
-                        var alone = resolved
-                        alone.companions = []
-                        results = try macro.runCase(alone, demo: nil, progress: progress)
-                        results[0].notes.insert("not together: the object does not load with its siblings (\(why.prefix(160))); measured alone", at: 0)
-                    }
                     if let note, !results.isEmpty { results[0].notes.insert(note, at: 0) }
                     out += results
                 }
