@@ -26,6 +26,24 @@ public enum HookAttach {
     /// Attaches `program` for `hook` at `site` and returns how to detach it. A tracepoint mounts tracefs first if
     /// it is absent (journaled) and unmounts it on detach.
     public static func attach(_ hook: Hook, _ program: BPFProgram, at site: AttachSite) throws -> Detach {
+        try afterRelease { try attachOnce(hook, program, at: site) }
+    }
+
+    /// A perf-event attachment (tracepoints, kprobes, uprobes) is released when the last descriptor of its event
+    /// closes. A child that execs copies bpfgate's descriptor table for a moment (before it closes the close-on-exec
+    /// ones), so an attachment just detached can outlive its detach by that moment, and attaching the same program
+    /// to the same event then fails with EEXIST (ARCHITECTURE.md, decisions). Such an attach is tried again for up to
+    /// 200 ms; any other error, or EEXIST past that, is the kernel's answer.
+    static func afterRelease(_ attach: () throws -> Detach) throws -> Detach {
+        let deadline = monotonicNanoseconds() + 200_000_000
+        while true {
+            do { return try attach() } catch let error as BPFError where error.errno == EEXIST && monotonicNanoseconds() < deadline {
+                usleep(1000)
+            }
+        }
+    }
+
+    static func attachOnce(_ hook: Hook, _ program: BPFProgram, at site: AttachSite) throws -> Detach {
         switch (hook, site) {
         case (.tracepoint, _):
             return try withTraceFS { let link = try program.attach(); return { link.destroy() } }
@@ -102,6 +120,10 @@ public enum HookAttach {
     /// Attaches a counting reference to `target` (its measured program's own target), or as the measured
     /// program is for `.btf` (retargeted before load) and `.sameHook`.
     public static func attach(reference program: BPFProgram, to target: ReferenceTarget, hook: Hook, at site: AttachSite) throws -> Detach {
+        try afterRelease { try attachOnce(reference: program, to: target, hook: hook, at: site) }
+    }
+
+    static func attachOnce(reference program: BPFProgram, to target: ReferenceTarget, hook: Hook, at site: AttachSite) throws -> Detach {
         switch target {
         case let .tracepoint(category, name):
             return try withTraceFS {
@@ -115,7 +137,7 @@ public enum HookAttach {
             let link = try program.attachKprobe(function: function, retprobe: retprobe)
             return { link.destroy() }
         case .btf, .sameHook:
-            return try attach(hook, program, at: site)
+            return try attachOnce(hook, program, at: site)
         }
     }
 
