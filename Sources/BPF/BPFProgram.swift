@@ -106,6 +106,39 @@ public struct BPFProgram {
         return retval
     }
 
+    /// BPF_PROG_TEST_RUN with packet data, a context or both (empty: none), `repeat` runs.
+    public func testRun(data: [UInt8], context: [UInt8], repeat count: UInt32) throws -> TestRunResult {
+        try testRun(data: data, context: context, repeat: count, keepOutput: false).result
+    }
+
+    /// The same, and the packet as the program left it (`keepOutput`; empty otherwise).
+    public func testRun(data: [UInt8], context: [UInt8], repeat count: UInt32, keepOutput: Bool) throws -> (result: TestRunResult, output: [UInt8]) {
+        var result = bpfgate_test_run_result()
+        var output = [UInt8](repeating: 0, count: keepOutput ? data.count + 4096 : 0)
+        var outSize = UInt32(output.count)
+        let err = data.withUnsafeBytes { d in
+            context.withUnsafeBytes { c in
+                output.withUnsafeMutableBytes { o in
+                    bpfgate_prog_test_run_with(fd, data.isEmpty ? nil : d.baseAddress, UInt32(d.count), context.isEmpty ? nil : c.baseAddress,
+                                               UInt32(c.count), count, keepOutput ? o.baseAddress : nil, &outSize, &result)
+                }
+            }
+        }
+        if err != 0 { throw BPFError.call("bpf_prog_test_run_opts(\(name))", errno: -err) }
+        return (TestRunResult(returnValue: result.retval, durationNanoseconds: result.duration_ns), Array(output.prefix(Int(outSize))))
+    }
+
+    /// The `struct bpf_sk_lookup` a test run of an sk_lookup program takes: a connection from `remote` to `local`
+    /// (addresses of 4 or 16 bytes in network order, ports in host order); protocol 6 (TCP) or 17 (UDP).
+    public static func skLookupContext(protocol proto: UInt8, remote: [UInt8], remotePort: UInt16, local: [UInt8], localPort: UInt16) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 128)
+        let family = UInt32(remote.count == 16 ? AF_INET6 : AF_INET)
+        let n = out.withUnsafeMutableBytes { o in
+            bpfgate_sk_lookup_ctx(o.baseAddress, UInt32(o.count), family, UInt32(proto), remote, remotePort, local, localPort)
+        }
+        return Array(out.prefix(Int(n)))
+    }
+
     public func testRun(input: [UInt8] = [], repeat count: UInt32 = 1) throws -> TestRunResult {
         var result = bpfgate_test_run_result()
         let err = input.withUnsafeBytes { buf in

@@ -2,6 +2,8 @@
 #include "bpfgate_shim.h"
 
 #include <sched.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -209,6 +211,39 @@ int bpfgate_prog_test_run(int prog_fd, const void *data_in, uint32_t data_size, 
     result->retval = opts.retval;
     result->duration_ns = opts.duration;
     return 0;
+}
+
+int bpfgate_prog_test_run_with(int prog_fd, const void *data_in, uint32_t data_size, const void *ctx, uint32_t ctx_size,
+                               uint32_t repeat, void *data_out, uint32_t *out_size, struct bpfgate_test_run_result *result) {
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data_in, .data_size_in = data_size, .ctx_in = ctx,
+                .ctx_size_in = ctx_size, .repeat = (int)repeat, .data_out = data_out,
+                .data_size_out = data_out && out_size ? *out_size : 0);
+    int err = bpf_prog_test_run_opts(prog_fd, &opts);
+    if (err) return err;
+    if (data_out && out_size) *out_size = opts.data_size_out;
+    result->retval = opts.retval;
+    result->duration_ns = opts.duration;
+    return 0;
+}
+
+uint32_t bpfgate_sk_lookup_ctx(void *out, uint32_t size, uint32_t family, uint32_t protocol, const uint8_t *remote_ip,
+                               uint16_t remote_port, const uint8_t *local_ip, uint16_t local_port) {
+    struct bpf_sk_lookup ctx;
+    if (size < sizeof ctx) return 0;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.family = family;
+    ctx.protocol = protocol;
+    if (family == AF_INET) {
+        memcpy(&ctx.remote_ip4, remote_ip, 4);
+        memcpy(&ctx.local_ip4, local_ip, 4);
+    } else {
+        memcpy(ctx.remote_ip6, remote_ip, 16);
+        memcpy(ctx.local_ip6, local_ip, 16);
+    }
+    ctx.remote_port = htons(remote_port);
+    ctx.local_port = local_port;
+    memcpy(out, &ctx, sizeof ctx);
+    return sizeof ctx;
 }
 
 int bpfgate_prog_test_run_ctx(int prog_fd, const void *ctx, uint32_t ctx_size, uint32_t *retval) {

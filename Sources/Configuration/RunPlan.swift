@@ -16,6 +16,8 @@ public struct RunFlags: Equatable, Sendable {
     public var objectFiles: [String] = []
     /// Your objects' tracing programs with their siblings attached (`--together`).
     public var together = false
+    /// Captures of your own (`--pcap`), inputs of your packet programs' test runs.
+    public var pcaps: [String] = []
 
     public init() {}
 }
@@ -44,6 +46,8 @@ public struct RunPlan: Codable, Equatable, Sendable {
     /// Your object files, absolute, and the configuration's declarations over them.
     public var objectFiles: [String] = []
     public var declarations: [ObjectDeclaration] = []
+    /// Captures of your own, absolute: inputs of your packet programs' test runs besides the standard frames.
+    public var pcaps: [String] = []
     /// Background load scenarios (`cpu:P`, `vm:P`).
     public var load: [String] = []
     public var testbed: String?
@@ -92,6 +96,7 @@ public struct RunPlan: Codable, Equatable, Sendable {
         plan.objectDirectory = flags.objectDirectory
         plan.objectFiles = flags.objectFiles.map { FilePath.absolute($0) }
         plan.together = flags.together ? true : nil
+        plan.pcaps = flags.pcaps.map { FilePath.absolute($0) }
         plan.declarations = config.objects
         plan.load = flags.load
         plan.testbed = testbed

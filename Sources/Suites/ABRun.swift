@@ -71,8 +71,12 @@ extension ObjectSuite: ABCapable {
             c.source = job.c.source
             jobs.append((c, job.base, job.head))
         }
+        let testRuns = try testRunCases().map { c in
+            (c, try Self.sibling(of: c.source, in: baseDirectory), try head.directory.map { try Self.sibling(of: c.source, in: $0) } ?? c.source)
+        }
         return try MacroSuite(config: config).runAB(jobs, progress: progress)
             .map { ABPair(benchmark: $0.benchmark, suite: Self.name, base: $0.base, head: $0.head, attached: true) } + undriven
+            + TestRunBench(config: testRun).runAB(testRuns, include: include, progress: progress)
     }
 }
 

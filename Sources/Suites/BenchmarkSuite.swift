@@ -73,6 +73,7 @@ extension ObjectSuite: BenchmarkSuite {
     public func record(settings: inout [String: String], digests: inout [ObjectDigest]) throws {
         settings.merge(config.settings) { $1 }
         settings.merge(maps.settings) { $1 }
+        if try !testRunCases().isEmpty { settings.merge(testRun.settings) { $1 } }
         for path in Set(files + declarations.map(\.object)).sorted() {
             let source = try ObjectSource.file(path: path)
             digests.append(ObjectDigest(name: source.name, sha256: source.sha256))

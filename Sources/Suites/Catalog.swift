@@ -12,6 +12,7 @@ public struct RunRequest {
     public var userMaps = UserMapConfig()
     public var xdpDemo = XDPDemoConfig()
     public var macro = MacroConfig()
+    public var testRun = TestRunConfig()
     public var kernel = KernelConfig()
     /// Where the object-dependent suites take their objects from; nil: built in.
     public var objectDirectory: String?
@@ -22,7 +23,7 @@ public struct RunRequest {
     public var objectFiles: [String] = []
     public var objectDeclarations: [ObjectDeclaration] = []
 
-    public var objectSuite: ObjectSuite { ObjectSuite(config: macro, maps: userMaps, files: objectFiles, declarations: objectDeclarations) }
+    public var objectSuite: ObjectSuite { ObjectSuite(config: macro, maps: userMaps, testRun: testRun, files: objectFiles, declarations: objectDeclarations) }
     /// The plan this request was made from (what a child run is given).
     public private(set) var plan: RunPlan
 
@@ -44,6 +45,9 @@ public struct RunRequest {
         xdpDemo.samples = plan.samples[XDPDemoSuite.name] ?? xdpDemo.samples
         macro.samples = plan.samples[MacroSuite.name] ?? macro.samples
         macro.together = plan.together ?? false
+        testRun.samples = plan.samples[ObjectSuite.name] ?? testRun.samples
+        testRun.warmup = plan.warmup ?? testRun.warmup
+        testRun.pcaps = plan.pcaps
         kernel.samples = plan.samples[KernelSuite.name] ?? kernel.samples
         kernel.warmup = plan.kernelWarmup ?? kernel.warmup
         kernel.fills = plan.fills ?? kernel.fills

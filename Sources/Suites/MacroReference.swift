@@ -50,11 +50,18 @@ extension BPFObject {
     /// on its own, for the benchmark's notes.
     @discardableResult
     func prepare(_ c: MacroCase) throws -> [String] {
-        try autoloadOnly(Set([c.function] + c.companions))
-        for (name, value) in c.rodata.sorted(by: { $0.key < $1.key }) { try setReadOnly(name, to: value) }
-        for (name, entries) in c.maxEntries.sorted(by: { $0.key < $1.key }) { try setMaxEntries(UInt32(entries), ofMap: name) }
-        let adopted = c.source != nil ? try adoptLoaderDefaults() : []
-        if let section = c.section, Hook.isLegacyXDP(section) { try program(named: c.function).useXDPType() }
+        try prepare(c.function, with: c.companions, rodata: c.rodata, maxEntries: c.maxEntries, section: c.section, yours: c.source != nil)
+    }
+
+    /// The same for program `function` (and siblings `companions`) of an object of yours (`yours`) or bpfgate's own.
+    @discardableResult
+    func prepare(_ function: String, with companions: [String] = [], rodata: [String: Int64], maxEntries: [String: Int], section: String?,
+                 yours: Bool) throws -> [String] {
+        try autoloadOnly(Set([function] + companions))
+        for (name, value) in rodata.sorted(by: { $0.key < $1.key }) { try setReadOnly(name, to: value) }
+        for (name, entries) in maxEntries.sorted(by: { $0.key < $1.key }) { try setMaxEntries(UInt32(entries), ofMap: name) }
+        let adopted = yours ? try adoptLoaderDefaults() : []
+        if let section, Hook.isLegacyXDP(section) { try program(named: function).useXDPType() }
         return adopted
     }
 }

@@ -19,10 +19,14 @@ public struct ObjectSuite {
     public let maps: UserMapConfig
     public let files: [String]
     public let declarations: [ObjectDeclaration]
+    /// Your packet programs' test runs (`TestRunBench`).
+    public let testRun: TestRunConfig
 
-    public init(config: MacroConfig, maps: UserMapConfig = UserMapConfig(), files: [String], declarations: [ObjectDeclaration]) {
+    public init(config: MacroConfig, maps: UserMapConfig = UserMapConfig(), testRun: TestRunConfig = TestRunConfig(), files: [String],
+                declarations: [ObjectDeclaration]) {
         self.config = config
         self.maps = maps
+        self.testRun = testRun
         self.files = files
         self.declarations = declarations
     }
@@ -61,7 +65,7 @@ public struct ObjectSuite {
     /// What a user's object declares, read with libbpf without loading it; an unreadable or malformed
     /// object is bad input (exit 65).
     static func open(_ path: String) throws
-        -> (source: ObjectSource, programs: [(name: String, section: String)], maps: [BPFObject.MapDefinition])
+        -> (source: ObjectSource, programs: [(name: String, section: String, type: String)], maps: [BPFObject.MapDefinition])
     {
         let source = try ObjectSource.file(path: path)
         let object: BPFObject
@@ -69,7 +73,7 @@ public struct ObjectSuite {
             throw BadInputError(path: path, problem: "libbpf cannot open it: \(error)")
         }
         defer { object.close() }
-        let programs = object.programs.map { ($0.name, $0.section) }
+        let programs = object.programs.map { ($0.name, $0.section, $0.typeName) }
         if programs.isEmpty { throw BadInputError(path: path, problem: "has no BPF program (no executable section libbpf recognises)") }
         return (source, programs, object.mapDefinitions)
     }
@@ -109,9 +113,29 @@ public struct ObjectSuite {
     /// the derived defaults of the same program. A missing or malformed object, or a declared program the
     /// object lacks, is bad input (exit 65).
     public func entries() throws -> [Entry] {
-        var out: [Entry] = []
+        let out = try programs().map { p in
+            Self.entry(source: p.source, program: p.program.name, section: p.program.section, declaration: p.declaration, calls: p.calls)
+        }
+        return config.together ? Self.withCompanions(out) : out
+    }
+
+    /// Your packet programs that BPF_PROG_TEST_RUN can time (`TestRunKind`), unless refused.
+    public func testRunCases() throws -> [TestRunCase] {
+        try programs().compactMap { p in
+            guard let kind = TestRunKind(programType: p.program.type, section: p.program.section) else { return nil }
+            if p.declaration?.hostWide != true, Refusal.of(section: p.program.section) ?? p.calls.refusal(section: p.program.section) != nil { return nil }
+            return TestRunCase(object: p.source.name, program: p.program.name, section: p.program.section, kind: kind, source: p.source,
+                               rodata: p.declaration?.rodata ?? [:], maxEntries: p.declaration?.maxEntries ?? [:])
+        }
+    }
+
+    /// Every program of the objects once, with the first declaration of it (declared ones first).
+    func programs() throws
+        -> [(source: ObjectSource, program: (name: String, section: String, type: String), declaration: ObjectDeclaration?, calls: HelperCalls)]
+    {
+        var out: [(source: ObjectSource, program: (name: String, section: String, type: String), declaration: ObjectDeclaration?, calls: HelperCalls)] = []
         var seen: Set<String> = []
-        typealias Opened = (source: ObjectSource, programs: [(name: String, section: String)], maps: [BPFObject.MapDefinition], calls: HelperCalls)
+        typealias Opened = (source: ObjectSource, programs: [(name: String, section: String, type: String)], maps: [BPFObject.MapDefinition], calls: HelperCalls)
         var opened: [String: Opened] = [:]
         func open(_ path: String) throws -> Opened {
             if let o = opened[path] { return o }
@@ -130,17 +154,13 @@ public struct ObjectSuite {
                 throw BadInputError(path: d.object, problem: "has no map '\(name)' to size (it has \(o.maps.filter { !$0.isInternal }.map(\.name).joined(separator: ", ")))")
             }
             // One benchmark per program: the first declaration of it wins.
-            if seen.insert("\(d.object)\u{1f}\(program.name)").inserted {
-                out.append(Self.entry(source: o.source, program: program.name, section: program.section, declaration: d, calls: o.calls))
-            }
+            if seen.insert("\(d.object)\u{1f}\(program.name)").inserted { out.append((o.source, program, d, o.calls)) }
         }
         for path in files {
             let o = try open(path)
-            for p in o.programs where seen.insert("\(path)\u{1f}\(p.name)").inserted {
-                out.append(Self.entry(source: o.source, program: p.name, section: p.section, declaration: nil, calls: o.calls))
-            }
+            for p in o.programs where seen.insert("\(path)\u{1f}\(p.name)").inserted { out.append((o.source, p, nil, o.calls)) }
         }
-        return config.together ? Self.withCompanions(out) : out
+        return out
     }
 
     /// `--together`: each tracing program driven by a workload of bpfgate's gets as companions the other runnable
@@ -245,7 +265,7 @@ public struct ObjectSuite {
         return try mapPlan + entries().flatMap { e -> [(String, Measure)] in
             guard case let .success(c) = e.runnable else { return [(e.name, Self.notRunMeasure)] }
             return MacroSuite.measures(of: c).map { (c.name, $0) } + (c.referenceName.map { [($0, Measure.latency)] } ?? [])
-        }
+        } + TestRunBench(config: testRun).plan(testRunCases())
     }
 
     /// The A/B jobs of the runnable programs: base objects from `baseDirectory` (same file name), head
@@ -255,12 +275,13 @@ public struct ObjectSuite {
     {
         try entries().compactMap { e in
             guard case let .success(c) = e.runnable, include(c.name), let declared = c.source else { return nil }
-            let file = URL(fileURLWithPath: declared.origin).lastPathComponent
-            func from(_ dir: String) throws -> ObjectSource {
-                try ObjectSource.file(path: URL(fileURLWithPath: dir).appendingPathComponent(file).path)
-            }
-            return (c, try from(baseDirectory), try headDirectory.map(from) ?? declared)
+            return (c, try Self.sibling(of: declared, in: baseDirectory), try headDirectory.map { try Self.sibling(of: declared, in: $0) } ?? declared)
         }
+    }
+
+    /// The object of the same file name as `declared` in `directory` (A/B's other side); missing: bad input (exit 65).
+    static func sibling(of declared: ObjectSource, in directory: String) throws -> ObjectSource {
+        try ObjectSource.file(path: URL(fileURLWithPath: directory).appendingPathComponent(URL(fileURLWithPath: declared.origin).lastPathComponent).path)
     }
 
     /// Whether there is anything to run: object files or declarations.
@@ -303,7 +324,7 @@ public struct ObjectSuite {
                     out += results
                 }
             }
-            return out
+            return out + (try TestRunBench(config: testRun).run(testRunCases(), include: include, progress: progress))
         }
     }
 }

@@ -31,6 +31,7 @@ extension SelectionOptions {
         f.load = load
         f.objectFiles = objectFiles
         f.together = together
+        f.pcaps = pcaps
         return f
     }
 

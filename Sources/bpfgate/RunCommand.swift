@@ -52,6 +52,10 @@ struct SelectionOptions: ParsableArguments {
     @Flag(help: "Your objects: measure each tracing program with the other programs of its object on the same hook family attached, as the tool runs them (runqlat's wakeups fill the map its switch reads); each is still timed by its own bpf_stats. Default: each alone.")
     var together = false
 
+    @Option(name: .customLong("pcap"),
+            help: "A capture of Ethernet frames (classic pcap): with the standard frames, an input of your packet programs' test runs (its first 64 frames); repeatable.")
+    var pcaps: [String] = []
+
     func validate() throws {
         for s in suites where !Catalog.suiteNames.contains(s) {
             throw ValidationError("unknown suite '\(s)'; known: \(Catalog.suiteNames.joined(separator: ", "))")
@@ -62,6 +66,9 @@ struct SelectionOptions: ParsableArguments {
         }
         for file in objectFiles where !FileManager.default.isReadableFile(atPath: file) {
             throw ValidationError("--object '\(file)' is not a readable file")
+        }
+        for file in pcaps where !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationError("--pcap '\(file)' is not a readable file")
         }
         if let objects {
             var isDir: ObjCBool = false

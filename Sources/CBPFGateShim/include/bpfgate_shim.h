@@ -52,6 +52,15 @@ struct bpfgate_test_run_result { uint32_t retval; uint32_t duration_ns; };
 int bpfgate_prog_test_run_ctx(int prog_fd, const void *ctx, uint32_t ctx_size, uint32_t *retval);
 int bpfgate_prog_test_run(int prog_fd, const void *data_in, uint32_t data_size, uint32_t repeat,
                           struct bpfgate_test_run_result *result);
+/// BPF_PROG_TEST_RUN with packet data, a context or both (either may be NULL), `repeat` runs; the packet as the
+/// program left it into `data_out` (NULL: not wanted), its size into *out_size. 0 or -errno.
+int bpfgate_prog_test_run_with(int prog_fd, const void *data_in, uint32_t data_size, const void *ctx, uint32_t ctx_size,
+                               uint32_t repeat, void *data_out, uint32_t *out_size, struct bpfgate_test_run_result *result);
+/// Writes the `struct bpf_sk_lookup` a test run of an sk_lookup program takes (family AF_INET or AF_INET6, protocol
+/// IPPROTO_TCP or IPPROTO_UDP, addresses of 4 or 16 bytes in network order, ports in host order) into `out`;
+/// returns its size, or 0 if `size` is too small.
+uint32_t bpfgate_sk_lookup_ctx(void *out, uint32_t size, uint32_t family, uint32_t protocol, const uint8_t *remote_ip,
+                               uint16_t remote_port, const uint8_t *local_ip, uint16_t local_port);
 
 /// bpf_obj_get_info_by_fd for programs and maps: the fields bpfgate reads.
 struct bpfgate_prog_info {
