@@ -67,6 +67,10 @@ public struct FrameTuple: Equatable, Sendable {
     public let sourcePort: UInt16
     public let destination: [UInt8]
     public let destinationPort: UInt16
+
+    public init(proto: UInt8, source: [UInt8], sourcePort: UInt16, destination: [UInt8], destinationPort: UInt16) {
+        (self.proto, self.source, self.sourcePort, self.destination, self.destinationPort) = (proto, source, sourcePort, destination, destinationPort)
+    }
 }
 
 /// One input of a test run: a name (the last segment of the benchmark's name) and its frames (one for the standard
