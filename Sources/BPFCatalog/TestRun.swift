@@ -42,6 +42,9 @@ public enum TestRunKind: CaseIterable, Sendable {
     /// Whether it takes the frame as packet data; sk_lookup takes a context made from the frame's connection instead.
     public var takesFrame: Bool { self != .skLookup }
 
+    /// Whether it may write the packet, and the test run hands the packet back (a flow dissector's output is its keys).
+    public var mayRewrite: Bool { self == .xdp || self == .schedCLS || self == .schedACT }
+
     /// What a return value means, for the notes (`XDP_PASS`, `TC_ACT_SHOT`, ...); the number where there is no name.
     public func describe(returnValue r: UInt32) -> String {
         let names: [String]
@@ -51,7 +54,8 @@ public enum TestRunKind: CaseIterable, Sendable {
             if r == UInt32.max { return "TC_ACT_UNSPEC" }
             names = ["TC_ACT_OK", "TC_ACT_RECLASSIFY", "TC_ACT_SHOT", "TC_ACT_PIPE", "TC_ACT_STOLEN", "TC_ACT_QUEUED",
                      "TC_ACT_REPEAT", "TC_ACT_REDIRECT"]
-        case .flowDissector: names = ["BPF_OK", "BPF_DROP"]
+        case .flowDissector:
+            return [0: "BPF_OK", 2: "BPF_DROP", 129: "BPF_FLOW_DISSECTOR_CONTINUE"][r] ?? String(r)
         case .skLookup: names = ["SK_DROP", "SK_PASS"]
         case .cgroupSKB: names = ["drop", "allow"]
         case .socketFilter: return r == 0 ? "0 (drop)" : "\(r) (keep \(r) bytes)"

@@ -114,7 +114,8 @@ public struct ObjectSuite {
     /// object lacks, is bad input (exit 65).
     public func entries() throws -> [Entry] {
         let out = try programs().map { p in
-            Self.entry(source: p.source, program: p.program.name, section: p.program.section, declaration: p.declaration, calls: p.calls)
+            Self.entry(source: p.source, program: p.program.name, section: p.program.section, declaration: p.declaration, calls: p.calls,
+                       testRun: TestRunKind(programType: p.program.type, section: p.program.section))
         }
         return config.together ? Self.withCompanions(out) : out
     }
@@ -176,7 +177,8 @@ public struct ObjectSuite {
         }
     }
 
-    static func entry(source: ObjectSource, program: String, section: String, declaration: ObjectDeclaration?, calls: HelperCalls) -> Entry {
+    static func entry(source: ObjectSource, program: String, section: String, declaration: ObjectDeclaration?, calls: HelperCalls,
+                      testRun: TestRunKind? = nil) -> Entry {
         let base = BenchmarkName(["object", source.name, program]).description
         // Refused unless your declaration opts in: programs that would change the host's behaviour.
         let hostWide = declaration?.hostWide == true
@@ -186,7 +188,9 @@ public struct ObjectSuite {
         let hook: Hook
         switch declaration?.attach.map({ Result<Hook, NotDerivable>.success($0) }) ?? Hook.of(section: section, hostWide: hostWide) {
         case let .success(h): hook = h
-        case let .failure(why): return Entry(name: base, runnable: .failure(why))
+        case let .failure(why):
+            guard testRun != nil else { return Entry(name: base, runnable: .failure(why)) }
+            return Entry(name: base, runnable: .failure(.init("\(why.reason); timed by BPF_PROG_TEST_RUN instead (\(base)/test-run/<input>)")))
         }
         var traffic: TrafficKind = .getppid
         var command: (argv: [String], seconds: Double)?

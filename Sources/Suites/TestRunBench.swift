@@ -120,7 +120,7 @@ public struct TestRunBench {
         var timed: [(input: TestInput, runs: [(data: [UInt8], context: [UInt8])], repeat: Repeat, retval: UInt32)] = []
         for input in inputs {
             guard let runs = c.runs(input) else { continue }
-            switch Result(catching: { try calibrate(target, runs) }) {
+            switch Result(catching: { try calibrate(target, runs, kind: c.kind) }) {
             case let .success(first):
                 timed.append((input, runs, first.repeat, first.retval))
             case let .failure(e):
@@ -158,9 +158,9 @@ public struct TestRunBench {
     /// How `runs` are repeated: by the kernel, sized so that one call holds about `callNanoseconds` of runs; or, for a
     /// program that rewrites the packet (a test run reuses one buffer across its repeats, so a forwarding program
     /// would see its own TTL count down), one run per call on a fresh copy, as many calls. Also the first return value.
-    func calibrate(_ target: TestRunTarget, _ runs: [(data: [UInt8], context: [UInt8])]) throws -> (repeat: Repeat, retval: UInt32) {
+    func calibrate(_ target: TestRunTarget, _ runs: [(data: [UInt8], context: [UInt8])], kind: TestRunKind) throws -> (repeat: Repeat, retval: UInt32) {
         var rewrites = false
-        for run in runs where !run.data.isEmpty {
+        for run in runs where !run.data.isEmpty && kind.mayRewrite {
             let (result, output) = try target.program.testRun(data: run.data, context: run.context, repeat: 1, keepOutput: true)
             _ = result
             if output != run.data { rewrites = true }
@@ -279,7 +279,7 @@ extension TestRunBench {
                 for input in mine {
                     guard let runs = c.runs(input) else { continue }
                     let count: Repeat
-                    do { count = try calibrate(bs[0], runs).repeat } catch {
+                    do { count = try calibrate(bs[0], runs, kind: c.kind).repeat } catch {
                         if let b = error as? BPFError, b.isPermissionDenied { throw error }
                         let status = MeasureResult.without(.latency, .failed("test run: \(error)"))
                         out.append(pairs(status, status, input))

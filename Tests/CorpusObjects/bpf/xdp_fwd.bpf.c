@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The pattern of xdp-tools' xdp-forward and the kernel's xdp_fwd sample: an XDP program that looks up the route of
  * each IPv4 and IPv6 packet with TTL > 1 by bpf_fib_lookup, rewrites the MAC addresses, lowers the TTL and redirects
- * to the egress device; anything else passes. Forwarded packets are counted per egress device. */
+ * to the egress device; anything else passes. Forwarded packets are counted per egress device.
+ * CORPUS_SLOW (xdp_fwd_slow): a realistic slow-down on the forwarding path only: per-flow byte counts kept in a hash
+ * map keyed by the 5-tuple of every forwarded packet. */
 #include "corpus.h"
 #include <bpf/bpf_endian.h>
 
@@ -18,6 +20,22 @@ struct {
     __type(key, __u32);
     __type(value, __u64);
 } fwd_count SEC(".maps");
+
+#ifdef CORPUS_SLOW
+struct flow {
+    __u32 saddr[4];
+    __u32 daddr[4];
+    __u8 proto;
+    __u8 pad[3];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct flow);
+    __type(value, __u64);
+} flow_bytes SEC(".maps");
+#endif
 
 static __always_inline void lower_ttl(struct iphdr *iph)
 {
@@ -85,6 +103,18 @@ int xdp_fwd_prog(struct xdp_md *ctx)
     }
     __builtin_memcpy(eth->h_dest, fib.dmac, 6);
     __builtin_memcpy(eth->h_source, fib.smac, 6);
+#ifdef CORPUS_SLOW
+    struct flow f = { .proto = fib.l4_protocol };
+    __builtin_memcpy(f.saddr, fib.ipv6_src, sizeof(f.saddr));
+    __builtin_memcpy(f.daddr, fib.ipv6_dst, sizeof(f.daddr));
+    __u64 *bytes = bpf_map_lookup_elem(&flow_bytes, &f);
+    if (bytes) {
+        __sync_fetch_and_add(bytes, fib.tot_len);
+    } else {
+        __u64 first = fib.tot_len;
+        bpf_map_update_elem(&flow_bytes, &f, &first, BPF_NOEXIST);
+    }
+#endif
     __u32 key = fib.ifindex & 0xff;
     __u64 *n = bpf_map_lookup_elem(&fwd_count, &key);
     if (n)
