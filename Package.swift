@@ -73,6 +73,6 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Configuration", "Gate", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Configuration", "Gate", "Results", "Statistics"], swiftSettings: swift5),
-        .testTarget(name: "CLITests", dependencies: ["bpfgate", "CorpusObjects", "Harness", "Results", "Tracking", "Suites"], swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["bpfgate", "BPFCatalog", "CorpusObjects", "Harness", "Results", "Tracking", "Suites"], swiftSettings: swift5),
     ]
 )

@@ -37,6 +37,25 @@ public struct Rule: Equatable, Sendable {
     }
 }
 
+/// How a project builds its BPF objects: a shell command run at the top of a checkout, and the folder (relative to
+/// that top) where the objects appear (`*.o`; A/B matches them to your objects by file name).
+public struct BuildRecipe: Equatable, Sendable {
+    public var command: String
+    public var objects: String
+    public init(command: String, objects: String) {
+        self.command = command
+        self.objects = objects
+    }
+
+    /// Why `folder` cannot be the objects folder (it must stay inside the checkout), or nil.
+    public static func problem(withObjects folder: String) -> String? {
+        if folder.isEmpty { return "is empty" }
+        if folder.hasPrefix("/") { return "'\(folder)' must be relative to the top of the repository" }
+        if folder.split(separator: "/").contains("..") { return "'\(folder)' must stay inside the repository (no '..')" }
+        return nil
+    }
+}
+
 /// A known regression let through, with a reason, until a date.
 public struct Waiver: Equatable, Sendable {
     public var benchmark: String
@@ -92,6 +111,8 @@ public struct GateConfig: Equatable, Sendable {
     public var profiles: [String: Profile] = GateConfig.defaultProfiles
     /// Benchmarks over the user's own objects (suite `objects`).
     public var objects: [ObjectDeclaration] = []
+    /// How the project builds its BPF objects for `--ab` (nil: bpfgate compiles `bpf/*.bpf.c` itself).
+    public var build: BuildRecipe?
 
     public init() {}
 

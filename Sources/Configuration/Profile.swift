@@ -50,7 +50,10 @@ extension GateConfig {
             p.fills = [100]
             return p
         }(),
-        "quick": Profile(suites: [SuiteName.userMaps.rawValue, SuiteName.xdpDemo.rawValue], filter: "^user/map/(hash|array)/1024/(update|lookup|reference)$|^xdp/",
+        // Your programs too (not their maps) when the configuration declares objects: the pre-commit hook's A/B of a
+        // project with its own build (the suite runs only with declarations or --object).
+        "quick": Profile(suites: [SuiteName.userMaps.rawValue, SuiteName.xdpDemo.rawValue, SuiteName.objects.rawValue],
+                         filter: "^user/map/(hash|array)/1024/(update|lookup|reference)$|^xdp/|^object/[^/]+/(?!map/)",
                          samples: 20, warmup: 1, batch: nil, sizes: [1024], repeatCount: 100_000),
         "study": {
             var p = Profile(suites: SuiteName.all, filter: nil, samples: 100, warmup: 3, batch: nil,

@@ -96,8 +96,19 @@ struct StrictReader {
     static let nonNegative = 0 ... Double.greatestFiniteMagnitude
 
     mutating func config(_ top: Any) throws -> GateConfig {
-        let dict = try object(top, "", allowed: ["gate", "rules", "waivers", "profiles", "objects"])
+        let dict = try object(top, "", allowed: ["gate", "rules", "waivers", "profiles", "objects", "build"])
         var c = GateConfig()
+        if let build = dict["build"] {
+            let b = try object(build, "build", allowed: ["command", "objects"])
+            guard let command = try string(b, "command", at: "build"), !command.isEmpty else {
+                throw fail("build.command", "is required (a shell command run at the top of a checkout, e.g. \"make -C bpf\")")
+            }
+            guard let objects = try string(b, "objects", at: "build") else {
+                throw fail("build.objects", "is required (the folder, relative to the top of the repository, where the objects appear)")
+            }
+            if let problem = BuildRecipe.problem(withObjects: objects) { throw fail("build.objects", problem) }
+            c.build = BuildRecipe(command: command, objects: objects)
+        }
         if let gate = dict["gate"] {
             let g = try object(gate, "gate", allowed: ["minEffect", "abMinEffect", "abAttachedMinEffect", "alpha", "correction", "normalize", "speedAdjust", "minBaselineRuns",
                                                        "baselineRuns", "history", "maxSpread", "model"])

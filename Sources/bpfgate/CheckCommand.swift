@@ -37,6 +37,8 @@ struct CheckCommand: ParsableCommand {
     var headObjects: String? { options.headObjects }
     var ab: String? { options.ab }
     var abHead: String? { options.abHead }
+    var build: String? { options.build }
+    var objectsDir: String? { options.objectsDir }
     var results: String? { options.results }
     var upload: UploadTarget? { options.upload }
     var injectHeadWork: UInt32 { options.injectHeadWork }
@@ -48,6 +50,10 @@ struct CheckCommand: ParsableCommand {
             throw ValidationError("--head-objects and --ab-head need --base-objects or --ab")
         }
         if quick && selection.profile != nil { throw ValidationError("give --quick or --profile, not both") }
+        if (build == nil) != (objectsDir == nil) { throw ValidationError("give --build and --objects-dir together") }
+        if build != nil && ab == nil && abHead == nil { throw ValidationError("--build is for --ab and --ab-head") }
+        if let objectsDir, let problem = BuildRecipe.problem(withObjects: objectsDir) { throw ValidationError("--objects-dir \(problem)") }
+        if build?.isEmpty == true { throw ValidationError("--build is empty") }
         try requireOutputs([results, reports.markdown, reports.junit, reports.verdict, reports.html])
         try requireTestbedName(testbed)
         if injectHeadWork > 64 { throw ValidationError("--inject-head-work must be 0...64") }
@@ -115,9 +121,26 @@ struct CheckCommand: ParsableCommand {
 
     /// Same-run A/B of the object-dependent benchmarks (`Catalog.runAB`): the head side is the run (`--results`).
     func runAB(config: GateConfig) throws -> Never {
-        let request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
-        let base = try ab.map { try ObjectBuilder.build(revision: $0) { note($0) } } ?? baseObjects
-        let head = try abHead.map { try ObjectBuilder.build(revision: $0) { note($0) } } ?? headObjects
+        var request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
+        // The project's own build (flags, else bpfgate.json's `build`); with one, `--ab` alone builds the working tree
+        // as the head too, so that both sides come from the same build and a stale build folder cannot be judged.
+        let recipe = build.map { BuildRecipe(command: $0, objects: objectsDir ?? "") } ?? config.build
+        let base = try ab.map { try ObjectBuilder.build(revision: $0, recipe: recipe) { note($0) } } ?? baseObjects
+        let headRevision = abHead ?? (recipe != nil && ab != nil && headObjects == nil ? "." : nil)
+        let head = try headRevision.map { try ObjectBuilder.build(revision: $0, recipe: recipe) { note($0) } } ?? headObjects
+        if let head, recipe != nil, headRevision != nil {
+            // Your objects are named by the paths you build them to; a fresh clone has not built them: the head's copy.
+            func built(_ path: String) -> String {
+                let copy = URL(fileURLWithPath: head).appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent).path
+                return FileManager.default.fileExists(atPath: path) || !FileManager.default.fileExists(atPath: copy) ? path : copy
+            }
+            request.objectFiles = request.objectFiles.map(built)
+            request.objectDeclarations = request.objectDeclarations.map { d in
+                var moved = d
+                moved.object = built(d.object)
+                return moved
+            }
+        }
         let outcome = try Catalog.runAB(request, base: ObjectSet(directory: base), head: ObjectSet(directory: head),
                                         headExtraWork: injectHeadWork, demoPairsFactor: selection.samples == nil ? Self.abPairsFactor : 1,
                                         progress: { note($0) })
@@ -146,6 +169,12 @@ struct CheckOptions: ParsableArguments {
 
     @Option(help: "A/B: build the head objects from this revision's bpf/ ('.' for the working tree) instead of using the built-in ones.")
     var abHead: String?
+
+    @Option(help: "A/B: your project's build command, run with sh at the top of a temporary checkout of each revision (default: bpfgate.json's build.command; without one, bpfgate compiles bpf/*.bpf.c itself).")
+    var build: String?
+
+    @Option(help: "A/B: where --build leaves the objects, relative to the top of the repository (bpfgate.json: build.objects).")
+    var objectsDir: String?
 
     @Option(help: "Name of this testbed (default: automatic).")
     var testbed: String?

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Harness
 import Results
@@ -8,8 +9,13 @@ import Suites
 /// -Werror -target bpf -D__TARGET_ARCH_<arch> -I bpf -ffile-prefix-map), into a temporary directory. REF `.`
 /// is the working tree as it is, uncommitted changes included (the pre-commit hook). The worktree and the
 /// directory are removed on every exit path; nothing git tracks is written.
+///
+/// With a build recipe (`--build CMD --objects-dir DIR`, or bpfgate.json's `build`), the project builds its own
+/// objects: CMD runs with `sh -c` at the top of a temporary worktree of REF (for `.`, a worktree of HEAD with the
+/// working tree's changes applied, untracked files copied: the user's tree is never built in), and the `*.o` files it
+/// leaves in DIR are the objects.
 enum ObjectBuilder {
-    static func build(revision: String, progress: (String) -> Void) throws -> String {
+    static func build(revision: String, recipe: BuildRecipe? = nil, progress: (String) -> Void) throws -> String {
         let top = Shell.run(["git", "rev-parse", "--show-toplevel"]).output
         guard !top.isEmpty else {
             throw BuildError(status: .usage, message: "--ab needs to run inside the git repository of the BPF sources")
@@ -17,18 +23,24 @@ enum ObjectBuilder {
         guard revision == "." || Shell.run(["git", "-C", top, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"]).status == 0 else {
             throw BuildError(status: .usage, message: "--ab '\(revision)' is not a commit of \(top)")
         }
-        let clang = try findClang()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-ab-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        let tree = revision == "." ? top : "\(work)/tree", out = "\(work)/objects"
+        // bpfgate's own compile reads the working tree in place; a project's build runs in a checkout of its own.
+        let inPlace = revision == "." && recipe == nil
+        let tree = inPlace ? top : "\(work)/tree", out = "\(work)/objects"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         _ = try Cleanup.shared.change("remove the --ab worktree", {
-            if revision == "." { return }
-            let r = Shell.run(["git", "-C", top, "worktree", "add", "--detach", "--quiet", tree, revision])
-            if r.status != 0 { throw BuildError(status: .benchmarkFailed, message: "git worktree add failed: \(r.error)") }
+            if inPlace { return }
+            let r = Shell.run(["git", "-C", top, "worktree", "add", "--detach", "--quiet", tree, revision == "." ? "HEAD" : revision])
+            if r.status != 0 { throw BuildError(status: .benchmarkFailed, message: "git worktree add failed: \(Text.oneLine(r.error))") }
         }, undo: { _ in
-            if revision != "." { _ = Shell.run(["git", "-C", top, "worktree", "remove", "--force", tree]) }
+            if !inPlace { _ = Shell.run(["git", "-C", top, "worktree", "remove", "--force", tree]) }
             try? FileManager.default.removeItem(atPath: work)
         })
+        if let recipe {
+            if revision == "." { try copyWorkingChanges(from: top, to: tree) }
+            return try runRecipe(recipe, revision: revision, tree: tree, into: out, progress: progress)
+        }
+        let clang = try findClang()
         progress("--ab: building \(revision)'s bpf/ with \(clang)")
         let sources = ((try? FileManager.default.contentsOfDirectory(atPath: "\(tree)/bpf")) ?? []).filter { $0.hasSuffix(".bpf.c") }.sorted()
         if sources.isEmpty { throw BuildError(status: .benchmarkFailed, message: "\(revision) has no bpf/*.bpf.c") }
@@ -46,6 +58,45 @@ enum ObjectBuilder {
                 throw BuildError(status: .benchmarkFailed, message: "compiling \(revision):bpf/\(source) failed: \(line)")
             }
         }
+        return out
+    }
+
+    /// The working tree's changes to HEAD (staged or not) applied to `tree`, a worktree of HEAD, and its untracked files
+    /// (not ignored) copied in.
+    static func copyWorkingChanges(from top: String, to tree: String) throws {
+        let diff = Shell.run(["git", "-C", top, "diff", "HEAD", "--binary"])
+        if diff.status != 0 { throw BuildError(status: .benchmarkFailed, message: "git diff HEAD failed: \(Text.oneLine(diff.error))") }
+        if !diff.output.isEmpty {
+            let patch = "\(tree).patch"
+            try Data((diff.stdout.hasSuffix("\n") ? diff.stdout : diff.stdout + "\n").utf8).write(to: URL(fileURLWithPath: patch))
+            defer { try? FileManager.default.removeItem(atPath: patch) }
+            let r = Shell.run(["git", "-C", tree, "apply", "--binary", "--whitespace=nowarn", patch])
+            if r.status != 0 { throw BuildError(status: .benchmarkFailed, message: "applying the working tree's changes failed: \(Text.oneLine(r.error))") }
+        }
+        let untracked = Shell.run(["git", "-C", top, "ls-files", "--others", "--exclude-standard"])
+        for file in untracked.stdout.split(separator: "\n").map(String.init) where !file.isEmpty {
+            let target = URL(fileURLWithPath: tree).appendingPathComponent(file)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(atPath: URL(fileURLWithPath: top).appendingPathComponent(file).path, toPath: target.path)
+        }
+    }
+
+    /// Runs the project's build command in `tree` and copies the `*.o` files it leaves in the recipe's folder to `out`.
+    static func runRecipe(_ recipe: BuildRecipe, revision: String, tree: String, into out: String, progress: (String) -> Void) throws -> String {
+        progress("--ab: building \(revision == "." ? "the working tree" : revision) with '\(recipe.command)'")
+        let r = Shell.run(["/bin/sh", "-c", recipe.command], environment: ["BPFGATE_REVISION": revision], workingDirectory: tree)
+        if r.status != 0 {
+            let lines = (r.stderr + "\n" + r.stdout).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let line = lines.first { $0.contains("error") } ?? lines.last ?? "no output"
+            throw BuildError(status: .benchmarkFailed, message: "building \(revision) with '\(recipe.command)' failed (exit \(r.status)): \(Text.oneLine(line))")
+        }
+        let folder = URL(fileURLWithPath: tree).appendingPathComponent(recipe.objects).path
+        let objects = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".o") }.sorted()
+        if objects.isEmpty {
+            throw BuildError(status: .benchmarkFailed, message: "building \(revision) with '\(recipe.command)' left no *.o in \(recipe.objects)/")
+        }
+        for name in objects { try FileManager.default.copyItem(atPath: "\(folder)/\(name)", toPath: "\(out)/\(name)") }
         return out
     }
 

@@ -1,3 +1,4 @@
+import BPFCatalog
 import Foundation
 import Harness
 import Results
@@ -43,8 +44,8 @@ struct ObjectCLITests {
         #expect(Set(byName.keys) == Set([
             "object/example/count_uname/tracepoint", "object/example/count_getppid/tracepoint",
             "object/example/count_getppid/tracepoint/reference", "object/example/pass_udp/xdp", "object/example/pass_udp/xdp/reference",
-            "object/example/on_my_binary", "object/example/map/packets",
-        ] + mapLeaves.map { "object/example/map/calls/\($0)" }))
+            "object/example/on_my_binary", "object/example/map/packets", "object/example/pass_udp/test-run/reference",
+        ] + mapLeaves.map { "object/example/map/calls/\($0)" } + Frames.standard.map { "object/example/pass_udp/test-run/\($0.name)" }))
         // The object's hash map, timed by the user-map suite with its own key and value sizes.
         for leaf in mapLeaves {
             let m = try #require(byName["object/example/map/calls/\(leaf)"]?.measures.first)

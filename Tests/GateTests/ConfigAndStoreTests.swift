@@ -65,6 +65,13 @@ import Testing
         ])
     }
 
+    /// A project's own build for `--ab`: the command and the folder, as written (relative to the repository's top).
+    @Test func buildRecipe_isRead() throws {
+        let c = try GateConfig.parse(Data(#"{"build": {"command": "make -C bpf", "objects": "bpf/.output"}}"#.utf8), path: "/proj/bpfgate.json")
+        #expect(c.build == BuildRecipe(command: "make -C bpf", objects: "bpf/.output"))
+        #expect(try GateConfig.parse(Data("{}".utf8), path: "/proj/bpfgate.json").build == nil)
+    }
+
     /// `..` stays in the joined path for the kernel to resolve: `/a/b` + `../c/x.o` is the file in `/a/c`.
     @Test func objectPaths_withDotDot_resolveToTheRightFile() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-dotdot-\(UUID())").path
@@ -109,6 +116,11 @@ import Testing
         (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {"command": ["x"], "seconds": 0}}]}"#, "objects[0].traffic.seconds: 0.0 is out of range; allowed 1...3600"),
         (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {"generator": "udp", "command": ["x"]}}]}"#, "objects[0].traffic: takes a generator or a command"),
         (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {}}]}"#, "objects[0].traffic: needs a generator or a command"),
+        (#"{"build": {"objects": "build"}}"#, "build.command: is required"),
+        (#"{"build": {"command": "make"}}"#, "build.objects: is required"),
+        (#"{"build": {"command": "make", "objects": "/abs"}}"#, "build.objects: '/abs' must be relative"),
+        (#"{"build": {"command": "make", "objects": "a/../../x"}}"#, "build.objects: 'a/../../x' must stay inside"),
+        (#"{"build": {"command": "make", "objects": "b", "cwd": "x"}}"#, "build.cwd: unknown key (allowed here: command, objects)"),
     ])
     func badConfig_isExit65NamingTheKey(json: String, expected: String) {
         #expect {
