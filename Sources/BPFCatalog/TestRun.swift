@@ -18,6 +18,8 @@ public enum TestRunKind: CaseIterable, Sendable {
     /// By libbpf's name of the program type (`bpf_program__type`); a section libbpf leaves untyped but the hook table
     /// reads as XDP (`xdp_<name>`, before libbpf 1.0) is XDP.
     public init?(programType: String, section: String) {
+        // The kernel does not test-run the programs a devmap or cpumap runs on redirected frames (EINVAL).
+        if ["devmap", "cpumap"].contains(section.split(separator: "/").dropFirst().first.map(String.init) ?? "") { return nil }
         if let kind = TestRunKind.allCases.first(where: { $0.programType == programType }) {
             self = kind
         } else if case .success(.xdp) = Hook.of(section: section) {

@@ -91,20 +91,17 @@ public struct TestRunBench {
         }
     }
 
-    /// Loads, stats, one CPU and the namespace, for `body` on the measuring thread.
+    /// bpf_stats on, this thread pinned to one CPU and inside the namespace, for `body`. Not the measuring thread: the
+    /// runs' own time (bpf_stats) does not see the descriptor table the test-run call looks the program up in.
     func inNamespace<T>(_ body: () throws -> T) throws -> T {
-        // Made in the process's fd table (its devices are set up by `ip` children), entered by the measuring thread.
+        // Made in the process's fd table (its devices are set up by `ip` children), then entered by this thread alone.
         let ns = try TestRunNamespace()
         defer { ns.close() }
-        return try withoutActuallyEscaping(body) { body in
-            try MeasuringThread.run {
-                let stats = try StatsSession()
-                defer { stats.close() }
-                let pin = CPUPin()
-                defer { pin.restore() }
-                return try ns.inside(body)
-            }
-        }
+        let stats = try StatsSession()
+        defer { stats.close() }
+        let pin = CPUPin()
+        defer { pin.restore() }
+        return try ns.inside(body)
     }
 
     func measure(_ c: TestRunCase, inputs: [TestInput], include: (String) -> Bool, progress: (String) -> Void) throws -> [BenchmarkResult] {

@@ -70,6 +70,7 @@ struct TestInputTests {
         #expect(TestRunKind(programType: "unspec", section: "xdp_stats1") == .xdp, "libbpf leaves the old convention untyped")
         #expect(TestRunKind(programType: "sk_lookup", section: "sk_lookup") == .skLookup)
         #expect(TestRunKind(programType: "tracepoint", section: "tp/syscalls/sys_enter_openat") == nil)
+        #expect(TestRunKind(programType: "xdp", section: "xdp/devmap") == nil && TestRunKind(programType: "xdp", section: "xdp.frags/cpumap") == nil)
         #expect(TestRunKind.xdp.describe(returnValue: 4) == "XDP_REDIRECT")
         #expect(TestRunKind.schedCLS.describe(returnValue: 2) == "TC_ACT_SHOT")
         #expect(TestRunKind.schedCLS.describe(returnValue: UInt32.max) == "TC_ACT_UNSPEC")
