@@ -5,6 +5,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
 #include "probes.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -88,3 +89,7 @@ int probe_iter(struct bpf_iter__task *ctx) { count(PROBE_ITER, 0); return 0; }
  * LSM hook it is moved to. */
 SEC("lsm/file_open")
 int BPF_PROG(probe_lsm) { count(PROBE_LSM, 1); return 0; }
+
+/* bpfgate's own USDT probe (`bpfgate:target`, in bpfgate_uprobe_target) by default. */
+SEC("usdt")
+int BPF_USDT(probe_usdt, long x) { return count(PROBE_USDT, 1); }

@@ -20,6 +20,7 @@ enum probe_hook {
     PROBE_PERF_EVENT,
     PROBE_ITER,
     PROBE_LSM,
+    PROBE_USDT,
     PROBE_MAX,
 };
 

@@ -5,7 +5,8 @@ set -euo pipefail
 
 # influxdb: the upload tests start their own server (own port, own data directory). chromium: the report test
 # renders the HTML report headless to a PNG. make: the test project with a build of its own (ci/example-make).
-packages=(libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev pkg-config bpftool iproute2 util-linux stress-ng python3 python3-jsonschema make
+# systemtap-sdt-dev: <sys/sdt.h>, for bpfgate's own USDT probe.
+packages=(libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev pkg-config bpftool iproute2 util-linux stress-ng python3 python3-jsonschema make systemtap-sdt-dev
           influxdb chromium)
 missing=()
 for p in "${packages[@]}"; do

@@ -26,8 +26,10 @@ struct BPFObjectsPlugin: BuildToolPlugin {
         let work = context.pluginWorkDirectoryURL
         #if arch(arm64)
         let arch = "arm64"
+        let multiarch = "/usr/include/aarch64-linux-gnu"
         #else
         let arch = "x86"
+        let multiarch = "/usr/include/x86_64-linux-gnu"
         #endif
 
         var commands: [Command] = []
@@ -41,7 +43,7 @@ struct BPFObjectsPlugin: BuildToolPlugin {
             let output = work.appending(path: "BPFObject+\(ident).swift")
             let script = """
             set -e
-            '\(clang.path)' -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_\(arch) -I '\(bpfDir.path)' -I '\(packageBPF.path)' \
+            '\(clang.path)' -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_\(arch) -I '\(bpfDir.path)' -I '\(packageBPF.path)' -I '\(multiarch)' \
               -ffile-prefix-map='\(context.package.directoryURL.path)'=. -ffile-prefix-map='\(work.path)'=build \
               -c '\(input.path)' -o '\(object.path)'
             version=$('\(clang.path)' --version | head -n 1 | sed 's/[\\\\"]//g')

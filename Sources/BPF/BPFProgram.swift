@@ -57,6 +57,12 @@ public struct BPFProgram {
         try link(bpf_program__attach_perf_event(handle, fd), call: "bpf_program__attach_perf_event(\(name))")
     }
 
+    /// Attaches a USDT program to the probe `provider:name` of the ELF file `binary`, in every process
+    /// (`bpf_program__attach_usdt`; libbpf fills the object's USDT spec maps).
+    public func attachUSDT(binary: String, provider: String, name: String) throws -> BPFLink {
+        try link(bpf_program__attach_usdt(handle, -1, binary, provider, name, nil), call: "bpf_program__attach_usdt(\(self.name), \(provider):\(name))")
+    }
+
     /// Attaches a uprobe (or uretprobe) to `function` of the ELF file `binary` (`bpf_program__attach_uprobe_opts`).
     public func attachUprobe(binary: String, function: String, retprobe: Bool = false) throws -> BPFLink {
         guard let l = bpfgate_attach_uprobe(handle, retprobe ? 1 : 0, binary, function) else {

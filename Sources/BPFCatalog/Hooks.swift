@@ -15,6 +15,7 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
     case perfEvent = "perf_event"
     case iter
     case lsm
+    case usdt
 
     public var description: String { rawValue }
 
@@ -80,11 +81,12 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
             return Family(slug: "fexit", sectionPrefixes: ["fexit"], probe: "probe_fexit", probeIndex: 6, traffic: .openat,
                           needs: [.btf], mayBeUnsupported: "a kernel without ftrace (BPF trampolines)", declarable: true)
         case .uprobe:
+            // bpfgate's own function by default; your binary and function by a declaration's `target`.
             return Family(slug: "uprobe", sectionPrefixes: ["uprobe", "uprobe.s"], probe: "probe_uprobe", probeIndex: 7,
-                          traffic: .uprobe, needs: [.ownBinary], mayBeUnsupported: nil, declarable: false)
+                          traffic: .uprobe, needs: [.ownBinary], mayBeUnsupported: nil, declarable: true)
         case .uretprobe:
             return Family(slug: "uretprobe", sectionPrefixes: ["uretprobe", "uretprobe.s"], probe: "probe_uretprobe", probeIndex: 8,
-                          traffic: .uprobe, needs: [.ownBinary], mayBeUnsupported: nil, declarable: false)
+                          traffic: .uprobe, needs: [.ownBinary], mayBeUnsupported: nil, declarable: true)
         case .xdp:
             return Family(slug: "xdp", sectionPrefixes: ["xdp", "xdp.frags"], probe: "probe_xdp", probeIndex: 9, traffic: .udp,
                           needs: [.netDevice], mayBeUnsupported: nil, declarable: true)
@@ -111,6 +113,11 @@ public enum Hook: String, CaseIterable, Codable, Sendable, CustomStringConvertib
             // bpfgate's own counting program allows everything.
             return Family(slug: "lsm", sectionPrefixes: ["lsm", "lsm.s"], probe: "probe_lsm", probeIndex: 15, traffic: .openat,
                           needs: [.btf], mayBeUnsupported: "a kernel without BPF LSM (bpf missing from its lsm= list)", declarable: true)
+        case .usdt:
+            // bpfgate's own probe (`bpfgate:target`, in the uprobe target function) by default; your binary's by a
+            // declaration's `target`.
+            return Family(slug: "usdt", sectionPrefixes: ["usdt", "usdt.s"], probe: "probe_usdt", probeIndex: 16, traffic: .uprobe,
+                          needs: [.ownBinary], mayBeUnsupported: nil, declarable: true)
         }
     }
 
@@ -172,8 +179,9 @@ extension Hook {
             return hasTarget && parts[1] != "ingress" ? .failure(.init("bpfgate attaches tc at ingress of its veth only")) : .success(.tc)
         case .cgroupSKB:
             return hasTarget && parts[1] == "ingress" ? .success(.cgroupSKB) : .failure(.init("bpfgate attaches cgroup_skb at ingress only"))
-        case .uprobe, .uretprobe:
-            return .failure(.init("a uprobe on your binary needs your workload; bpfgate times uprobes on its own target (suite macro)"))
+        case .uprobe, .uretprobe, .usdt:
+            // Bare: bpfgate's own target; with one (`uprobe/<binary>:<function>`): that, driven by your command.
+            return .success(hook)
         case .xdp where hasTarget && ["devmap", "cpumap"].contains(parts[1]):
             return .failure(.init("an XDP program for \(parts[1]) entries runs when a redirect through your loader's map reaches it, not on an interface"))
         case .xdp, .socketFilter, .perfEvent:
@@ -249,7 +257,14 @@ extension Hook {
             return none("reaches the LSM hook \(target)")
         case nil where isLegacyXDP(section):
             return .success(.udp)
-        case .uprobe?, .uretprobe?, nil:
+        case .uprobe?, .uretprobe?, .usdt?:
+            // Bare: bpfgate's own target, which its `uprobe` workload calls; a target of yours needs your command.
+            guard let t = ProbeTarget.of(section: section) else { return .success(.uprobe) }
+            if t.binary == "/proc/self/exe" {
+                return .failure(.init("it probes its own loader (\(t)): declare a target of yours and a command that reaches it"))
+            }
+            return .failure(.init("it probes \(t), which bpfgate does not call: declare a command that does"))
+        case nil:
             return .failure(.init("section '\(section)' has no default traffic in bpfgate"))
         }
     }

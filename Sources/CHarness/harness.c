@@ -11,10 +11,13 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/sdt.h>
 
 __attribute__((noinline, used, visibility("default")))
 uint64_t bpfgate_uprobe_target(uint64_t x) {
     __asm__ volatile("" : "+r"(x));
+    /* A USDT probe (a nop and a .note.stapsdt entry) for USDT programs: `bpfgate:target`, its argument x. */
+    DTRACE_PROBE1(bpfgate, target, x);
     return x + 1;
 }
 

@@ -27,9 +27,13 @@ public struct ObjectDeclaration: Codable, Equatable, Sendable {
     /// Entries of the object's maps, by name, as the tool's loader sizes them (`bpf_map__set_max_entries`), over
     /// bpfgate's defaults for maps declared with none.
     public var maxEntries: [String: Int]
+    /// A uprobe's or USDT program's binary and function or probe, over the section's (nil: the section's, else
+    /// bpfgate's own).
+    public var target: ProbeTarget?
 
     public init(object: String, program: String, attach: Hook? = nil, traffic: Traffic? = nil, hostWide: Bool = false,
-                rodata: [String: Int64] = [:], maxEntries: [String: Int] = [:]) {
+                rodata: [String: Int64] = [:], maxEntries: [String: Int] = [:], target: ProbeTarget? = nil) {
+        self.target = target
         self.object = object
         self.program = program
         self.attach = attach

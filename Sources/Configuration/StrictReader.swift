@@ -159,7 +159,7 @@ struct StrictReader {
             let base = FilePath.directory(of: FilePath.absolute(path))
             c.objects = try list.enumerated().map { i, item in
                 let at = "objects[\(i)]"
-                let d = try object(item, at, allowed: ["object", "program", "attach", "traffic", "hostWide", "rodata", "maxEntries"])
+                let d = try object(item, at, allowed: ["object", "program", "attach", "traffic", "hostWide", "rodata", "maxEntries", "target"])
                 guard let file = try string(d, "object", at: at), !file.isEmpty else { throw fail("\(at).object", "is required (a path to a BPF object file)") }
                 guard let program = try string(d, "program", at: at), !program.isEmpty else { throw fail("\(at).program", "is required (the program's name)") }
                 var attach: Hook?
@@ -209,8 +209,30 @@ struct StrictReader {
                         maxEntries[name] = try integer(sizes, name, in: 1 ... 16_777_216, at: "\(at).maxEntries")
                     }
                 }
+                var target: ProbeTarget?
+                if let t = d["target"] {
+                    let tt = try object(t, "\(at).target", allowed: ["binary", "function", "provider", "name"])
+                    guard let binary = try string(tt, "binary", at: "\(at).target"), !binary.isEmpty else {
+                        throw fail("\(at).target.binary", "is required (the ELF file the uprobe or USDT probe is in)")
+                    }
+                    // A binary is a path like the object's (relative: to the configuration), or a library name.
+                    let file = binary.contains("/") ? FilePath.absolute(binary, from: base) : binary
+                    let (function, provider, name) = (try string(tt, "function", at: "\(at).target"), try string(tt, "provider", at: "\(at).target"),
+                                                      try string(tt, "name", at: "\(at).target"))
+                    if let function, !function.isEmpty, provider == nil, name == nil {
+                        target = ProbeTarget(binary: file, function: function)
+                    } else if function == nil, let provider, let name, !provider.isEmpty, !name.isEmpty {
+                        target = ProbeTarget(binary: file, provider: provider, name: name)
+                    } else {
+                        throw fail("\(at).target", "takes a function (uprobes) or a provider and a name (USDT)")
+                    }
+                    if let attach, ![Hook.uprobe, .uretprobe, .usdt].contains(attach) {
+                        throw fail("\(at).target", "applies to uprobe, uretprobe and usdt programs, not \(attach.rawValue)")
+                    }
+                }
                 return ObjectDeclaration(object: resolved, program: program, attach: attach, traffic: traffic,
-                                         hostWide: try bool(d, "hostWide", at: at) ?? false, rodata: rodata, maxEntries: maxEntries)
+                                         hostWide: try bool(d, "hostWide", at: at) ?? false, rodata: rodata, maxEntries: maxEntries,
+                                         target: target)
             }
         }
         if let profiles = dict["profiles"] {

@@ -15,6 +15,8 @@ public enum AttachSite {
     /// The host, with a reader for iterators: an iterator program's link goes into the slot, which the `iterate`
     /// workload (or the doctor) reads.
     case iterator(IteratorSlot)
+    /// The host, with uprobes and USDT programs on this target instead of bpfgate's own (`UprobeTarget`).
+    case userProbe(ProbeTarget)
 }
 
 /// How to undo an attachment (also registered for clean-up on exit where it outlives the process).
@@ -47,16 +49,25 @@ public enum HookAttach {
         switch (hook, site) {
         case (.tracepoint, _):
             return try withTraceFS { let link = try program.attach(); return { link.destroy() } }
+        case let (.uprobe, .userProbe(t)), let (.uretprobe, .userProbe(t)):
+            let link = try program.attachUprobe(binary: t.binary, function: t.function ?? "", retprobe: hook == .uretprobe)
+            return { link.destroy() }
         case (.uprobe, _), (.uretprobe, _):
             let link = try program.attachUprobe(binary: UprobeTarget.binary, function: UprobeTarget.symbol, retprobe: hook == .uretprobe)
             return { link.destroy() }
-        case (.xdp, .host), (.xdp, .iterator):
+        case let (.usdt, .userProbe(t)):
+            let link = try program.attachUSDT(binary: t.binary, provider: t.provider ?? "", name: t.name ?? "")
+            return { link.destroy() }
+        case (.usdt, _):
+            let link = try program.attachUSDT(binary: UprobeTarget.binary, provider: UprobeTarget.usdtProvider, name: UprobeTarget.usdtName)
+            return { link.destroy() }
+        case (.xdp, .host), (.xdp, .iterator), (.xdp, .userProbe):
             let link = try program.attachXDP(ifindex: Int32(if_nametoindex("lo")))
             return { link.destroy() }
         case let (.xdp, .packetPath(path, _)):
             let link = try PacketPath.inside(path.rx) { try program.attachXDP(ifindex: path.rxIfindex) }
             return { link.destroy() }
-        case (.tc, .host), (.tc, .iterator):
+        case (.tc, .host), (.tc, .iterator), (.tc, .userProbe):
             // A clsact qdisc on the host's lo outlives the process: journaled, undone on any exit.
             let (tc, token) = try Cleanup.shared.change(
                 "detach tc from lo", { try program.attachTC(ifindex: Int32(if_nametoindex("lo"))) },
@@ -67,12 +78,12 @@ public enum HookAttach {
             // The clsact qdisc lives in bpfgate's own namespace: it goes with it, no journal needed.
             let tc = try PacketPath.inside(path.rx) { try program.attachTC(ifindex: path.rxIfindex) }
             return { try PacketPath.inside(path.rx) { try tc.destroy() } }
-        case (.socketFilter, .host), (.socketFilter, .iterator):
+        case (.socketFilter, .host), (.socketFilter, .iterator), (.socketFilter, .userProbe):
             return { }  // attached to the receiving socket while the doctor sends (`Loopback.sendDatagrams`)
         case let (.socketFilter, .packetPath(path, _)):
             try path.attachSocketFilter(program.fd)
             return { try path.detachSocketFilter() }
-        case (.cgroupSKB, .host), (.cgroupSKB, .iterator):
+        case (.cgroupSKB, .host), (.cgroupSKB, .iterator), (.cgroupSKB, .userProbe):
             let link = try program.attachCgroup(path: try ownCgroupPath())
             return { link.destroy() }
         case let (.cgroupSKB, .packetPath(_, cgroup)):

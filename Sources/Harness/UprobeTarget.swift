@@ -1,9 +1,12 @@
 import CHarness
 import Foundation
 
-/// A function of bpfgate's own binary for uprobes to attach to (`bpfgate_uprobe_target` in the C shim).
+/// A function of bpfgate's own binary for uprobes to attach to (`bpfgate_uprobe_target` in the C shim), with a USDT
+/// probe in it for USDT programs.
 public enum UprobeTarget {
     public static let symbol = "bpfgate_uprobe_target"
+    /// The USDT probe inside that function (`DTRACE_PROBE1(bpfgate, target, x)`): each call fires it too.
+    public static let usdtProvider = "bpfgate", usdtName = "target"
 
     /// The binary that holds the symbol: this executable.
     public static var binary: String {

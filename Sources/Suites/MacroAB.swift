@@ -74,7 +74,7 @@ extension MacroSuite {
                 let stats = try StatsSession()
                 defer { stats.close() }
                 var retries = retryBudget
-                let site = Self.site(path, cgroup, iterator)
+                let site = Self.site(path, cgroup, iterator, probe: c.probeTarget)
                 // Each side's copy runs with its own siblings attached, window by window (`--alone`: none); a
                 // sibling that does not attach here is left out on both sides.
                 var siblings = c.companions

@@ -34,6 +34,8 @@ public struct MacroCase: Sendable {
     /// Sibling programs of the same object loaded and attached with this one for the whole benchmark, as the tool
     /// runs them (`--together`); not timed here, each has its own benchmark.
     public var companions: [String] = []
+    /// Your uprobe's or USDT program's target (declared or from its section); nil: bpfgate's own.
+    public var probeTarget: ProbeTarget? = nil
     /// The user's own command as the traffic (instead of `traffic`'s generator), bounded in seconds.
     public var command: (argv: [String], seconds: Double)? = nil
     /// Traffic threads (nil: the suite's setting).
@@ -132,8 +134,8 @@ public struct MacroSuite {
 
     /// Where `c`'s programs attach: bpfgate's veth pair when its traffic is packets, the reader's slot for
     /// iterators, else the host.
-    static func site(_ path: PacketPath?, _ cgroup: OwnCgroup?, _ iterator: IteratorSlot?) -> AttachSite {
-        path.map { .packetPath($0, cgroup) } ?? iterator.map { .iterator($0) } ?? .host
+    static func site(_ path: PacketPath?, _ cgroup: OwnCgroup?, _ iterator: IteratorSlot?, probe: ProbeTarget? = nil) -> AttachSite {
+        path.map { .packetPath($0, cgroup) } ?? iterator.map { .iterator($0) } ?? probe.map { .userProbe($0) } ?? .host
     }
 
     /// An iterator's reader, for a case whose workload reads an iterator.
@@ -266,7 +268,7 @@ public struct MacroSuite {
         defer { helper?.close() }
         let iterator: IteratorSlot?
         do { iterator = try Self.iteratorSlot(for: c) } catch { return runtime(.failed("\(error)")) }
-        let site = Self.site(path, cgroup, iterator)
+        let site = Self.site(path, cgroup, iterator, probe: c.probeTarget)
         let attach = { () throws -> Detach in try HookAttach.attach(c.attach, program, at: site) }
 
         // Attach once to learn whether the hook works here at all.

@@ -234,6 +234,17 @@ public struct ObjectSuite {
         c.discover = discover
         c.rodata = declaration?.rodata ?? [:]
         c.maxEntries = declaration?.maxEntries ?? [:]
+        if [Hook.uprobe, .uretprobe, .usdt].contains(hook) {
+            c.probeTarget = declaration?.target ?? ProbeTarget.of(section: section)
+            if let t = c.probeTarget, command == nil {
+                return Entry(name: base, runnable: .failure(.init("it probes \(t), which bpfgate does not call: declare a command that does")))
+            }
+            if let t = c.probeTarget, t.isUSDT != (hook == .usdt) {
+                return Entry(name: base, runnable: .failure(.init("a \(hook.rawValue) program needs a \(hook == .usdt ? "USDT probe (provider and name)" : "function") as its target, not \(t)")))
+            }
+        } else if declaration?.target != nil {
+            return Entry(name: base, runnable: .failure(.init("a target applies to uprobe, uretprobe and usdt programs, not \(hook.rawValue)")))
+        }
         return Entry(name: c.name, runnable: .success(c))
     }
 
@@ -254,7 +265,8 @@ public struct ObjectSuite {
                 let rodata = c.rodata.isEmpty ? "" : ", .rodata " + c.rodata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 let sizes = c.maxEntries.isEmpty ? "" : ", maps " + c.maxEntries.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 let siblings = c.companions.isEmpty ? "" : ", together with " + c.companions.joined(separator: ", ")
-                return (c.name, "\(c.attach) \(section), \(traffic)\(reference)\(rodata)\(sizes)\(siblings)")
+                let probe = c.probeTarget.map { ", on \($0)" } ?? ([.uprobe, .uretprobe, .usdt].contains(c.attach) ? ", on bpfgate's own target" : "")
+                return (c.name, "\(c.attach) \(section)\(probe), \(traffic)\(reference)\(rodata)\(sizes)\(siblings)")
             }
         }
     }

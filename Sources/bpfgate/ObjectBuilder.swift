@@ -6,7 +6,7 @@ import Suites
 
 /// Builds the BPF objects of another git revision for `check --ab REF` (and `--ab-head REF`): a temporary
 /// `git worktree` of REF, each `bpf/*.bpf.c` compiled with the flags the build plugin uses (clang -g -O2 -Wall
-/// -Werror -target bpf -D__TARGET_ARCH_<arch> -I bpf -ffile-prefix-map), into a temporary directory. REF `.`
+/// -Werror -target bpf -D__TARGET_ARCH_<arch> -I bpf -I <multiarch include> -ffile-prefix-map), into a temporary directory. REF `.`
 /// is the working tree as it is, uncommitted changes included (the pre-commit hook). The worktree and the
 /// directory are removed on every exit path; nothing git tracks is written.
 ///
@@ -45,13 +45,13 @@ enum ObjectBuilder {
         let sources = ((try? FileManager.default.contentsOfDirectory(atPath: "\(tree)/bpf")) ?? []).filter { $0.hasSuffix(".bpf.c") }.sorted()
         if sources.isEmpty { throw BuildError(status: .benchmarkFailed, message: "\(revision) has no bpf/*.bpf.c") }
         #if arch(arm64)
-        let arch = "arm64"
+        let (arch, multiarch) = ("arm64", "/usr/include/aarch64-linux-gnu")
         #else
-        let arch = "x86"
+        let (arch, multiarch) = ("x86", "/usr/include/x86_64-linux-gnu")
         #endif
         for source in sources {
             let stem = String(source.dropLast(".bpf.c".count))
-            let r = Shell.run([clang, "-g", "-O2", "-Wall", "-Werror", "-target", "bpf", "-D__TARGET_ARCH_\(arch)", "-I", "\(tree)/bpf",
+            let r = Shell.run([clang, "-g", "-O2", "-Wall", "-Werror", "-target", "bpf", "-D__TARGET_ARCH_\(arch)", "-I", "\(tree)/bpf", "-I", multiarch,
                            "-ffile-prefix-map=\(tree)=.", "-c", "\(tree)/bpf/\(source)", "-o", "\(out)/\(stem).bpf.o"])
             if r.status != 0 {
                 let line = r.error.split(separator: "\n").first { $0.contains("error") }.map(String.init) ?? r.error

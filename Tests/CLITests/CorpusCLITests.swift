@@ -40,6 +40,14 @@ struct CorpusCLITests {
             // Packet programs bpfgate does not attach: timed by test runs (TestRunCLITests).
             "xdp_fwd/xdp_fwd_prog": .measured, "flow_dissector/dissect": .notDerivable("timed by BPF_PROG_TEST_RUN instead"),
             "sk_lookup/dispatch": .notDerivable("timed by BPF_PROG_TEST_RUN instead"),
+            // Bare uprobe and USDT sections run on bpfgate's own function and probe; named targets need your command
+            // (ProbeTargetCLITests declares them).
+            "uprobe/uprobe_add": .measured, "uprobe/uretprobe_add": .measured,
+            "uprobe/uprobe_sub": .notDerivable("it probes its own loader (/proc/self/exe:uprobed_sub)"),
+            "uprobe/uretprobe_sub": .notDerivable("it probes its own loader"),
+            "uprobe/uprobe_exit": .notDerivable("it probes libc.so.6:exit, which bpfgate does not call: declare a command"),
+            "usdt/usdt_manual_attach": .measured, "usdt/python_entry": .measured,
+            "usdt/usdt_auto_attach": .notDerivable("it probes libc.so.6:libc:setjmp"),
             "signals/signal_on_exec": .notDerivable("bpf_send_signal"),
             "signals/poke_on_write": .notDerivable("bpf_probe_write_user"),
             "signals/signal_task_on_exec": .notDerivable("bpf_send_signal_task"),

@@ -65,6 +65,28 @@ import Testing
         ])
     }
 
+    /// Uprobe and USDT targets: a path resolves like the object's, a library name stays as written.
+    @Test func probeTargets_areRead() throws {
+        let json = #"{"objects": [{"object": "x.o", "program": "a", "target": {"binary": "bin/app", "provider": "app", "name": "tick"}},"#
+            + #" {"object": "x.o", "program": "b", "attach": "uretprobe", "target": {"binary": "libc.so.6", "function": "malloc"}}]}"#
+        let c = try GateConfig.parse(Data(json.utf8), path: "/proj/bpfgate.json")
+        #expect(c.objects.map(\.target) == [ProbeTarget(binary: "/proj/bin/app", provider: "app", name: "tick"),
+                                              ProbeTarget(binary: "libc.so.6", function: "malloc")])
+    }
+
+    /// Targets in sections, libbpf's way.
+    @Test func probeTargets_fromSections() {
+        #expect(ProbeTarget.of(section: "uprobe//proc/self/exe:uprobed_sub") == ProbeTarget(binary: "/proc/self/exe", function: "uprobed_sub"))
+        #expect(ProbeTarget.of(section: "uretprobe.s/libc.so.6:malloc+16") == ProbeTarget(binary: "libc.so.6", function: "malloc"))
+        #expect(ProbeTarget.of(section: "usdt/libc.so.6:libc:setjmp") == ProbeTarget(binary: "libc.so.6", provider: "libc", name: "setjmp"))
+        for bare in ["uprobe", "uretprobe", "usdt", "usdt/a:b", "uprobe/nocolon", "tp/syscalls/sys_enter_openat"] {
+            #expect(ProbeTarget.of(section: bare) == nil, "\(bare)")
+        }
+        #expect(Hook.of(section: "usdt") == .success(.usdt) && Hook.defaultTraffic(section: "usdt") == .success(.uprobe))
+        guard case let .failure(why) = Hook.defaultTraffic(section: "uprobe/libc.so.6:exit") else { Issue.record("derived"); return }
+        #expect(why.reason.contains("declare a command"))
+    }
+
     /// A project's own build for `--ab`: the command and the folder, as written (relative to the repository's top).
     @Test func buildRecipe_isRead() throws {
         let c = try GateConfig.parse(Data(#"{"build": {"command": "make -C bpf", "objects": "bpf/.output"}}"#.utf8), path: "/proj/bpfgate.json")
@@ -104,7 +126,7 @@ import Testing
         (#"[1]"#, ": must be an object"),
         (#"{"gate": "#, "not valid JSON"),
         (#"{"objects": [{"program": "p"}]}"#, "objects[0].object: is required"),
-        (#"{"objects": [{"object": "a.o", "program": "p", "attach": "uprobe"}]}"#, "objects[0].attach: 'uprobe' is not one of tracepoint"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "attach": "sockops"}]}"#, "objects[0].attach: 'sockops' is not one of tracepoint"),
         (#"{"objects": [{"object": "a.o", "program": "p", "hostWide": "yes"}]}"#, "objects[0].hostWide: must be true or false"),
         (#"{"objects": [{"object": "a.o", "program": "p", "rodata": [1]}]}"#, "objects[0].rodata: must be an object"),
         (#"{"objects": [{"object": "a.o", "program": "p", "maxEntries": {"start": 0}}]}"#, "objects[0].maxEntries.start: 0.0 is out of range"),
@@ -116,6 +138,10 @@ import Testing
         (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {"command": ["x"], "seconds": 0}}]}"#, "objects[0].traffic.seconds: 0.0 is out of range; allowed 1...3600"),
         (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {"generator": "udp", "command": ["x"]}}]}"#, "objects[0].traffic: takes a generator or a command"),
         (#"{"objects": [{"object": "a.o", "program": "p", "traffic": {}}]}"#, "objects[0].traffic: needs a generator or a command"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "target": {"function": "f"}}]}"#, "objects[0].target.binary: is required"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "target": {"binary": "b", "function": "f", "name": "n"}}]}"#, "objects[0].target: takes a function (uprobes) or a provider and a name"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "target": {"binary": "b", "provider": "p"}}]}"#, "objects[0].target: takes a function"),
+        (#"{"objects": [{"object": "a.o", "program": "p", "attach": "xdp", "target": {"binary": "b", "function": "f"}}]}"#, "objects[0].target: applies to uprobe, uretprobe and usdt programs, not xdp"),
         (#"{"build": {"objects": "build"}}"#, "build.command: is required"),
         (#"{"build": {"command": "make"}}"#, "build.objects: is required"),
         (#"{"build": {"command": "make", "objects": "/abs"}}"#, "build.objects: '/abs' must be relative"),
