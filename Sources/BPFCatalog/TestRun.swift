@@ -1,6 +1,9 @@
 /// The program types BPF_PROG_TEST_RUN can time on bpfgate's inputs: the one table of test-run kinds.
 public enum TestRunKind: CaseIterable, Sendable {
     case xdp, schedCLS, schedACT, socketFilter, cgroupSKB, flowDissector, skLookup
+    /// Run once per call on a zeroed context (`Frames.zeroContext`): raw tracepoints (12 zero arguments) and syscall
+    /// programs (512 zero bytes); the kernel repeats neither.
+    case rawTracepoint, syscall
 
     /// libbpf's name of the program type (for the packet hooks, the hook's own name).
     public var programType: String {
@@ -12,6 +15,8 @@ public enum TestRunKind: CaseIterable, Sendable {
         case .cgroupSKB: return Hook.cgroupSKB.rawValue
         case .flowDissector: return "flow_dissector"
         case .skLookup: return "sk_lookup"
+        case .rawTracepoint: return Hook.rawTracepoint.rawValue
+        case .syscall: return "syscall"
         }
     }
 
@@ -37,12 +42,25 @@ public enum TestRunKind: CaseIterable, Sendable {
         case .schedCLS, .schedACT: return .tc
         case .socketFilter: return .socketFilter
         case .cgroupSKB: return .cgroupSKB
-        case .flowDissector, .skLookup: return nil
+        case .rawTracepoint: return .rawTracepoint
+        case .flowDissector, .skLookup, .syscall: return nil
         }
     }
 
     /// Whether it takes the frame as packet data; sk_lookup takes a context made from the frame's connection instead.
-    public var takesFrame: Bool { self != .skLookup }
+    public var takesFrame: Bool { ![.skLookup, .rawTracepoint, .syscall].contains(self) }
+
+    /// The zeroed context of the kinds that take no frame and no connection (nil for the others).
+    public var zeroContext: [UInt8]? {
+        switch self {
+        case .rawTracepoint: return [UInt8](repeating: 0, count: 12 * 8)
+        case .syscall: return [UInt8](repeating: 0, count: 512)
+        default: return nil
+        }
+    }
+
+    /// Whether the kernel runs it `repeat` times in one call (raw tracepoints and syscall programs: once).
+    public var repeats: Bool { zeroContext == nil }
 
     /// Whether it may write the packet, and the test run hands the packet back (a flow dissector's output is its keys).
     public var mayRewrite: Bool { self == .xdp || self == .schedCLS || self == .schedACT }
@@ -61,6 +79,7 @@ public enum TestRunKind: CaseIterable, Sendable {
         case .skLookup: names = ["SK_DROP", "SK_PASS"]
         case .cgroupSKB: names = ["drop", "allow"]
         case .socketFilter: return r == 0 ? "0 (drop)" : "\(r) (keep \(r) bytes)"
+        case .rawTracepoint, .syscall: return String(Int32(bitPattern: r))
         }
         return Int(r) < names.count ? names[Int(r)] : String(r)
     }
@@ -120,6 +139,9 @@ public enum Frames {
         TestInput(name: "arp", frames: [ethernet(0x0806, arpRequest())]),
         TestInput(name: "non-ip", frames: [ethernet(0x88b5, [UInt8](repeating: 0x5a, count: 46))]),
     ]
+
+    /// The input of the kinds that take a zeroed context instead of a frame (`TestRunKind.zeroContext`).
+    public static let zeroContext = TestInput(name: "zero-context", frames: [], note: "a zeroed context (raw_tp: 12 zero arguments)")
 
     static func ethernet(_ type: UInt16, _ payload: [UInt8]) -> [UInt8] {
         pad(destinationMAC + sourceMAC + be16(type) + payload)

@@ -45,6 +45,8 @@ public struct TestRunCase: Sendable {
     /// What one call gets for `input`: the frames as packet data, or (sk_lookup) a context per frame's connection;
     /// nil when the input has nothing this kind reads (sk_lookup of an ARP frame).
     func runs(_ input: TestInput) -> [(data: [UInt8], context: [UInt8])]? {
+        if let zeros = kind.zeroContext { return input.frames.isEmpty ? [([], zeros)] : nil }
+        if input.frames.isEmpty { return nil }
         if kind.takesFrame { return input.frames.map { ($0, []) } }
         let contexts = input.frames.compactMap(Frames.tuple).map {
             BPFProgram.skLookupContext(protocol: $0.proto, remote: $0.source, remotePort: $0.sourcePort, local: $0.destination, localPort: $0.destinationPort)
@@ -63,7 +65,7 @@ public struct TestRunBench {
 
     /// The standard inputs and your captures; an unreadable capture is bad input (exit 65).
     public func inputs() throws -> [TestInput] {
-        try Frames.standard + config.pcaps.map { path in
+        try Frames.standard + [Frames.zeroContext] + config.pcaps.map { path in
             guard let data = FileManager.default.contents(atPath: path) else { throw BadInputError(path: path, problem: "cannot be read") }
             do {
                 let (frames, total) = try PcapFile.frames([UInt8](data), limit: config.pcapFrames)
@@ -162,11 +164,11 @@ public struct TestRunBench {
             _ = result
             if output != run.data { rewrites = true }
         }
-        let first = try target.time(runs, Repeat(count: 16, fresh: rewrites))
+        let first = try target.time(runs, Repeat(count: 16, fresh: rewrites || !kind.repeats))
         let perCall = config.callNanoseconds / Double(max(runs.count, 1))
-        if rewrites {
+        if rewrites || !kind.repeats {
             // A call costs about 2 us besides the run.
-            return (Repeat(count: UInt32(min(500, max(1, perCall / (first.ns + 2000)))), fresh: true), first.retval)
+            return (Repeat(count: UInt32(min(500, max(1, perCall / (first.ns + 2000)))), fresh: true, rewrites: rewrites), first.retval)
         }
         return (Repeat(count: UInt32(min(Double(config.maxRepeat), max(1, perCall / max(first.ns, 1)))), fresh: false), first.retval)
     }
@@ -176,7 +178,11 @@ public struct TestRunBench {
 struct Repeat: CustomStringConvertible {
     let count: UInt32
     let fresh: Bool
-    var description: String { fresh ? "rewrites the packet: \(count) calls of one run on a fresh copy" : "\(count) runs per call" }
+    var rewrites = false
+    var description: String {
+        !fresh ? "\(count) runs per call" : rewrites ? "rewrites the packet: \(count) calls of one run on a fresh copy"
+            : "\(count) calls of one run (the kernel does not repeat it)"
+    }
 }
 
 /// A loaded program ready for test runs: yours (alone, prepared as its loader would) or a counting probe.
@@ -229,7 +235,8 @@ final class TestRunTarget {
         for run in runs {
             let before = try program.info()
             if r.fresh {
-                for _ in 0 ..< r.count { retval = try program.testRun(data: run.data, context: run.context, repeat: 1).returnValue }
+                // repeat 0: one run (raw_tp and syscall test runs refuse any other value).
+                for _ in 0 ..< r.count { retval = try program.testRun(data: run.data, context: run.context, repeat: 0).returnValue }
             } else {
                 retval = try program.testRun(data: run.data, context: run.context, repeat: r.count).returnValue
             }

@@ -117,7 +117,9 @@ extension PrivilegedTests {
             let fromFile = try BPFObject(path: path)
             let fromBytes = try BPFObject(bytes: EmbeddedBPFObject.probes.bytes, name: "probes")
             #expect(fromFile.programs.map(\.name) == fromBytes.programs.map(\.name))
-            #expect(fromFile.mapNames == fromBytes.mapNames)
+            // Internal maps (`<object>.kconfig`, `.rodata`) carry the object's name, which differs.
+            let named = { (o: BPFObject) in o.mapNames.filter { !$0.contains(".") } }
+            #expect(named(fromFile) == named(fromBytes))
             #expect(fromFile.mapNames.contains("hits"))
             #expect(throws: BPFError.call("bpf_object__open_file(/nonexistent.bpf.o)", errno: ENOENT)) {
                 try BPFObject(path: "/nonexistent.bpf.o")

@@ -60,6 +60,29 @@ struct TestRunCLITests {
         #expect(try KernelState.settled(like: before) == before)
     }
 
+    /// Raw tracepoint programs run once per call on 12 zero arguments (the kernel does not repeat them), against
+    /// probe_raw_tp on the same context; they take none of the frames.
+    @Test func rawTracepoints_runOnAZeroedContext() throws {
+        let before = try KernelState.now()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let paths = try Self.objects(["softirqs"], in: dir)
+        let results = dir.appendingPathComponent("results.json").path
+        let r = try Invocation.run(["run", "--object", paths[0], "--filter", "/test-run/", "--samples", "4", "--quiet", "--results", results,
+                                    "--output", dir.appendingPathComponent("bmf.json").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let file = try ResultsCodec.decode(Data(contentsOf: URL(fileURLWithPath: results)), path: results)
+        #expect(Set(file.benchmarks.map(\.name)) == Set(["softirq_entry", "softirq_exit"].flatMap {
+            ["object/softirqs/\($0)/test-run/zero-context", "object/softirqs/\($0)/test-run/reference"]
+        }), "tp_btf programs are not test-run, raw_tp ones take no frame: \(file.benchmarks.map(\.name))")
+        for program in ["softirq_entry", "softirq_exit"] {
+            let b = try #require(file.benchmarks.first { $0.name == "object/softirqs/\(program)/test-run/zero-context" })
+            #expect(b.measure("latency")?.status == .ok, "\(program)")
+            #expect(b.notes.first?.contains("calls of one run (the kernel does not repeat it)") == true, "\(b.notes)")
+        }
+        #expect(try KernelState.settled(like: before) == before)
+    }
+
     @Test func abPerInput_catchesTheForwardingPathsSlowDown() throws {
         let before = try KernelState.now()
         let dir = try temporaryDirectory()

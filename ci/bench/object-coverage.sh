@@ -84,7 +84,7 @@ print(f"  {'all':16} {total_ok:3} / {total:3}")
 #   verifier or BTF rejects (a load failure that is not about a map bpfgate set up);
 # - events only harm to the host produces (the issue's words): global memory reclaim, OOM kills.
 HARM = ("direct_reclaim", "mm_vmscan", "oom_", "mark_victim", "compact")
-LOADER = ("a uprobe on your binary", "section 'usdt", "entries runs when a redirect", "walks a map that only your loader")
+LOADER = ("which bpfgate does not call", "it probes its own loader", "entries runs when a redirect", "walks a map that only your loader")
 def excluded(kind, detail, plan=""):
     if kind == "not derivable" and "no workload drives it" in detail and any(h in plan for h in HARM):
         return "only harm to the host makes the event"

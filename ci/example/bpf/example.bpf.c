@@ -5,7 +5,8 @@
  *   count_uname     tracepoint/syscalls/sys_enter_newuname: the hook is derived, the traffic is declared in
  *                   bpfgate.json (a command of your own)
  *   pass_udp        xdp: derived (bpfgate's veth pair, udp generator)
- *   on_my_binary    uprobe: not derivable (bpfgate lists it with the reason) */
+ *   on_my_binary    uprobe on the loader's own function: not derivable (bpfgate lists it with the reason; a
+ *                   declaration's target and command would make it run) */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -67,7 +68,7 @@ int pass_udp(struct xdp_md *ctx)
     return XDP_PASS;
 }
 
-SEC("uprobe")
+SEC("uprobe//proc/self/exe:my_function")
 int on_my_binary(void *ctx)
 {
     count_caller();
