@@ -119,6 +119,8 @@ public final class BPFObject {
     /// - a map declared without entries (`max_entries` 0: the loader sizes it, e.g. to its `-m` option or the CPU
     ///   count) gets the entries of its type's row (`MapTypeFacts.loaderSizedEntries`); a stack trace map without
     ///   a value size gets 127 frames (`PERF_MAX_STACK_DEPTH`);
+    /// - a perf event array or ring buffer declared with other key and value sizes (cilium/ebpf's examples declare
+    ///   the event type there for bpf2go) gets the kernel's (4 and 4; none), as cilium/ebpf's loader does;
     /// - a map pinned by name (`LIBBPF_PIN_BY_NAME`) is not pinned: bpfgate never creates files in bpffs, and never
     ///   shares a pinned map of the host's.
     @discardableResult
@@ -145,6 +147,20 @@ public final class BPFObject {
                 let err = bpf_map__set_max_entries(m, UInt32(entries))
                 if err != 0 { throw BPFError.call("bpf_map__set_max_entries(\(name))", errno: -err) }
                 changed.append("map \(name): \(entries) entries (declared with none: its loader sizes it)")
+            }
+            // cilium/ebpf's loader gives event arrays their kernel sizes whatever the C says (`__type(value, struct
+            // event)` only feeds bpf2go's type generation).
+            if type.facts?.name == "perf_event_array", bpf_map__key_size(m) != 4 || bpf_map__value_size(m) != 4 {
+                var err = bpf_map__set_key_size(m, 4)
+                if err == 0 { err = bpf_map__set_value_size(m, 4) }
+                if err != 0 { throw BPFError.call("bpf_map__set_value_size(\(name))", errno: -err) }
+                changed.append("map \(name): 4-byte keys and values (a perf event array's; declared otherwise for a type generator)")
+            }
+            if type.facts?.name == "ringbuf", bpf_map__key_size(m) != 0 || bpf_map__value_size(m) != 0 {
+                var err = bpf_map__set_key_size(m, 0)
+                if err == 0 { err = bpf_map__set_value_size(m, 0) }
+                if err != 0 { throw BPFError.call("bpf_map__set_value_size(\(name))", errno: -err) }
+                changed.append("map \(name): no key or value size (a ring buffer's; declared otherwise for a type generator)")
             }
             if type.facts?.name == "stack_trace", bpf_map__value_size(m) == 0 {
                 let err = bpf_map__set_value_size(m, 127 * 8)

@@ -13,6 +13,18 @@ struct {
     __type(value, __u64);
 } calls SEC(".maps");
 
+/* cilium/ebpf's uretprobe example declares its perf event array with the event's type as the value, for bpf2go; its
+ * loader gives the map the kernel's 4-byte sizes. */
+struct event {
+    __u32 pid;
+    __u8 line[80];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+    __type(value, struct event);
+} events SEC(".maps");
+
 static __always_inline void add(__u32 key, __u64 v)
 {
     __u64 *n = bpf_map_lookup_elem(&calls, &key);
@@ -30,7 +42,9 @@ int BPF_KPROBE(uprobe_add, long a)
 SEC("uretprobe")
 int BPF_KRETPROBE(uretprobe_add, long ret)
 {
+    struct event e = { .pid = bpf_get_current_pid_tgid() >> 32 };
     add(1, ret);
+    bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, &e, sizeof(e));
     return 0;
 }
 
