@@ -5,6 +5,7 @@
 # programs were measured (latency ok), and how many were not: not derivable, refused, unsupported, failed (with the
 # reasons). Run as root. Objects of real projects (libbpf-bootstrap, libbpf-tools, ...) built on this machine can be
 # passed as directories; nothing here builds them.
+# (Test runs of packet programs: ci/bench/testrun-coverage.sh.)
 # Usage: ci/bench/object-coverage.sh [DIR ...]
 #   OUT=dir keeps the results files; SAMPLES=n runs n samples instead of the default profile's; PROGRAMS_ONLY=1 leaves
 #   the objects' maps out (their user-space timing is the user-map suite's).
@@ -30,7 +31,7 @@ for f in "${objects[@]}"; do
   name=$(basename "$f" .o)
   start=$(date +%s.%N)
   set +e
-  "$bin" run --object "$f" ${SAMPLES:+--samples "$SAMPLES"} ${PROGRAMS_ONLY:+--filter '^object/[^/]+/(?!map/)'} \
+  "$bin" run --object "$f" ${SAMPLES:+--samples "$SAMPLES"} ${PROGRAMS_ONLY:+--filter '^object/[^/]+/(?!map/)(?![^/]+/test-run/)'} \
     --quiet --results "$out/$name.json" --output "$out/$name.bmf.json" 2>"$out/$name.err"
   status=$?
   set -e
@@ -50,7 +51,7 @@ for name, (status, seconds) in sorted(times.items()):
         continue
     doc = json.load(open(path))
     programs = [b for b in doc["benchmarks"] if b["name"].startswith("object/") and "/map/" not in b["name"]
-                and not b["name"].endswith("/reference")]
+                and not b["name"].endswith("/reference") and "/test-run/" not in b["name"]]
     outcome = collections.Counter()
     for b in programs:
         parts = b["name"].split("/")
