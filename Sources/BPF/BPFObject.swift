@@ -143,6 +143,7 @@ public final class BPFObject {
                 switch size {
                 case let .entries(n): entries = n
                 case .possibleCPUs: entries = BPFLibrary.possibleCPUs
+                case let .pidMax(cap): entries = min(cap, BPFLibrary.pidMax)
                 }
                 let err = bpf_map__set_max_entries(m, UInt32(entries))
                 if err != 0 { throw BPFError.call("bpf_map__set_max_entries(\(name))", errno: -err) }
@@ -239,6 +240,11 @@ public enum BPFLibrary {
 
     /// Number of possible CPUs (the per-CPU value stride).
     public static var possibleCPUs: Int { Int(max(libbpf_num_possible_cpus(), 1)) }
+
+    /// /proc/sys/kernel/pid_max (32768 if it cannot be read).
+    public static var pidMax: Int {
+        (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 32768
+    }
 
     /// Ids of every BPF program loaded in the kernel right now (`bpf_prog_get_next_id`).
     public static func loadedProgramIDs() throws -> [UInt32] {

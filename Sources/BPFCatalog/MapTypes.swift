@@ -29,11 +29,16 @@ public struct MapTypeFacts: Sendable, Equatable {
     /// What a loader typically sizes a map to.
     public enum LoaderSize: Sendable, Equatable {
         case entries(Int)
-        /// One entry per possible CPU (cpumap: at most the CPUs there are).
+        /// One entry per possible CPU (cpumap: at most the CPUs there are; xdp-tools' per-CPU arrays).
         case possibleCPUs
+        /// The kernel's pid_max (hashes keyed by pid), at most `cap` entries, so that a preallocated map stays in the
+        /// megabytes on a machine whose pid_max is 4194304.
+        case pidMax(cap: Int)
     }
     /// libbpf-tools' usual MAX_ENTRIES.
     static let sized = LoaderSize.entries(10240)
+    /// Hashes: pid_max, as tools size their pid-keyed maps.
+    static let pids = LoaderSize.pidMax(cap: 65536)
 
     /// The type's segment in benchmark names: `lru-percpu-hash`.
     public var slug: String { String(name.map { $0 == "_" ? "-" : $0 }) }
@@ -55,16 +60,16 @@ public struct MapTypeFacts: Sendable, Equatable {
 
     /// Every map type of the kernel's `enum bpf_map_type` up to 6.18, in its order.
     public static let all: [MapTypeFacts] = [
-        .init("hash", timed: true, loaderSized: sized),
+        .init("hash", timed: true, loaderSized: pids),
         .init("array", array: true, timed: true, loaderSized: sized),
         .init("prog_array", value: 4),
         .init("perf_event_array", value: 4),
-        .init("percpu_hash", perCPU: true, timed: true, loaderSized: sized),
-        .init("percpu_array", perCPU: true, array: true, timed: true, loaderSized: sized),
+        .init("percpu_hash", perCPU: true, timed: true, loaderSized: pids),
+        .init("percpu_array", perCPU: true, array: true, timed: true, loaderSized: .possibleCPUs),
         .init("stack_trace", value: 8 * 127, loaderSized: .entries(1024)),
         .init("cgroup_array", value: 4),
-        .init("lru_hash", lru: true, timed: true, loaderSized: sized),
-        .init("lru_percpu_hash", perCPU: true, lru: true, timed: true, loaderSized: sized),
+        .init("lru_hash", lru: true, timed: true, loaderSized: pids),
+        .init("lru_percpu_hash", perCPU: true, lru: true, timed: true, loaderSized: pids),
         .init("lpm_trie", key: 8, noPrealloc: true, loaderSized: sized),
         .init("array_of_maps", value: 4, needs: "an inner map"),
         .init("hash_of_maps", value: 4, needs: "an inner map"),

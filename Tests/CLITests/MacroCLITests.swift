@@ -80,39 +80,44 @@ struct MacroSignalTests {
         #expect(after == before, "before: \(before); after: \(after)")
     }
 
-    /// The gate's demo under real veth traffic: in one run, the slow version costs more per packet than the
-    /// fast one, each measured against the counting XDP program in alternating windows; the results file
-    /// names that reference, so the gate judges the demo on its ratio.
+    /// The gate's demo under real veth traffic: the slow version costs more per packet than the fast one, each
+    /// measured against the counting XDP program in alternating windows; the results file names that reference, so
+    /// the gate judges the demo on its ratio. One run loads each program once, and where the JIT puts it moves its
+    /// speed: over 30 runs slow/fast was 1.10-1.73, and at 80cb2bd one fresh-clone run of two measured 0.98 (the fast
+    /// load at 1.92x its reference against a usual 1.6-1.7). So the majority of up to 5 runs decides.
     @Test func slowDemoUnderTraffic_costsMoreThanFast() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let results = dir.appendingPathComponent("results.json").path
         let bmf = dir.appendingPathComponent("bmf.json").path
-        let run = try Invocation.run(["run", "--quiet", "--suite", "macro", "--filter", "xdp-demo", "--samples", "8",
-                                      "--results", results, "--output", bmf])
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(FileManager.default.fileExists(atPath: bmf))
-        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results))) as? [String: Any])
-        let benchmarks = try #require(doc["benchmarks"] as? [[String: Any]])
-        func samples(_ name: String) throws -> [Double] {
-            let b = try #require(benchmarks.first { $0["name"] as? String == name }, "\(name)")
-            let m = try #require((b["measures"] as? [[String: Any]])?.first { $0["measure"] as? String == "latency" })
-            return try #require(m["samples"] as? [Double])
+        var above = 0, below = 0, seen: [Double] = []
+        while above < 3 && below < 3 {
+            let run = try Invocation.run(["run", "--quiet", "--suite", "macro", "--filter", "xdp-demo", "--samples", "8",
+                                          "--results", results, "--output", bmf])
+            try #require(run.status == 0, "\(run.stderr)")
+            #expect(FileManager.default.fileExists(atPath: bmf))
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results))) as? [String: Any])
+            let benchmarks = try #require(doc["benchmarks"] as? [[String: Any]])
+            func samples(_ name: String) throws -> [Double] {
+                let b = try #require(benchmarks.first { $0["name"] as? String == name }, "\(name)")
+                let m = try #require((b["measures"] as? [[String: Any]])?.first { $0["measure"] as? String == "latency" })
+                return try #require(m["samples"] as? [Double])
+            }
+            func ratio(_ program: String) throws -> Double {
+                let pairs = zip(try samples("macro/\(program)/xdp"), try samples("macro/\(program)/xdp/reference")).map { $0 / $1 }.sorted()
+                try #require(!pairs.isEmpty, "\(program): no window pairs")
+                return pairs[pairs.count / 2]
+            }
+            for program in ["xdp-demo", "xdp-demo-slow"] {
+                let b = try #require(benchmarks.first { $0["name"] as? String == "macro/\(program)/xdp" })
+                #expect(b["reference"] as? String == "macro/\(program)/xdp/reference")
+                #expect(try samples("macro/\(program)/xdp").count == 8)
+            }
+            let slowOverFast = try ratio("xdp-demo-slow") / ratio("xdp-demo")
+            seen.append(slowOverFast)
+            if slowOverFast > 1.05 { above += 1 } else { below += 1 }
         }
-        func ratio(_ program: String) throws -> Double {
-            let pairs = zip(try samples("macro/\(program)/xdp"), try samples("macro/\(program)/xdp/reference")).map { $0 / $1 }.sorted()
-            try #require(!pairs.isEmpty, "\(program): no window pairs")
-            return pairs[pairs.count / 2]
-        }
-        for program in ["xdp-demo", "xdp-demo-slow"] {
-            let b = try #require(benchmarks.first { $0["name"] as? String == "macro/\(program)/xdp" })
-            #expect(b["reference"] as? String == "macro/\(program)/xdp/reference")
-            #expect(try samples("macro/\(program)/xdp").count == 8)
-        }
-        let (slow, fast) = (try ratio("xdp-demo-slow"), try ratio("xdp-demo"))
-        // Measured over 30 runs of this command: slow/fast 1.10-1.73 (median 1.44); the demo's placement in
-        // memory changes from load to load, so one load per side keeps a wide spread. 1.05 leaves room for it.
-        #expect(slow > 1.05 * fast, "slow \(slow), fast \(fast)")
+        #expect(above == 3, "slow/fast per run: \(seen)")
     }
 
     /// A/B under real traffic: base and head demo objects take turns on the veth, window by window. The slow
