@@ -258,7 +258,8 @@ extension TestRunBench {
         let wanted = jobs.filter { j in inputs.contains { include(j.c.name($0)) } }
         guard !wanted.isEmpty else { return [] }
         try Privileges.current().require(.loadPrograms)
-        return try inNamespace {
+        // One measuring process on the machine at a time, as for the attached programs.
+        return try MachineLock.with("macro", waiting: progress) { try inNamespace {
             try wanted.flatMap { c, base, head -> [ABPair] in
                 let mine = inputs.filter { c.runs($0) != nil && include(c.name($0)) }
                 progress("\(c.prefix) A/B: \(config.samples) pairs of \(mine.count) inputs, \(config.abLoads) loads per side")
@@ -315,6 +316,6 @@ extension TestRunBench {
                 }
                 return out
             }
-        }
+        } }
     }
 }
