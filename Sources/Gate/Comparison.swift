@@ -8,7 +8,8 @@ public struct PairedSamples: Sendable {
     public var benchmark: String
     public var base: MeasureResult
     public var head: MeasureResult
-    /// Timed attached under traffic, each side several loads of its object (judged with `abAttachedMinEffect`).
+    /// Each side several loads of its object whose pairs cluster by load: attached under traffic, or your packet
+    /// programs' test runs (judged with `abAttachedMinEffect`).
     public var attached: Bool
     public init(benchmark: String, base: MeasureResult, head: MeasureResult, attached: Bool = false) {
         self.benchmark = benchmark

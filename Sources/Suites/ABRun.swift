@@ -9,7 +9,8 @@ public struct ABPair: Sendable {
     public let suite: String
     public let base: MeasureResult
     public let head: MeasureResult
-    /// Timed attached under traffic, each side several loads of its object (the gate's wider A/B band).
+    /// Each side several loads of its object whose pairs cluster by load (attached under traffic, or your packet
+    /// programs' test runs): the gate's wider A/B band.
     public let attached: Bool
 }
 

@@ -264,7 +264,8 @@ extension TestRunBench {
                 let mine = inputs.filter { c.runs($0) != nil && include(c.name($0)) }
                 progress("\(c.prefix) A/B: \(config.samples) pairs of \(mine.count) inputs, \(config.abLoads) loads per side")
                 func pairs(_ b: MeasureResult, _ h: MeasureResult, _ input: TestInput) -> ABPair {
-                    ABPair(benchmark: c.name(input), suite: ObjectSuite.name, base: b, head: h, attached: false)
+                    // The wider band: the pairs cluster by load, as the attached programs' do (ARCHITECTURE.md, decisions).
+                    ABPair(benchmark: c.name(input), suite: ObjectSuite.name, base: b, head: h, attached: true)
                 }
                 var bs: [TestRunTarget] = [], hs: [TestRunTarget] = []
                 for _ in 0 ..< max(1, config.abLoads) {

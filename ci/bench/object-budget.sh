@@ -12,8 +12,6 @@ if [ ${#objects[@]} -eq 0 ]; then
   dir=$corpus
   objects=("$dir/statsnoop.bpf.o" "$dir/mountsnoop.bpf.o" "$dir/runqlat.bpf.o")
 fi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 printf '%-40s %8s %5s %5s %9s %s\n' object programs ok maps seconds status
 for f in "${objects[@]}"; do
   name=$(basename "$f" .o)

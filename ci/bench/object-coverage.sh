@@ -12,9 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . ci/bench/corpus-build.sh
-out=${OUT:-$(mktemp -d)}
-mkdir -p "$out"
-[ -n "${OUT:-}" ] || trap 'rm -rf "$out"' EXIT
 dirs=("$@")
 if [ ${#dirs[@]} -eq 0 ]; then
   dirs=("$corpus")

@@ -7,9 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . ci/bench/corpus-build.sh
-out=${OUT:-$(mktemp -d)}
-mkdir -p "$out"
-[ -n "${OUT:-}" ] || trap 'rm -rf "$out"' EXIT
 dirs=("$@")
 [ ${#dirs[@]} -gt 0 ] || dirs=("$corpus")
 start=$(date +%s)

@@ -14,8 +14,6 @@ if [ ${#objects[@]} -eq 0 ]; then
   dir=$corpus
   for name in runqlat opensnoop syscount execsnoop statsnoop bootstrap biolatency softirqs; do objects+=("$dir/$name.bpf.o"); done
 fi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 for f in "${objects[@]}"; do
   name=$(basename "$f" .o)
   for mode in alone together; do
