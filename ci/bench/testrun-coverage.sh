@@ -43,7 +43,7 @@ for path in sorted(glob.glob(f"{sys.argv[1]}/*.json")):
         else:
             failures[m.get("reason", m["status"])[:160]] += 1
 complete = sum(all(v) for v in programs.values())
-print(f"packet programs: {len(programs)}; a result on every input: {complete}; inputs timed: "
+print(f"test-run programs (packet kinds, raw_tp, syscall): {len(programs)}; a result on every input: {complete}; inputs timed: "
       f"{sum(sum(v) for v in programs.values())} of {sum(len(v) for v in programs.values())}")
 for reason, count in failures.most_common():
     print(f"  failed x{count}: {reason}")
