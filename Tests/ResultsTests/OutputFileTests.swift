@@ -105,6 +105,10 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["run.json"])
     }
 
+}
+
+/// Not in OutputFileTests: its suite makes a directory for every test, which this one would leave in $TMPDIR.
+@Suite struct OneLineTests {
     @Test func oneLine_escapesControlCharacters() {
         #expect(Text.oneLine("a\nb\tc\u{1b}[31m") == "a\\nb\\tc\\u{1b}[31m")
         #expect(Text.oneLine("plain é") == "plain é")
