@@ -103,13 +103,32 @@ public struct BPFProgram {
         try ProgramInfo(fd: fd, name: name)
     }
 
-    /// Runs the program once or `repeat` times on `input` (`bpf_prog_test_run_opts`).
+    /// The program's ns per run as bpf_stats counts it (run_time_ns / run_cnt, which must be on) over the runs that
+    /// happen during `body`: the sum of every run's own time; nil if it did not run.
+    public func nanosecondsPerRun(during body: () throws -> Void) throws -> Double? {
+        let before = try info()
+        try body()
+        let after = try info()
+        let runs = after.runCount &- before.runCount
+        return runs > 0 ? Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs) : nil
+    }
+
+    /// The same, for a body that makes the program run (a test run): no run counted means bpf_stats is off.
+    public func nanosecondsPerRun(of body: () throws -> Void) throws -> Double {
+        guard let ns = try nanosecondsPerRun(during: body) else {
+            throw BPFError.call("bpf_stats of \(name): no runs counted (is bpf_stats on?)", errno: ENODATA)
+        }
+        return ns
+    }
+
     /// BPF_PROG_TEST_RUN with a context and no packet (raw_tp programs: their u64 arguments), run once.
     public func testRun(context: [UInt64]) throws -> UInt32 {
-        var retval: UInt32 = 0
-        let err = context.withUnsafeBytes { bpfgate_prog_test_run_ctx(fd, $0.baseAddress, UInt32($0.count), &retval) }
-        if err != 0 { throw BPFError.call("bpf_prog_test_run_opts(\(name))", errno: -err) }
-        return retval
+        try testRun(data: [], context: context.withUnsafeBytes { Array($0) }, repeat: 0).returnValue
+    }
+
+    /// Runs the program once or `repeat` times on the packet `input`.
+    public func testRun(input: [UInt8] = [], repeat count: UInt32 = 1) throws -> TestRunResult {
+        try testRun(data: input, context: [], repeat: count)
     }
 
     /// BPF_PROG_TEST_RUN with packet data, a context or both (empty: none), `repeat` runs.
@@ -125,8 +144,8 @@ public struct BPFProgram {
         let err = data.withUnsafeBytes { d in
             context.withUnsafeBytes { c in
                 output.withUnsafeMutableBytes { o in
-                    bpfgate_prog_test_run_with(fd, data.isEmpty ? nil : d.baseAddress, UInt32(d.count), context.isEmpty ? nil : c.baseAddress,
-                                               UInt32(c.count), count, keepOutput ? o.baseAddress : nil, &outSize, &result)
+                    bpfgate_prog_test_run(fd, data.isEmpty ? nil : d.baseAddress, UInt32(d.count), context.isEmpty ? nil : c.baseAddress,
+                                          UInt32(c.count), count, keepOutput ? o.baseAddress : nil, &outSize, &result)
                 }
             }
         }
@@ -143,15 +162,6 @@ public struct BPFProgram {
             bpfgate_sk_lookup_ctx(o.baseAddress, UInt32(o.count), family, UInt32(proto), remote, remotePort, local, localPort)
         }
         return Array(out.prefix(Int(n)))
-    }
-
-    public func testRun(input: [UInt8] = [], repeat count: UInt32 = 1) throws -> TestRunResult {
-        var result = bpfgate_test_run_result()
-        let err = input.withUnsafeBytes { buf in
-            bpfgate_prog_test_run(fd, buf.baseAddress, UInt32(buf.count), count, &result)
-        }
-        if err != 0 { throw BPFError.call("bpf_prog_test_run_opts(\(name))", errno: -err) }
-        return TestRunResult(returnValue: result.retval, durationNanoseconds: result.duration_ns)
     }
 }
 

@@ -203,18 +203,8 @@ struct bpf_link *bpfgate_attach_uprobe(struct bpf_program *prog, int retprobe, c
     return link;
 }
 
-int bpfgate_prog_test_run(int prog_fd, const void *data_in, uint32_t data_size, uint32_t repeat,
-                          struct bpfgate_test_run_result *result) {
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data_in, .data_size_in = data_size, .repeat = (int)repeat);
-    int err = bpf_prog_test_run_opts(prog_fd, &opts);
-    if (err) return err;
-    result->retval = opts.retval;
-    result->duration_ns = opts.duration;
-    return 0;
-}
-
-int bpfgate_prog_test_run_with(int prog_fd, const void *data_in, uint32_t data_size, const void *ctx, uint32_t ctx_size,
-                               uint32_t repeat, void *data_out, uint32_t *out_size, struct bpfgate_test_run_result *result) {
+int bpfgate_prog_test_run(int prog_fd, const void *data_in, uint32_t data_size, const void *ctx, uint32_t ctx_size,
+                          uint32_t repeat, void *data_out, uint32_t *out_size, struct bpfgate_test_run_result *result) {
     LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data_in, .data_size_in = data_size, .ctx_in = ctx,
                 .ctx_size_in = ctx_size, .repeat = (int)repeat, .data_out = data_out,
                 .data_size_out = data_out && out_size ? *out_size : 0);
@@ -244,14 +234,6 @@ uint32_t bpfgate_sk_lookup_ctx(void *out, uint32_t size, uint32_t family, uint32
     ctx.local_port = local_port;
     memcpy(out, &ctx, sizeof ctx);
     return sizeof ctx;
-}
-
-int bpfgate_prog_test_run_ctx(int prog_fd, const void *ctx, uint32_t ctx_size, uint32_t *retval) {
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx, .ctx_size_in = ctx_size);
-    int err = bpf_prog_test_run_opts(prog_fd, &opts);
-    if (err) return err;
-    *retval = opts.retval;
-    return 0;
 }
 
 int bpfgate_prog_info(int prog_fd, struct bpfgate_prog_info *out) {

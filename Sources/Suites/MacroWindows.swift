@@ -168,11 +168,7 @@ extension MacroSuite {
 
     /// ns per run of `program` over one window (bpf_stats must be on), or nil if it did not run.
     static func windowLatency(_ program: BPFProgram, nanoseconds: UInt64) throws -> Double? {
-        let before = try program.info()
-        sleepNanoseconds(nanoseconds)
-        let after = try program.info()
-        let runs = after.runCount &- before.runCount
-        return runs > 0 ? Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs) : nil
+        try program.nanosecondsPerRun(during: { sleepNanoseconds(nanoseconds) })
     }
 }
 

@@ -268,9 +268,8 @@ public struct ObjectSuite {
                 let probe = c.probeTarget.map { ", on \($0)" } ?? ([.uprobe, .uretprobe, .usdt].contains(c.attach) ? ", on bpfgate's own target" : "")
                 return (c.name, "\(c.attach) \(section)\(probe), \(traffic)\(reference)\(rodata)\(sizes)\(siblings)")
             }
-        } + testRunCases().map { c in
-            let inputs = try TestRunBench(config: testRun).inputs().filter { c.runs($0) != nil }.map(\.name)
-            return (c.prefix.description, "BPF_PROG_TEST_RUN (\(c.kind.programType)) on \(inputs.joined(separator: ", "))"
+        } + testRunCases().map { [inputs = try TestRunBench(config: testRun).inputs()] c in
+            (c.prefix.description, "BPF_PROG_TEST_RUN (\(c.kind.programType)) on \(inputs.filter { c.runs($0) != nil }.map(\.name).joined(separator: ", "))"
                 + (c.referenceName != nil ? ", reference \(c.kind.referenceHook?.family.probe ?? "")" : ""))
         }
     }

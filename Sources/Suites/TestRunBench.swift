@@ -133,11 +133,10 @@ public struct TestRunBench {
             for (i, t) in timed.enumerated() {
                 // Alternate which goes first, so neither always runs on the other's warm caches.
                 let programFirst = (round + i) % 2 == 0
-                let ref = programFirst ? nil : try reference?.time(t.runs, t.repeat).ns
+                let refBefore = programFirst ? nil : try reference?.time(t.runs, t.repeat).ns
                 let own = try target.time(t.runs, t.repeat)
-                let refAfter = programFirst ? try reference?.time(t.runs, t.repeat).ns : nil
+                refTotal += try refBefore ?? reference?.time(t.runs, t.repeat).ns ?? 0
                 timed[i].retval = own.retval
-                refTotal += ref ?? refAfter ?? 0
                 if round >= config.warmup { samples[i].append(own.ns) }
             }
             if round >= config.warmup && !timed.isEmpty { refSamples.append(refTotal / Double(timed.count)) }
@@ -160,8 +159,7 @@ public struct TestRunBench {
     func calibrate(_ target: TestRunTarget, _ runs: [(data: [UInt8], context: [UInt8])], kind: TestRunKind) throws -> (repeat: Repeat, retval: UInt32) {
         var rewrites = false
         for run in runs where !run.data.isEmpty && kind.mayRewrite {
-            let (result, output) = try target.program.testRun(data: run.data, context: run.context, repeat: 1, keepOutput: true)
-            _ = result
+            let output = try target.program.testRun(data: run.data, context: run.context, repeat: 1, keepOutput: true).output
             if output != run.data { rewrites = true }
         }
         let first = try target.time(runs, Repeat(count: 16, fresh: rewrites || !kind.repeats))
@@ -233,17 +231,14 @@ final class TestRunTarget {
     func time(_ runs: [(data: [UInt8], context: [UInt8])], _ r: Repeat) throws -> (ns: Double, retval: UInt32) {
         var total = 0.0, retval: UInt32 = 0
         for run in runs {
-            let before = try program.info()
-            if r.fresh {
-                // repeat 0: one run (raw_tp and syscall test runs refuse any other value).
-                for _ in 0 ..< r.count { retval = try program.testRun(data: run.data, context: run.context, repeat: 0).returnValue }
-            } else {
-                retval = try program.testRun(data: run.data, context: run.context, repeat: r.count).returnValue
+            total += try program.nanosecondsPerRun {
+                if r.fresh {
+                    // repeat 0: one run (raw_tp and syscall test runs refuse any other value).
+                    for _ in 0 ..< r.count { retval = try program.testRun(data: run.data, context: run.context, repeat: 0).returnValue }
+                } else {
+                    retval = try program.testRun(data: run.data, context: run.context, repeat: r.count).returnValue
+                }
             }
-            let after = try program.info()
-            let n = after.runCount &- before.runCount
-            guard n > 0 else { throw BPFError.call("bpf_stats of \(program.name): no runs counted (is bpf_stats on?)", errno: ENODATA) }
-            total += Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(n)
         }
         return (total / Double(max(runs.count, 1)), retval)
     }

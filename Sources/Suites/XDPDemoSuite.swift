@@ -191,12 +191,7 @@ final class DemoProgram {
     func time(_ packets: [[UInt8]], repeat count: UInt32) throws -> Double {
         var total = 0.0
         for packet in packets {
-            let before = try program.info()
-            _ = try program.testRun(input: packet, repeat: count)
-            let after = try program.info()
-            let runs = after.runCount &- before.runCount
-            guard runs > 0 else { throw BPFError.call("bpf_stats of \(program.name): no runs counted (is bpf_stats on?)", errno: ENODATA) }
-            total += Double(after.runTimeNanoseconds &- before.runTimeNanoseconds) / Double(runs)
+            total += try program.nanosecondsPerRun { _ = try program.testRun(input: packet, repeat: count) }
         }
         return total / Double(packets.count)
     }

@@ -47,15 +47,11 @@ struct bpf_link *bpfgate_attach_uprobe(struct bpf_program *prog, int retprobe, c
 
 /// bpf_prog_test_run_opts with data in/out, repeat and duration.
 struct bpfgate_test_run_result { uint32_t retval; uint32_t duration_ns; };
-/// BPF_PROG_TEST_RUN of a program that takes a context and no packet (raw_tp: ctx = its u64 arguments;
-/// run once, no repeat). 0 or -errno; retval in *retval.
-int bpfgate_prog_test_run_ctx(int prog_fd, const void *ctx, uint32_t ctx_size, uint32_t *retval);
-int bpfgate_prog_test_run(int prog_fd, const void *data_in, uint32_t data_size, uint32_t repeat,
-                          struct bpfgate_test_run_result *result);
-/// BPF_PROG_TEST_RUN with packet data, a context or both (either may be NULL), `repeat` runs; the packet as the
-/// program left it into `data_out` (NULL: not wanted), its size into *out_size. 0 or -errno.
-int bpfgate_prog_test_run_with(int prog_fd, const void *data_in, uint32_t data_size, const void *ctx, uint32_t ctx_size,
-                               uint32_t repeat, void *data_out, uint32_t *out_size, struct bpfgate_test_run_result *result);
+/// BPF_PROG_TEST_RUN with packet data, a context or both (either may be NULL), `repeat` runs (0 for raw_tp and
+/// syscall programs, which run once); the packet as the program left it into `data_out` (NULL: not wanted), its size
+/// into *out_size. 0 or -errno.
+int bpfgate_prog_test_run(int prog_fd, const void *data_in, uint32_t data_size, const void *ctx, uint32_t ctx_size,
+                          uint32_t repeat, void *data_out, uint32_t *out_size, struct bpfgate_test_run_result *result);
 /// Writes the `struct bpf_sk_lookup` a test run of an sk_lookup program takes (family AF_INET or AF_INET6, protocol
 /// IPPROTO_TCP or IPPROTO_UDP, addresses of 4 or 16 bytes in network order, ports in host order) into `out`;
 /// returns its size, or 0 if `size` is too small.
