@@ -1,21 +1,32 @@
 #!/usr/bin/env bash
-# Trend data (pushes to main): one gate-profile run, uploaded to Bencher when BENCHER_PROJECT is set (key in
-# BENCHER_API_KEY) and to InfluxDB when INFLUX_URL is set (INFLUX_DB, INFLUX_USERNAME/INFLUX_PASSWORD). A
-# failed upload stays in .bpfgate/outbox/ and exits 6; the workflow keeps that directory as an artifact.
-# .bpfgate/trend/report.html charts the run and, with InfluxDB, the uploaded history and its change points
-# (`trend` itself does not fail this job: a regression step is for people to look at, the gate fails PRs).
+# Trend data and the growing baseline (pushes to main): one gate-profile `check --grow-baseline` against the
+# history in $BPFGATE_HISTORY (default .bpfgate/history, which the workflow restores from and saves to its cache;
+# with none there, the check records a first baseline of 3-5 runs), stored there when it did not regress. Then
+# `trend` over that history: a regression step in the last 5 runs fails the job (the guard against steps too
+# small for one check to fail, which the growing baseline would otherwise take in). Uploads the run to Bencher
+# when BENCHER_PROJECT is set (key in BENCHER_API_KEY) and to InfluxDB when INFLUX_URL is set (INFLUX_DB,
+# INFLUX_USERNAME/INFLUX_PASSWORD); a failed upload stays in .bpfgate/outbox/ and exits 6 (a regression's 2 ranks
+# higher). .bpfgate/trend/report.html charts the run and the history with its change points.
 # Usage (root): ci/trend.sh   (BPFGATE: the binary, default .build/release/bpfgate)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BPFGATE:-.build/release/bpfgate}
-mkdir -p .bpfgate/trend
+history=${BPFGATE_HISTORY:-.bpfgate/history}
+out=.bpfgate/trend
+mkdir -p "$out" "$history"
 # Entries restored from an earlier run's artifact go first.
 [ -d .bpfgate/outbox ] && { "$bin" upload --flush || true; }
-"$bin" run --profile gate --quiet --output .bpfgate/trend/bmf.json --results .bpfgate/trend/results.json
 status=0
-if [ -n "${BENCHER_PROJECT:-}" ]; then "$bin" upload .bpfgate/trend/results.json --to bencher || status=$?; fi
-if [ -n "${INFLUX_URL:-}" ]; then "$bin" upload .bpfgate/trend/results.json --to influxdb || status=$?; fi
-history=()
-[ -z "${INFLUX_URL:-}" ] || history=(--history --from influxdb --branch "${BENCHER_BRANCH:-main}")
-"$bin" report .bpfgate/trend/results.json "${history[@]}" --html .bpfgate/trend/report.html || echo "trend: no report.html" >&2
+"$bin" check --grow-baseline --baselines "$history" --results "$out/results.json" --markdown "$out/summary.md" \
+  --verdict "$out/verdict.json" || status=$?
+[ -f "$out/results.json" ] || exit "$status"
+up=0
+if [ -n "${BENCHER_PROJECT:-}" ]; then "$bin" upload "$out/results.json" --to bencher || up=$?; fi
+if [ -n "${INFLUX_URL:-}" ]; then "$bin" upload "$out/results.json" --to influxdb || up=$?; fi
+trend=0
+"$bin" trend --baselines "$history" --json "$out/trend.json" || trend=$?
+"$bin" report "$out/results.json" --history --baselines "$history" --html "$out/report.html" || echo "trend: no report.html" >&2
+# The check's status first (a regression 2, a failed benchmark 3), then the trend's, then a failed upload's (6).
+[ "$status" -ne 0 ] || status=$trend
+[ "$status" -ne 0 ] || status=$up
 exit "$status"

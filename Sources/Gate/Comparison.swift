@@ -119,7 +119,8 @@ public enum Comparison {
             }
 
             // Timing: normalized by the reference when every side has it.
-            let normalize = (rule.normalize ?? config.normalize) && headBenchmark?.reference != nil
+            let normalize = (rule.normalize ?? (config.normalize && SuiteName.judgesRatioToReference(headBenchmark?.suite ?? "")))
+                && headBenchmark?.reference != nil
             var values = baseMedians
             var headValue = headSummary.median
             // What the spread check looks at: the per-round ratios when normalized (a speed change within the
@@ -147,6 +148,12 @@ public enum Comparison {
                 }
             }
             let n = values.count
+            if let why = Measure.notGated(measure), rule.minEffect == nil, rule.model == nil {
+                f.change = Descriptive.mean(values).map { headValue / $0 - 1 }
+                f.note += "\(Finding.shownNote): \(why)"
+                findings.append(f)
+                continue
+            }
             if n < config.minBaselineRuns {
                 f.verdict = .needsData
                 f.note += "needs >= \(config.minBaselineRuns) baseline runs, has \(n)"
@@ -165,7 +172,7 @@ public enum Comparison {
             let minEffect = rule.minEffect ?? config.minEffect
             if references.contains(name) {
                 f.verdict = .unchanged
-                f.note += "reference: not gated (its change is the machine's speed of the moment)"
+                f.note += Finding.referenceNote + " (its change is the machine's speed of the moment)"
                 findings.append(f)
                 continue
             }

@@ -69,6 +69,14 @@ public struct Finding: Codable, Equatable, Sendable {
 }
 
 extension Finding {
+    /// How a reference's row says it is shown, never gated (its change is the machine's speed).
+    public static let referenceNote = "reference: not gated"
+    /// How a row of a measure the gate shows but does not judge against stored runs says so (`Measure.notGated`).
+    public static let shownNote = "shown, not gated"
+
+    /// A row the gate judges: every one but a reference's and a shown measure's.
+    public var isGated: Bool { !note.contains(Self.referenceNote) && !note.contains(Self.shownNote) }
+
     /// The finding without its non-finite numbers (a zero baseline leaves a change undefined): reports and the
     /// verdict file see finite numbers only, and "-" where there is none.
     public func finite() -> Finding {
@@ -102,6 +110,19 @@ public struct GateReport: Codable, Equatable, Sendable {
     }
 
     public var regressions: [Finding] { findings.filter { $0.verdict == .regression } }
+
+    /// The gated rows with a verdict other than `?` (needs data), as a share of the gated rows.
+    public var judgedShare: Double? {
+        let gated = findings.filter(\.isGated)
+        return gated.isEmpty ? nil : Double(gated.filter { $0.verdict != .needsData }.count) / Double(gated.count)
+    }
+
+    /// The median minimum detectable effect of the gated rows that have one.
+    public var medianMDE: Double? {
+        let mdes = findings.filter(\.isGated).compactMap(\.minimumDetectableEffect).sorted()
+        guard !mdes.isEmpty else { return nil }
+        return mdes.count % 2 == 1 ? mdes[mdes.count / 2] : (mdes[mdes.count / 2 - 1] + mdes[mdes.count / 2]) / 2
+    }
     public var failures: [Finding] { findings.filter { $0.verdict == .failed } }
 
     /// 2 for a regression, 3 for a failed benchmark (which wins), else 0; `warnOnly` reports and passes.

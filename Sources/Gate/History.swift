@@ -20,7 +20,7 @@ public enum History {
                                              kind: kinds[run.run.id], value: metric.value, lower: metric.lowerValue,
                                              upper: metric.upperValue)
                     var ratio = false
-                    if normalized, let refName = benchmark.reference, let ref = byName[refName]?.measure(m.measure), ref.status == .ok,
+                    if normalized, SuiteName.judgesRatioToReference(benchmark.suite), let refName = benchmark.reference, let ref = byName[refName]?.measure(m.measure), ref.status == .ok,
                        let value = Comparison.normalizedValue(m, reference: ref) {
                         point.value = value
                         point.lower = nil

@@ -9,10 +9,16 @@ public struct TrendOptions: Equatable, Sendable {
     public var changePoints: ChangePoints.Options
     /// A regression step whose new segment starts within the last `recent` points fails the command.
     public var recent: Int
+    /// Runs a change point needs on each side; a series with fewer than twice as many is too short to look at
+    /// (ARCHITECTURE.md, decisions: with fewer, flat noisy histories gave steps).
+    public var minSegment: Int
 
-    public init(changePoints: ChangePoints.Options = ChangePoints.Options(), recent: Int = 5) {
+    public static let defaultMinSegment = 4
+
+    public init(changePoints: ChangePoints.Options = ChangePoints.Options(), recent: Int = 5, minSegment: Int = TrendOptions.defaultMinSegment) {
         self.changePoints = changePoints
         self.recent = recent
+        self.minSegment = minSegment
     }
 
     /// What `trend` and `report --history` use unless told otherwise: Otava's window and level, and steps
@@ -60,6 +66,11 @@ public struct TrendReport: Codable, Equatable, Sendable {
     public var recent: Int
     public var series: Int
     public var points: Int
+    /// Runs a change point needs on each side, and the series too short for one (fewer than twice that).
+    public var minSegment: Int
+    public var shortSeries: Int
+    /// The longest series' length.
+    public var longest: Int
     /// Every change point, by benchmark, measure and index.
     public var steps: [TrendStep]
 
@@ -76,9 +87,14 @@ extension TrendStep {
 public enum Trend {
     public static func analyze(_ series: [HistorySeries], options: TrendOptions = TrendOptions()) -> TrendReport {
         var steps: [TrendStep] = []
-        for s in series where s.points.count >= 2 {
+        let minSegment = max(1, options.minSegment)
+        for s in series where s.points.count >= 2 * minSegment {
             let values = s.points.map(\.value)
-            for cp in ChangePoints.detect(values, options: options.changePoints).changePoints {
+            var o = options.changePoints
+            o.minSegment = minSegment
+            // Two constant levels are a step for an exact measure; for a timing they say nothing of its noise.
+            o.constantSegments = Measure.isDeterministic(s.measure)
+            for cp in ChangePoints.detect(values, options: o).changePoints {
                 // A step from a mean of zero has no relative size: not reported (nor written as a non-number).
                 guard cp.stats.forwardChange.isFinite, cp.stats.pValue.isFinite else { continue }
                 let before = s.points[cp.index - 1], at = s.points[cp.index]
@@ -95,6 +111,7 @@ public enum Trend {
         let o = options.changePoints
         return TrendReport(windowLength: o.windowLength, maxPValue: o.maxPValue, minMagnitude: o.minMagnitude,
                            recent: options.recent, series: series.count, points: series.reduce(0) { $0 + $1.points.count },
-                           steps: steps)
+                           minSegment: minSegment, shortSeries: series.filter { $0.points.count < 2 * minSegment }.count,
+                           longest: series.map(\.points.count).max() ?? 0, steps: steps)
     }
 }

@@ -12,7 +12,7 @@ extension GateReport {
         out += "<testsuites name=\"bpfgate\" tests=\"\(findings.count)\" failures=\"\(failures)\" skipped=\"\(skipped)\">\n"
         out += "  <testsuite name=\"\(xml("bpfgate \(mode.rawValue) \(testbed)"))\" tests=\"\(findings.count)\" failures=\"\(failures)\" skipped=\"\(skipped)\">\n"
         for f in findings {
-            let message = "\(f.verdict.rawValue): \(f.benchmark) \(f.measure) base \(f.base.map { value($0, f.unit) } ?? "-") head \(f.head.map { value($0, f.unit) } ?? "-") change \(change(f)) p \(f.adjustedP.map(pValue) ?? "-") mde \(f.minimumDetectableEffect.map(Comparison.percent) ?? "-"); \(f.note)"
+            let message = "\(f.verdict.rawValue): \(f.benchmark) \(f.measure) base \(f.base.map { value($0, f.unit) } ?? "-") head \(f.head.map { value($0, f.unit) } ?? "-") change \(change(f)) p \(f.adjustedP.map(pValue) ?? "-") n \(observations(f)) mde \(f.minimumDetectableEffect.map(Comparison.percent) ?? "-"); \(f.note)"
             out += "    <testcase classname=\"\(xml(f.benchmark))\" name=\"\(xml(f.measure))\""
             switch f.verdict {
             case .regression, .failed:

@@ -8,7 +8,7 @@ extension GateReport {
         let order: [Verdict] = [.failed, .regression, .improvement, .needsData, .new, .gone, .waived, .notComparable, .unchanged]
         var out = "## bpfgate: \(regressions.isEmpty && failures.isEmpty ? "no regression" : "\(regressions.count) regression(s), \(failures.count) failure(s)")\n\n"
         out += "\(mode == .ab ? "Same-run A/B" : "Against the stored baseline") on testbed `\(testbed)`. \(summaryLine).\n\n"
-        out += "| | benchmark | measure | base | head | change | p | mde | note |\n|---|---|---|---:|---:|---:|---:|---:|---|\n"
+        out += "| | benchmark | measure | base | head | change | p | n | mde | note |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n"
         for v in order {
             for f in findings where f.verdict == v {
                 out += "| " + cells(f).joined(separator: " | ") + " |\n"
@@ -24,6 +24,6 @@ extension GateReport {
         let p: String = f.adjustedP.map(pValue) ?? "-"
         let mde: String = f.minimumDetectableEffect.map(Comparison.percent) ?? "-"
         let note: String = f.note.replacingOccurrences(of: "|", with: "\\|")
-        return [f.verdict.marker, "`\(f.benchmark)`", f.measure, base, head, change(f), p, mde, note]
+        return [f.verdict.marker, "`\(f.benchmark)`", f.measure, base, head, change(f), p, observations(f), mde, note]
     }
 }

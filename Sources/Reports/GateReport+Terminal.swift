@@ -6,10 +6,10 @@ extension GateReport {
     /// The terminal table: marker, benchmark, measure, base, head, change (raw too when normalized), p,
     /// minimum detectable effect, note; the geomean of ratios and a count of verdicts at the end.
     public func terminal() -> String {
-        var rows: [[String]] = [["", "benchmark", "measure", "base", "head", "change", "p", "mde", "note"]]
+        var rows: [[String]] = [["", "benchmark", "measure", "base", "head", "change", "p", "n", "mde", "note"]]
         for f in findings {
             rows.append([f.verdict.marker, f.benchmark, f.measure, f.base.map { value($0, f.unit) } ?? "-",
-                         f.head.map { value($0, f.unit) } ?? "-", change(f), f.adjustedP.map(pValue) ?? "-",
+                         f.head.map { value($0, f.unit) } ?? "-", change(f), f.adjustedP.map(pValue) ?? "-", observations(f),
                          f.minimumDetectableEffect.map(Comparison.percent) ?? "-", f.note])
         }
         var out = TerminalTable.columns(rows)
@@ -24,9 +24,16 @@ extension GateReport {
             let n = findings.filter { $0.verdict == v }.count
             return n == 0 ? nil : "\(n) \(v.rawValue)"
         }
-        return (mode == .ab ? "A/B: " : "against \(baseRuns.count) baseline run(s): ") + (counts.isEmpty ? "nothing compared" : counts.joined(separator: ", "))
+        var line = (mode == .ab ? "A/B: " : "against \(baseRuns.count) baseline run(s): ") + (counts.isEmpty ? "nothing compared" : counts.joined(separator: ", "))
+        if let share = judgedShare, let mde = medianMDE {
+            line += String(format: "; %.0f %% of gated rows judged, median minimum detectable effect %@", share * 100, Comparison.percent(mde))
+        }
+        return line
     }
 }
+
+/// The baseline runs (stored mode) or pairs (A/B) a row stands on.
+func observations(_ f: Finding) -> String { f.observations > 0 ? "\(f.observations)" : "-" }
 
 func value(_ x: Double, _ unit: String) -> String { "\(TerminalTable.format(x)) \(unit)" }
 

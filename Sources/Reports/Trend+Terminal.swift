@@ -9,6 +9,12 @@ extension TrendReport {
         let regressions = recentRegressions.count
         var out = "trend: \(series) series, \(points) points; window \(windowLength), p <= \(maxPValue), magnitude > \(String(format: "%g", minMagnitude * 100)) %: "
         out += "\(steps.count) change point(s), \(regressions) regression(s) in the last \(recent) point(s)\n"
+        if shortSeries > 0 {
+            let need = "a change point needs \(minSegment) runs on each side, \(2 * minSegment) in all"
+            out += shortSeries == series
+                ? "trend: the history is too short: its longest series has \(longest) run(s); \(need), so none was looked for\n"
+                : "trend: \(shortSeries) of \(series) series are too short to look at (\(need))\n"
+        }
         guard !steps.isEmpty else { return out }
         var rows: [[String]] = [["", "benchmark", "measure", "at", "commits", "before", "after", "change", "p", "step"]]
         let ordered = steps.filter(\.failing) + steps.filter { !$0.failing }

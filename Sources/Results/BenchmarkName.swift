@@ -92,4 +92,12 @@ public enum SuiteName: String, CaseIterable, Sendable {
     case kernel
 
     public static var all: [String] { allCases.map(\.rawValue) }
+
+    /// Whether the gate and `trend` judge this suite's timings by their ratio to the reference of the same rounds. Not
+    /// the in-kernel suite: its timings are already net of the empty loop, whose ~8 ns varied 3-5 % between runs where
+    /// the net costs varied ~1 % (ARCHITECTURE.md, decisions, 2026-11-30).
+    public var judgesRatioToReference: Bool { self != .kernel }
+
+    /// The same for a suite's name (true for a name bpfgate does not write).
+    public static func judgesRatioToReference(_ suite: String) -> Bool { SuiteName(rawValue: suite)?.judgesRatioToReference ?? true }
 }

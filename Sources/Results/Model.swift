@@ -265,16 +265,24 @@ public struct Measure: Equatable, Sendable {
     /// The same kernel and clang give the same value (code size, verifier work, memlock): compared exactly,
     /// with a tolerance, not statistically.
     public let isDeterministic: Bool
+    /// Why the gate shows this measure against a stored baseline but does not judge it (nil: it judges it): what it
+    /// describes is not the program's, or it varies between runs far beyond any effect worth gating (ARCHITECTURE.md,
+    /// decisions, 2026-11-30). Same-run A/B judges it.
+    public let notGated: String?
 
-    public init(slug: String, unit: String, direction: Direction, deterministic: Bool = false) {
+    public init(slug: String, unit: String, direction: Direction, deterministic: Bool = false, notGated: String? = nil) {
         self.slug = slug
         self.unit = unit
         self.direction = direction
         isDeterministic = deterministic
+        self.notGated = notGated
     }
 
     /// Whether the measure with this slug is deterministic (false for a slug bpfgate does not write).
     public static func isDeterministic(_ slug: String) -> Bool { named(slug)?.isDeterministic ?? false }
+
+    /// Why the measure with this slug is not gated against stored runs (nil: gated, or a slug bpfgate does not write).
+    public static func notGated(_ slug: String) -> String? { named(slug)?.notGated }
 
     /// Nanoseconds per operation (Bencher's built-in `latency`).
     public static let latency = Measure(slug: "latency", unit: "ns", direction: .smallerIsBetter)
@@ -290,7 +298,8 @@ public struct Measure: Equatable, Sendable {
     /// Instructions the verifier processed (`bpf_prog_info.verified_insns`; its limit is 1M).
     public static let verifiedInstructions = Measure(slug: "verified-insns", unit: "instructions", direction: .smallerIsBetter, deterministic: true)
     /// Wall time of `bpf_object__load` for the object with this one program (load + verify + JIT).
-    public static let loadNanoseconds = Measure(slug: "load-ns", unit: "ns", direction: .smallerIsBetter)
+    public static let loadNanoseconds = Measure(slug: "load-ns", unit: "ns", direction: .smallerIsBetter,
+                                                notGated: "load time varies ~12 % between runs here")
     /// Size of the JIT-compiled program (`bpf_prog_info.jited_prog_len`).
     public static let jitedBytes = Measure(slug: "jited-bytes", unit: "bytes", direction: .smallerIsBetter, deterministic: true)
 
@@ -303,16 +312,19 @@ public struct Measure: Equatable, Sendable {
     /// with the program attached.
     public static let systemCPUPercent = Measure(slug: "system-cpu-percent", unit: "%", direction: .smallerIsBetter)
     /// The same in the windows without the program (the workload alone).
-    public static let systemCPUPercentBase = Measure(slug: "system-cpu-percent-base", unit: "%", direction: .smallerIsBetter)
+    public static let systemCPUPercentBase = Measure(slug: "system-cpu-percent-base", unit: "%", direction: .smallerIsBetter,
+                                                     notGated: "the workload alone: the machine's, not the program's")
     /// bpfgate's resident set (/proc/self/statm) after the benchmark's windows, consumer buffers included.
     public static let rssBytes = Measure(slug: "rss-bytes", unit: "bytes", direction: .smallerIsBetter)
 
     /// Events a user-space consumer received per second from a ring buffer or perf buffer, with the program
     /// attached.
-    public static let consumedPerSecond = Measure(slug: "consumed", unit: "events/s", direction: .biggerIsBetter)
+    public static let consumedPerSecond = Measure(slug: "consumed", unit: "events/s", direction: .biggerIsBetter,
+                                                  notGated: "the consumer's rate varies ~12 % between runs here")
     /// Events lost on the way to the consumer (reserve or output failed, perf records lost), as a share of
     /// all events the program tried to submit.
-    public static let dropPercent = Measure(slug: "drop-percent", unit: "%", direction: .smallerIsBetter)
+    public static let dropPercent = Measure(slug: "drop-percent", unit: "%", direction: .smallerIsBetter,
+                                            notGated: "mostly 0: a relative change says nothing")
 
     /// Every measure bpfgate writes: a slug read back from BMF or InfluxDB gets its unit and direction here.
     public static let all: [Measure] = [

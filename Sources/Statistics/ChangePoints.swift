@@ -19,7 +19,8 @@ import Foundation
 /// the removed one and the one after that, so the one before keeps the statistics of its old, shorter right
 /// segment (and may survive on them); here the two whose segments changed are recomputed.
 /// `Options.otavaNeighbours` restores Otava's choice, to check the port against it. A p-value that is not a
-/// number (two constant segments with equal means) counts as 1.
+/// number (two constant segments with equal means) counts as 1. Beyond Otava (off by default): a change point
+/// can be required to have `minSegment` points on each side and, for timings, some spread (`constantSegments`).
 public enum ChangePoints {
     public struct Options: Equatable, Sendable {
         public var windowLength: Int
@@ -28,13 +29,26 @@ public enum ChangePoints {
         public var minMagnitude: Double
         /// Recompute the neighbours Otava 0.8 recomputes after a removal (see above); for cross-checks only.
         public var otavaNeighbours: Bool
+        /// Points a change point needs on each side (Otava: 1). Fewer are removed before any other, in the merge step.
+        public var minSegment: Int
+        /// Whether a change point between two constant segments (no spread on either side: the t test's p is 0)
+        /// may stand, as Otava lets it: right for exact measures, not for timings (quantized or copied values).
+        public var constantSegments: Bool
 
         /// Otava's defaults.
-        public init(windowLength: Int = 50, maxPValue: Double = 0.001, minMagnitude: Double = 0, otavaNeighbours: Bool = false) {
+        public init(windowLength: Int = 50, maxPValue: Double = 0.001, minMagnitude: Double = 0, otavaNeighbours: Bool = false,
+                    minSegment: Int = 1, constantSegments: Bool = true) {
             self.windowLength = windowLength
             self.maxPValue = maxPValue
             self.minMagnitude = minMagnitude
             self.otavaNeighbours = otavaNeighbours
+            self.minSegment = minSegment
+            self.constantSegments = constantSegments
+        }
+
+        /// Whether `p` may stand at all: enough points on each side, and a spread unless constant segments may.
+        func admits(_ p: ChangePoint) -> Bool {
+            min(p.stats.countBefore, p.stats.countAfter) >= minSegment && (constantSegments || p.stats.sdBefore > 0 || p.stats.sdAfter > 0)
         }
 
         /// The level of the split step.
@@ -96,7 +110,13 @@ public enum ChangePoints {
         var points = weak
         while !points.isEmpty {
             var weakest = firstIndex(of: points, by: { $0.stats.pValue > $1.stats.pValue })
-            if points[weakest].stats.pValue < options.maxPValue {
+            // One that may not stand goes first: the shortest side first.
+            if points.contains(where: { !options.admits($0) }) {
+                weakest = firstIndex(of: points, by: { a, b in
+                    options.admits(a) != options.admits(b) ? !options.admits(a)
+                        : min(a.stats.countBefore, a.stats.countAfter) < min(b.stats.countBefore, b.stats.countAfter)
+                })
+            } else if points[weakest].stats.pValue < options.maxPValue {
                 weakest = firstIndex(of: points, by: { $0.stats.magnitude < $1.stats.magnitude })
                 if points[weakest].stats.magnitude > options.minMagnitude { return points }
             }

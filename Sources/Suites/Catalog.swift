@@ -122,9 +122,12 @@ public enum Catalog {
         return out
     }
 
-    /// Runs the request and returns the results file.
-    public static func run(_ request: RunRequest, progress: @escaping (String) -> Void) throws -> ResultsFile {
+    /// Runs the request and returns the results file. Each progress line says where the run is and, given what
+    /// each suite is `expected` to take (seconds), the time left (`RunClock`).
+    public static func run(_ request: RunRequest, expected: [String: Double]? = nil, progress: @escaping (String) -> Void) throws -> ResultsFile {
         let suites = try Self.suites(request)
+        let clock = RunClock(suites: suites.map(\.name), expected: expected ?? RunClock.expected(for: request.plan, history: []))
+        let report: (String) -> Void = { line in progress(clock.line(line)) }
         let started = Date()
         var benchmarks: [BenchmarkResult] = []
         var settings: [String: String] = [:]
@@ -135,11 +138,15 @@ public enum Catalog {
         for l in loads { settings["load.\(l.scenario)"] = l.commandLine }
         let include = request.includes
         for suite in suites {
+            let suiteStarted = Date()
+            clock.begin(suite.name, now: suiteStarted)
             benchmarks += try suite.measuresOnItsOwnThread
-                ? MeasuringThread.run { try suite.run(include: include, progress: progress) }
-                : suite.run(include: include, progress: progress)
+                ? MeasuringThread.run { try suite.run(include: include, progress: report) }
+                : suite.run(include: include, progress: report)
             try suite.record(settings: &settings, digests: &digests)
+            settings[RunClock.settingsKey(suite.name)] = String(format: "%.1f", Date().timeIntervalSince(suiteStarted))
         }
+        if let profile = request.plan.profile { settings["profile"] = profile }
         let finished = Date()
         let run = RunMetadata(
             id: UUID().uuidString.lowercased(), toolVersion: Environment.toolVersion,

@@ -66,7 +66,8 @@ public struct KernelCase: Sendable {
 /// per sample, one BPF_PROG_TEST_RUN of a program that times `bpf_loop(N, body)` with bpf_ktime_get_ns, N
 /// calibrated so one batch takes ~10 ms, and one of the same loop with an empty body (the key computation
 /// only), in ABBA order; the sample is (t - t_empty) / N. The empty loop's own ns per iteration is the
-/// benchmark's reference (`<name>/reference`), so the gate judges the ratio. A benchmark whose t(2N) is
+/// benchmark's reference (`<name>/reference`), shown beside it; the gate judges the net cost itself
+/// (`SuiteName.judgesRatioToReference`). A benchmark whose t(2N) is
 /// not 2 t(N) within 5 % is flagged `nonlinear` (shown, not gated).
 public struct KernelSuite {
     public static let name = SuiteName.kernel.rawValue

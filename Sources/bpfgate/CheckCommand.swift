@@ -12,9 +12,10 @@ struct CheckCommand: ParsableCommand {
         abstract: "Run the gate profile and judge it: against this testbed's baseline, or A/B against other BPF objects.",
         discussion: """
         Stored mode (default): runs the gate profile (--quick: the quick one) once and compares it with \
-        baselines/<testbed>; exit 2 on a regression, 3 when a benchmark failed. With no baseline it records one \
-        (the configuration's baselineRuns, each in its own process), says so and passes, unless --require-baseline \
-        (exit 4).
+        baselines/<testbed>; exit 2 on a regression, 3 when a benchmark failed. With no baseline it records the \
+        fewest runs that judge (3, each in its own process; more, up to 5, while the median minimum detectable \
+        effect is above gate.minEffect), says what they can detect and passes, unless --require-baseline (exit 4). \
+        --grow-baseline adds each run that did not regress to the baseline.
         A/B mode (--base-objects DIR or --ab REF, with --head-objects DIR or --ab-head REF): runs the \
         object-dependent benchmarks with both sets of objects interleaved in one process and compares the pairs; \
         no baseline is needed.
@@ -57,6 +58,9 @@ struct CheckCommand: ParsableCommand {
         try requireOutputs([results, reports.markdown, reports.junit, reports.verdict, reports.html])
         try requireTestbedName(testbed)
         if injectHeadWork > 64 { throw ValidationError("--inject-head-work must be 0...64") }
+        if options.growBaseline && (baseObjects != nil || ab != nil) {
+            throw ValidationError("--grow-baseline stores a stored-mode run; A/B judges two object sets in one run")
+        }
         if upload != nil && (baseObjects != nil || ab != nil) {
             throw ValidationError("--upload sends a run's trend point; A/B compares two object sets in one run: upload a `bpfgate run --results` file instead")
         }
@@ -72,7 +76,9 @@ struct CheckCommand: ParsableCommand {
         // The plan once, before the run: what the head was asked for (a baseline benchmark it lacks is `gone`
         // only if planned).
         let planned = Set(try Catalog.plan(request).map(\.name))
-        let head = try Catalog.run(request) { note($0) }
+        let current = Environment.testbed(name: testbed)
+        let baseline = try store.store.baseline(testbed: current.name)
+        let head = try Catalog.run(request, expected: RunClock.expected(for: request.plan, history: baseline.map(\.results))) { note($0) }
         if let results { try Lifecycle.write([(results, try ResultsCodec.encode(head))]) }
         // Trend data goes up whatever the verdict; a failed upload is kept in the outbox and exits 6 unless a
         // regression (2) outranks it.
@@ -82,42 +88,23 @@ struct CheckCommand: ParsableCommand {
                                                   with: try uploadOptions.uploader())
         }
 
-        let baseline = try store.store.baseline(testbed: head.testbed.name)
         if baseline.isEmpty {
             if requireBaseline {
                 throw BaselineError.missing("no baseline for testbed '\(head.testbed.name)' in \(store.baselines)/ (--require-baseline); record one with `bpfgate baseline save` and commit it")
             }
-            try recordFirstBaseline(head: head, plan: request.plan, config: config)
+            try BaselineGrowth(store: store.store, config: config, testbed: current)
+                .record(head: head, plan: request.plan, planned: planned) { note($0) }
             throw Lifecycle.Exit(status: uploadStatus)
         }
         if head.benchmarks.contains(where: { b in b.measures.contains { if case .failed = $0.status { return true } else { return false } } }) {
             note("bpfgate: some benchmarks failed; see the report")
         }
-        try reports.deliver(Comparison.stored(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned),
-                            also: uploadStatus)
-    }
-
-    /// No baseline: this run and `baselineRuns - 1` more (each its own process) become one, loudly.
-    func recordFirstBaseline(head: ResultsFile, plan: RunPlan, config: GateConfig) throws {
-        let more = try ChildRuns.run(count: max(0, config.baselineRuns - 1), plan: plan) { note("baseline: \($0)") }
-        let current = Environment.testbed(name: testbed)
-        for run in [head] + more {
-            _ = try Cleanup.shared.critical {
-                try store.store.save(run, kind: .save, reason: nil, history: config.history, currentTestbed: current, force: false)
-            }
+        let report = Comparison.stored(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned)
+        if options.growBaseline {
+            try BaselineGrowth(store: store.store, config: config, testbed: current).grow(with: head, judged: report, baselineRuns: baseline.count) { note($0) }
         }
-        let line = String(repeating: "=", count: 78)
-        note("""
-        \(line)
-        bpfgate: NO BASELINE for testbed '\(head.testbed.name)': recorded \(1 + more.count) run(s) in \
-        \(store.store.directory(testbed: head.testbed.name))/.
-        Nothing was compared and this check passes. Commit the baseline; later checks compare against it.
-        \(line)
-        """)
+        try reports.deliver(report, also: uploadStatus)
     }
-
-    /// The demo's A/B pairs per sample of the profile (unless --samples says otherwise).
-    static let abPairsFactor = 3
 
     /// Same-run A/B of the object-dependent benchmarks (`Catalog.runAB`): the head side is the run (`--results`).
     func runAB(config: GateConfig) throws -> Never {
@@ -142,7 +129,8 @@ struct CheckCommand: ParsableCommand {
             }
         }
         let outcome = try Catalog.runAB(request, base: ObjectSet(directory: base), head: ObjectSet(directory: head),
-                                        headExtraWork: injectHeadWork, demoPairsFactor: selection.samples == nil ? Self.abPairsFactor : 1,
+                                        headExtraWork: injectHeadWork,
+                                        demoPairsFactor: selection.samples == nil ? config.profiles[profileName]?.abDemoPairsFactor ?? 3 : 1,
                                         progress: { note($0) })
         if let results { try Lifecycle.write([(results, try ResultsCodec.encode(outcome.head))]) }
         let pairs = outcome.pairs.map { PairedSamples(benchmark: $0.benchmark, base: $0.base, head: $0.head, attached: $0.attached) }
@@ -157,6 +145,9 @@ struct CheckOptions: ParsableArguments {
 
     @Flag(help: "Exit 4 when this testbed has no baseline instead of recording one.")
     var requireBaseline = false
+
+    @Flag(help: "Store this run in the baseline when it did not regress (main-branch CI, ci/trend.sh), so the baseline grows with use; a run with failed benchmarks is stored with their statuses. `bpfgate trend` over the stored runs guards against steps too small to fail one check.")
+    var growBaseline = false
 
     @Option(help: "A/B: the base BPF objects (<name>.bpf.o) in this directory.")
     var baseObjects: String?

@@ -9,8 +9,12 @@ import Suites
 enum ChildRuns {
     /// The runs' results. A run whose benchmarks partly failed (exit 3 with a results file) is kept, failed
     /// benchmarks with their statuses, and `progress` says so; any other failure stops the recording.
-    static func run(count: Int, plan: RunPlan, progress: (String) -> Void) throws -> [ResultsFile] {
+    /// From `minimum` runs on (default: all of them), `enough` is asked after each run whether to stop. One progress line
+    /// per run with the time left, from `seconds` (what one run is expected to take) and then the runs' own times.
+    static func run(count: Int, minimum: Int? = nil, plan: RunPlan, seconds: Double? = nil,
+                    enough: ([ResultsFile]) -> Bool = { _ in false }, progress: (String) -> Void) throws -> [ResultsFile] {
         guard count > 0 else { return [] }
+        let minimum = min(count, minimum ?? count)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-runs-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let token = Cleanup.shared.register("remove \(dir.path)") { try? FileManager.default.removeItem(at: dir) }
@@ -20,8 +24,20 @@ enum ChildRuns {
         try plan.encoded().write(to: URL(fileURLWithPath: planFile))
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var results: [ResultsFile] = []
+        var took: [Double] = []
         for i in 1 ... count {
-            progress("run \(i)/\(count)")
+            if i > minimum && enough(results) { break }
+            let each = took.isEmpty ? seconds : took.reduce(0, +) / Double(took.count)
+            let of = minimum == count ? "\(count)" : "\(minimum)-\(count)"
+            // This run's and the rest's: a range while `enough` may stop the recording early.
+            let left = each.map { e in
+                let upTo = RunClock.clock(e * Double(count - i + 1))
+                let range = minimum == count ? upTo : i <= minimum ? "\(RunClock.clock(e * Double(minimum - i + 1)))-\(upTo)" : "up to \(upTo)"
+                return ", ~\(RunClock.clock(e)) each, ~\(range) left"
+            } ?? ""
+            progress("run \(i) of \(of)\(left)")
+            let runStarted = Date()
+            defer { took.append(Date().timeIntervalSince(runStarted)) }
             let path = dir.appendingPathComponent("run\(i).json").path
             // The child stops with us: our --timeout bounds it, and a SIGTERM to us is passed on.
             var argv = [exe, "run", "--quiet", "--results", path, "--plan", planFile]

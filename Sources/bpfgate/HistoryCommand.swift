@@ -80,8 +80,9 @@ struct TrendCommand: ParsableCommand {
         discussion: """
             Each benchmark x measure's run medians, oldest first, are split into windows; a step is kept when \
             the t test between the levels on either side gives p < --max-pvalue and it changes the mean by more \
-            than --min-change. Exit 2 when a regression step (worse in the measure's direction) starts within \
-            the last --recent points.
+            than --min-change. A step needs --min-side runs on each side (4), and a timing's step some spread \
+            on either side; a shorter history is reported as too short. Exit 2 when a regression step (worse in \
+            the measure's direction) starts within the last --recent points.
             """)
 
     @OptionGroup var source: HistorySourceOptions
@@ -99,6 +100,9 @@ struct TrendCommand: ParsableCommand {
     @Option(help: "A regression step starting in the last N points fails the command.")
     var recent = 5
 
+    @Option(help: "Runs a change point needs on each side (Otava: 1); a shorter history is reported as too short.")
+    var minSide = TrendOptions.defaultMinSegment
+
     @Option(help: "Also write the change points as JSON.")
     var json: String?
 
@@ -110,6 +114,7 @@ struct TrendCommand: ParsableCommand {
         if !(maxPvalue > 0 && maxPvalue < 1) { throw ValidationError("--max-pvalue must be between 0 and 1") }
         if let minChange, !(minChange >= 0 && minChange < 1000) { throw ValidationError("--min-change must be a percentage >= 0") }
         if recent < 1 { throw ValidationError("--recent must be at least 1") }
+        if !(1 ... 1000).contains(minSide) { throw ValidationError("--min-side must be 1...1000") }
         try requireOutputs([json])
     }
 
@@ -120,6 +125,7 @@ struct TrendCommand: ParsableCommand {
         if let minChange { o.changePoints.minMagnitude = minChange / 100 }
         o.changePoints.otavaNeighbours = otavaNeighbours
         o.recent = recent
+        o.minSegment = minSide
         return o
     }
 

@@ -35,7 +35,7 @@ import Testing
         let suites = ["user-maps", "xdp-demo", "macro"]
         // Built in: the gate profile times user maps over more rounds than the demo.
         #expect(GateConfig().profiles["gate"]?.samples(for: "user-maps") == 300)
-        #expect(GateConfig().profiles["gate"]?.samples(for: "xdp-demo") == 100)
+        #expect(GateConfig().profiles["gate"]?.samples(for: "xdp-demo") == 30)
         let c = try GateConfig.parse(Data(#"{"profiles": {"gate": {"samples": {"xdp-demo": 7}}, "q": {"samples": 9}}}"#.utf8),
                                      path: "bpfgate.json", suites: suites)
         #expect(c.profiles["gate"]?.samples(for: "xdp-demo") == 7)

@@ -19,7 +19,7 @@ import Testing
 
         flags.samples = nil
         let perSuite = try RunPlan.resolve(flags, config: config)
-        #expect(perSuite.samples[SuiteName.macro.rawValue] == 12 && perSuite.samples[SuiteName.xdpDemo.rawValue] == 100)
+        #expect(perSuite.samples[SuiteName.macro.rawValue] == 12 && perSuite.samples[SuiteName.xdpDemo.rawValue] == 30)
 
         let none = try RunPlan.resolve(RunFlags(), config: config)
         #expect(none.profile == nil && none.samples.isEmpty && none.filter == nil && none.warmup == nil)

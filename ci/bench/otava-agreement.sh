@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Agreement of `bpfgate trend` with Apache Otava 0.8.0 (otava.analysis.compute_change_points, window 50,
-# max p 0.001, min magnitude 0, and `trend --min-change 0` to match) on the same series: the values `bpfgate history --json` gives (each stored
+# max p 0.001, min magnitude 0, and `trend --min-change 0 --min-side 1` to match) on the same series: the values `bpfgate history --json` gives (each stored
 # run's median, or with trend's default its ratio to the reference) go to Otava, and the same store goes to `bpfgate trend` twice, with the hidden
 # --otava-neighbours (the merge step recomputes the neighbours Otava 0.8 recomputes after a removal: the port
 # should then give Otava's indices) and by default (recomputes the two change points whose segments changed).
@@ -159,7 +159,7 @@ for case in synthetic real real-normalized; do
   for mode in default otava; do
     flags=(); [ "$mode" = default ] || flags=(--otava-neighbours)
     rc=0
-    "$bin" trend "${src[@]}" --min-change 0 ${flags[@]+"${flags[@]}"} --json "$tmp/$case-trend-$mode.json" >"$tmp/$case-trend-$mode.txt" || rc=$?
+    "$bin" trend "${src[@]}" --min-change 0 --min-side 1 ${flags[@]+"${flags[@]}"} --json "$tmp/$case-trend-$mode.json" >"$tmp/$case-trend-$mode.txt" || rc=$?
     case $rc in 0|2) echo "$rc" > "$tmp/$case-trend-$mode.rc" ;; *) echo "bpfgate trend ($case, $mode) failed with exit $rc" >&2; exit 1 ;; esac
   done
 done
