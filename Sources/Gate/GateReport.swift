@@ -117,9 +117,11 @@ public struct GateReport: Codable, Equatable, Sendable {
         return gated.isEmpty ? nil : Double(gated.filter { $0.verdict != .needsData }.count) / Double(gated.count)
     }
 
-    /// The median minimum detectable effect of the gated rows that have one.
-    public var medianMDE: Double? {
-        let mdes = findings.filter(\.isGated).compactMap(\.minimumDetectableEffect).sorted()
+    /// The median minimum detectable effect of the gated rows that have one (`timings`: of the timing rows only; exact
+    /// measures detect any change beyond their tolerance).
+    public func medianMDE(timings: Bool = false) -> Double? {
+        let mdes = findings.filter { $0.isGated && !(timings && Measure.isDeterministic($0.measure)) }
+            .compactMap(\.minimumDetectableEffect).sorted()
         guard !mdes.isEmpty else { return nil }
         return mdes.count % 2 == 1 ? mdes[mdes.count / 2] : (mdes[mdes.count / 2 - 1] + mdes[mdes.count / 2]) / 2
     }

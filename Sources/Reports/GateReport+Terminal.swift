@@ -25,8 +25,9 @@ extension GateReport {
             return n == 0 ? nil : "\(n) \(v.rawValue)"
         }
         var line = (mode == .ab ? "A/B: " : "against \(baseRuns.count) baseline run(s): ") + (counts.isEmpty ? "nothing compared" : counts.joined(separator: ", "))
-        if let share = judgedShare, let mde = medianMDE {
+        if let share = judgedShare, let mde = medianMDE() {
             line += String(format: "; %.0f %% of gated rows judged, median minimum detectable effect %@", share * 100, Comparison.percent(mde))
+            if let timings = medianMDE(timings: true), timings != mde { line += " (timings \(Comparison.percent(timings)))" }
         }
         return line
     }

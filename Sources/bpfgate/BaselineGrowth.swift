@@ -29,8 +29,8 @@ struct BaselineGrowth {
         let floor = max(2, config.minBaselineRuns)
         let maxRuns = max(floor, Self.firstMaxRuns)
         progress("baseline: none for testbed '\(head.testbed.name)': recording \(floor) runs (the fewest that judge; up to \(maxRuns) while the median minimum detectable effect is above \(Comparison.percent(config.minEffect)))")
-        let more = try ChildRuns.run(count: maxRuns - 1, minimum: floor - 1, plan: plan, seconds: head.run.durationSeconds,
-                                     enough: { done in (outlook([head] + done, planned: planned).medianMDE ?? 0) <= config.minEffect },
+        let more = try ChildRuns.run(count: maxRuns - 1, minimum: floor - 1, before: 1, plan: plan, seconds: head.run.durationSeconds,
+                                     enough: { done in (outlook([head] + done, planned: planned).medianMDE() ?? 0) <= config.minEffect },
                                      progress: { progress("baseline: \($0)") })
         let runs = [head] + more
         for run in runs {
@@ -52,9 +52,10 @@ struct BaselineGrowth {
 
     /// "With 3 runs the next check judges 96 % of the gated rows; median minimum detectable effect 3.4 %."
     static func describe(_ view: GateReport, runs: Int) -> String {
-        guard let share = view.judgedShare, let mde = view.medianMDE else { return "With \(runs) run(s) nothing can be judged yet." }
-        return String(format: "With %d runs the next check judges %.0f %% of the gated rows; median minimum detectable effect %@.",
-                      runs, share * 100, Comparison.percent(mde))
+        guard let share = view.judgedShare, let mde = view.medianMDE() else { return "With \(runs) run(s) nothing can be judged yet." }
+        let timings = view.medianMDE(timings: true).map { " (timings \(Comparison.percent($0)))" } ?? ""
+        return String(format: "With %d runs the next check judges %.0f %% of the gated rows; median minimum detectable effect %@%@.",
+                      runs, share * 100, Comparison.percent(mde), timings)
     }
 
     /// `--grow-baseline`: `head`, just judged, joins the baseline unless it regressed (a regression is for a person to

@@ -11,7 +11,8 @@ enum ChildRuns {
     /// benchmarks with their statuses, and `progress` says so; any other failure stops the recording.
     /// From `minimum` runs on (default: all of them), `enough` is asked after each run whether to stop. One progress line
     /// per run with the time left, from `seconds` (what one run is expected to take) and then the runs' own times.
-    static func run(count: Int, minimum: Int? = nil, plan: RunPlan, seconds: Double? = nil,
+    /// `before`: runs made already (in this process), counted in the progress lines.
+    static func run(count: Int, minimum: Int? = nil, before: Int = 0, plan: RunPlan, seconds: Double? = nil,
                     enough: ([ResultsFile]) -> Bool = { _ in false }, progress: (String) -> Void) throws -> [ResultsFile] {
         guard count > 0 else { return [] }
         let minimum = min(count, minimum ?? count)
@@ -28,14 +29,14 @@ enum ChildRuns {
         for i in 1 ... count {
             if i > minimum && enough(results) { break }
             let each = took.isEmpty ? seconds : took.reduce(0, +) / Double(took.count)
-            let of = minimum == count ? "\(count)" : "\(minimum)-\(count)"
+            let of = minimum == count ? "\(count + before)" : "\(minimum + before)-\(count + before)"
             // This run's and the rest's: a range while `enough` may stop the recording early.
             let left = each.map { e in
                 let upTo = RunClock.clock(e * Double(count - i + 1))
                 let range = minimum == count ? upTo : i <= minimum ? "\(RunClock.clock(e * Double(minimum - i + 1)))-\(upTo)" : "up to \(upTo)"
                 return ", ~\(RunClock.clock(e)) each, ~\(range) left"
             } ?? ""
-            progress("run \(i) of \(of)\(left)")
+            progress("run \(i + before) of \(of)\(left)")
             let runStarted = Date()
             defer { took.append(Date().timeIntervalSince(runStarted)) }
             let path = dir.appendingPathComponent("run\(i).json").path
@@ -50,7 +51,7 @@ enum ChildRuns {
             if r.status == ExitStatus.benchmarkFailed.rawValue, let run = try? ResultsCodec.read(path: path) {
                 let failed = run.benchmarks.filter { $0.measures.contains { if case .failed = $0.status { true } else { false } } }
                 if !failed.isEmpty {
-                    progress("run \(i)/\(count): \(failed.count) benchmark(s) failed (first: \(failed[0].name)); the run is kept, those with their failed status")
+                    progress("run \(i + before): \(failed.count) benchmark(s) failed (first: \(failed[0].name)); the run is kept, those with their failed status")
                     results.append(run)
                     continue
                 }

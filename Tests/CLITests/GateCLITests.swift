@@ -28,8 +28,14 @@ struct GateCLITests {
         #expect(first.stderr.contains("NO BASELINE"))
         let testbeds = try FileManager.default.contentsOfDirectory(atPath: baselines)
         try #require(testbeds.count == 1)
-        let runs = try FileManager.default.contentsOfDirectory(atPath: "\(baselines)/\(testbeds[0])/runs")
-        #expect(runs.count == 3)
+        let runsDir = "\(baselines)/\(testbeds[0])/runs"
+        let runs = try FileManager.default.contentsOfDirectory(atPath: runsDir)
+        // The fewest runs that judge (3), more only while the median MDE is above 5 % (at most 5), and what they detect.
+        #expect((3 ... 5).contains(runs.count))
+        #expect(first.stderr.contains("With \(runs.count) runs the next check judges "), "\(first.stderr)")
+        // Progress without a terminal: one line per run with the time left, never a carriage return.
+        #expect(first.stderr.contains("baseline: run 2 of 3-5, ~") && first.stderr.contains(" left\n"), "\(first.stderr)")
+        #expect(first.stderr.contains(", user-maps (1/2): ") && !first.stderr.contains("\r"))
 
         // Now there is one: a real comparison, with every report written.
         let verdict = dir.appendingPathComponent("verdict.json").path, junit = dir.appendingPathComponent("j.xml").path
@@ -37,12 +43,51 @@ struct GateCLITests {
         let second = try Invocation.run(["check", "--config", config, "--baselines", baselines, "--verdict", verdict, "--junit", junit,
                                          "--markdown", md] + Self.small)
         #expect([0, 2].contains(second.status), "\(second.stderr)")
-        #expect(second.stdout.contains("against 3 baseline run(s)"))
+        #expect(second.stdout.contains("against \(runs.count) baseline run(s)"))
+        #expect(second.stdout.contains("% of gated rows judged, median minimum detectable effect "))
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: verdict))) as? [String: Any])
         #expect(report["mode"] as? String == "baseline")
         #expect((report["findings"] as? [Any])?.count ?? 0 >= 6)
         #expect(try String(contentsOfFile: md, encoding: .utf8).hasPrefix("## bpfgate: "))
         #expect(try String(contentsOfFile: junit, encoding: .utf8).contains("<testsuites name=\"bpfgate\""))
+    }
+
+    /// `--grow-baseline`: a run that did not regress joins the baseline; one that did (its baseline doctored to be 10x
+    /// faster on one benchmark) does not.
+    @Test func check_growBaseline_storesOnlyARunThatDidNotRegress() throws {
+        let (dir, config, baselines) = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let save = try Invocation.run(["baseline", "save", "--config", config, "--baselines", baselines, "--runs", "3"] + Self.small)
+        #expect(save.status == 0, "\(save.stderr)")
+        let testbed = try #require(try FileManager.default.contentsOfDirectory(atPath: baselines).first)
+        let runsDir = "\(baselines)/\(testbed)/runs"
+        func count() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: runsDir).filter { $0.hasSuffix(".json") }.count }
+        // Nothing may regress by chance here: only the benchmark doctored below is judged, with a 50 % minimum effect.
+        let only = ["--filter", "^user/map/hash/1024/(update|reference)$"]
+        let lenient = dir.appendingPathComponent("lenient.json").path
+        try Data(#"{"gate": {"minEffect": 0.5}}"#.utf8).write(to: URL(fileURLWithPath: lenient))
+        let grown = try Invocation.run(["check", "--config", lenient, "--baselines", baselines, "--grow-baseline"] + Self.small + only)
+        #expect(grown.status == 0, "\(grown.stdout)\(grown.stderr)")
+        #expect(grown.stderr.contains("baseline: this run is stored (") && grown.stderr.contains("the baseline has 4 run(s)"), "\(grown.stderr)")
+        #expect(try count() == 4)
+
+        for file in try FileManager.default.contentsOfDirectory(atPath: runsDir) where file.hasSuffix(".json") {
+            let path = "\(runsDir)/\(file)"
+            var stored = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            var results = try #require(stored["results"] as? [String: Any])
+            var benchmarks = try #require(results["benchmarks"] as? [[String: Any]])
+            let i = try #require(benchmarks.firstIndex { $0["name"] as? String == "user/map/hash/1024/update" })
+            var measures = try #require(benchmarks[i]["measures"] as? [[String: Any]])
+            measures[0]["samples"] = (measures[0]["samples"] as? [Double] ?? []).map { $0 / 10 }
+            benchmarks[i]["measures"] = measures
+            results["benchmarks"] = benchmarks
+            stored["results"] = results
+            try JSONSerialization.data(withJSONObject: stored).write(to: URL(fileURLWithPath: path))
+        }
+        let regressed = try Invocation.run(["check", "--config", lenient, "--baselines", baselines, "--grow-baseline"] + Self.small + only)
+        #expect(regressed.status == 2, "\(regressed.stdout)\(regressed.stderr)")
+        #expect(regressed.stderr.contains("baseline: this run is not stored: it regressed"), "\(regressed.stderr)")
+        #expect(try count() == 4)
     }
 
     @Test func compare_findsAnInjectedRegression_andReadsBaselineDirectories() throws {
