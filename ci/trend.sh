@@ -7,18 +7,19 @@
 # when BENCHER_PROJECT is set (key in BENCHER_API_KEY) and to InfluxDB when INFLUX_URL is set (INFLUX_DB,
 # INFLUX_USERNAME/INFLUX_PASSWORD); a failed upload stays in .bpfgate/outbox/ and exits 6 (a regression's 2 ranks
 # higher). .bpfgate/trend/report.html charts the run and the history with its change points.
-# Usage (root): ci/trend.sh   (BPFGATE: the binary, default .build/release/bpfgate)
+# Usage (root): ci/trend.sh [check options]   (BPFGATE: the binary, default .build/release/bpfgate; TREND_OUT: where
+# the reports go, default .bpfgate/trend)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BPFGATE:-.build/release/bpfgate}
 history=${BPFGATE_HISTORY:-.bpfgate/history}
-out=.bpfgate/trend
+out=${TREND_OUT:-.bpfgate/trend}
 mkdir -p "$out" "$history"
 # Entries restored from an earlier run's artifact go first.
 [ -d .bpfgate/outbox ] && { "$bin" upload --flush || true; }
 status=0
 "$bin" check --grow-baseline --baselines "$history" --results "$out/results.json" --markdown "$out/summary.md" \
-  --verdict "$out/verdict.json" || status=$?
+  --verdict "$out/verdict.json" "$@" || status=$?
 [ -f "$out/results.json" ] || exit "$status"
 up=0
 if [ -n "${BENCHER_PROJECT:-}" ]; then "$bin" upload "$out/results.json" --to bencher || up=$?; fi

@@ -33,8 +33,8 @@ public final class RunClock: @unchecked Sendable {
     /// What the built-in profiles took per suite on the 2-CPU machine they were sized on (ci/bench/profile-time.sh);
     /// your objects vary too much to guess.
     public static let typicalSeconds: [String: [String: Double]] = [
-        "gate": ["user-maps": 6, "kernel": 19, "xdp-demo": 12, "macro": 42],
-        "quick": ["user-maps": 2, "xdp-demo": 6],
+        "gate": ["user-maps": 5.7, "kernel": 13.5, "xdp-demo": 12.1, "macro": 34.3],
+        "quick": ["user-maps": 1.5, "xdp-demo": 2.5],
     ]
 
     /// The expected seconds per suite of `plan`: the latest of `history` with the same profile and suites, else the

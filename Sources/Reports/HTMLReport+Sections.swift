@@ -198,15 +198,19 @@ enum ReportSections {
                                                             : "Against the stored baseline: change with its interval",
                                   axisTitle: "change of head vs base, % (positive = larger value)",
                                   rows: Array(rows), legend: present.map { ($0.rawValue, verdictColor($0)) })
-        var table: [[String]] = [["verdict", "benchmark", "measure", "base", "head", "change", "interval", "p (adjusted)", "note"]]
+        var table: [[String]] = [["verdict", "benchmark", "measure", "base", "head", "change", "interval", "p (adjusted)", "n", "mde", "note"]]
         for f in report.findings {
             table.append([f.verdict.rawValue, f.benchmark, f.measure, f.base.map { "\(TerminalTable.format($0)) \(f.unit)" } ?? "-",
                           f.head.map { "\(TerminalTable.format($0)) \(f.unit)" } ?? "-", f.change.map { String(format: "%+.2f %%", $0 * 100) } ?? "-",
                           f.ratioLower.flatMap { l in f.ratioUpper.map { String(format: "%+.2f..%+.2f %%", (l - 1) * 100, ($0 - 1) * 100) } } ?? "-",
-                          f.adjustedP.map { String(format: "%.2g", $0) } ?? "-", f.note])
+                          f.adjustedP.map { String(format: "%.2g", $0) } ?? "-", observations(f),
+                          f.minimumDetectableEffect.map(Comparison.percent) ?? "-", f.note])
         }
         let counts = present.map { v in "\(report.findings.filter { $0.verdict == v }.count) \(v.rawValue)" }.joined(separator: ", ")
         var intro = (report.mode == .ab ? "A/B comparison of two object sets in one process" : "Run \(report.headRun.prefix(8)) against \(report.baseRuns.count) stored run(s)") + ": \(counts)."
+        if let share = report.judgedShare, let mde = report.medianMDE() {
+            intro += String(format: " %.0f %% of the gated rows judged; median minimum detectable effect %@.", share * 100, Comparison.percent(mde))
+        }
         if judged.count > shown.count { intro += " The chart shows \(shown.count) of \(judged.count) comparisons: regressions and improvements first, then the largest changes." }
         return ReportSection(id: "comparison", title: "Comparison", intro: intro,
                              charts: [.init(id: "comparison", caption: "Dot: the change of each benchmark; bar: its confidence interval; colour: the verdict. An interval that excludes 0 and passes the threshold is a verdict.", svg: chart.svg())],

@@ -117,10 +117,14 @@ extension Catalog {
         var pairs: [ABPair] = []
         var settings = ["ab.base": base.label, "ab.head": head.label]
         let include = request.includes
+        // Where the A/B is (elapsed, suite k of n): an A/B's times depend on the object sets, so no time left is guessed.
+        let clock = RunClock(suites: suites.map(\.name), expected: [:])
+        let report: (String) -> Void = { line in progress(clock.line(line)) }
         for suite in suites {
+            clock.begin(suite.name)
             pairs += try suite.measuresOnItsOwnThread
-                ? MeasuringThread.run { try suite.runAB(base: base, head: head, include: include, progress: progress) }
-                : suite.runAB(base: base, head: head, include: include, progress: progress)
+                ? MeasuringThread.run { try suite.runAB(base: base, head: head, include: include, progress: report) }
+                : suite.runAB(base: base, head: head, include: include, progress: report)
             settings.merge(try suite.settingsOnly()) { $1 }
         }
         let finished = Date()

@@ -44,6 +44,35 @@ struct GateScriptTests {
         #expect(status.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "!! out/" || status.stdout.contains("?? out/"))
     }
 
+    /// ci/trend.sh (main-branch CI): the first run records a baseline in the history it is given, the next one grows
+    /// it, and `trend` over it says the history is too short for a change point yet.
+    @Test func trendScript_recordsThenGrowsTheHistory() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let history = dir.appendingPathComponent("history").path, out = dir.appendingPathComponent("out")
+        // A 50 % minimum effect: the second run must not regress by chance, so that it is stored.
+        try Data(#"{"gate": {"minEffect": 0.5}}"#.utf8).write(to: dir.appendingPathComponent("bpfgate.json"))
+        let args = "--config \(dir.path)/bpfgate.json --profile quick --samples 5 --warmup 1 --filter '^user/map/hash/1024/(update|reference)$'"
+        let env = ["BPFGATE": Invocation.binary, "BPFGATE_HISTORY": history, "TREND_OUT": out.path]
+        func stored() throws -> Int {
+            let testbed = try #require(try FileManager.default.contentsOfDirectory(atPath: history).first)
+            return try FileManager.default.contentsOfDirectory(atPath: "\(history)/\(testbed)/runs").filter { $0.hasSuffix(".json") }.count
+        }
+        let first = try Self.sh("\(Self.project.path)/ci/trend.sh \(args)", in: dir, env: env)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stderr.contains("NO BASELINE"))
+        let recorded = try stored()
+        #expect((3 ... 5).contains(recorded))
+        let second = try Self.sh("\(Self.project.path)/ci/trend.sh \(args)", in: dir, env: env)
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(second.stderr.contains("baseline: this run is stored"), "\(second.stderr)")
+        #expect(try stored() == recorded + 1)
+        #expect(second.stdout.contains("trend: the history is too short: its longest series has \(recorded + 1) run(s)"), "\(second.stdout)")
+        for file in ["results.json", "verdict.json", "summary.md", "trend.json", "report.html"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
+        }
+    }
+
     @Test func preCommitHook_blocksASlowWorkingTree() throws {
         let repo = try Self.repository()
         defer { try? FileManager.default.removeItem(at: repo) }
