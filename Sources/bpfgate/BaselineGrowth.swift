@@ -12,9 +12,9 @@ struct BaselineGrowth {
     let config: GateConfig
     let testbed: Testbed
 
-    /// A first baseline stops here however wide its intervals still are: 5 runs of the gate profile and the build fit
-    /// in the 6 minutes a newcomer's first check is given (ARCHITECTURE.md, decisions).
-    static let firstMaxRuns = 5
+    /// A first baseline stops here however wide its intervals still are: 4 runs of the gate profile (~65 s each) and a
+    /// fresh clone's build (~76 s) fit in the 6 minutes a newcomer's first check is given (ARCHITECTURE.md, decisions).
+    static let firstMaxRuns = 4
 
     /// What the next check could detect with `runs` as its baseline: the comparison of the last run against all of
     /// them (a prediction interval's width depends on the baseline runs only, not on the head).
@@ -23,14 +23,15 @@ struct BaselineGrowth {
     }
 
     /// No baseline: `head` and the fewest more runs (each its own process) that judge, `minBaselineRuns`, and more while
-    /// the median minimum detectable effect of the gated rows is above `minEffect` (up to `firstMaxRuns`); all stored,
-    /// loudly, with what they can detect.
+    /// the median minimum detectable effect of the gated timings is above `minEffect` (up to `firstMaxRuns`; exact
+    /// measures detect any change and would make the median small by themselves); all stored, loudly, with what they
+    /// can detect.
     func record(head: ResultsFile, plan: RunPlan, planned: Set<String>, progress: (String) -> Void) throws {
         let floor = max(2, config.minBaselineRuns)
         let maxRuns = max(floor, Self.firstMaxRuns)
-        progress("baseline: none for testbed '\(head.testbed.name)': recording \(floor) runs (the fewest that judge; up to \(maxRuns) while the median minimum detectable effect is above \(Comparison.percent(config.minEffect)))")
+        progress("baseline: none for testbed '\(head.testbed.name)': recording \(floor) runs (the fewest that judge; up to \(maxRuns) while the timings' median minimum detectable effect is above \(Comparison.percent(config.minEffect)))")
         let more = try ChildRuns.run(count: maxRuns - 1, minimum: floor - 1, before: 1, plan: plan, seconds: head.run.durationSeconds,
-                                     enough: { done in (outlook([head] + done, planned: planned).medianMDE() ?? 0) <= config.minEffect },
+                                     enough: { done in (outlook([head] + done, planned: planned).medianMDE(timings: true) ?? 0) <= config.minEffect },
                                      progress: { progress("baseline: \($0)") })
         let runs = [head] + more
         for run in runs {

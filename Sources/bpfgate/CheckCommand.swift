@@ -12,8 +12,9 @@ struct CheckCommand: ParsableCommand {
         abstract: "Run the gate profile and judge it: against this testbed's baseline, or A/B against other BPF objects.",
         discussion: """
         Stored mode (default): runs the gate profile (--quick: the quick one) once and compares it with \
-        baselines/<testbed>; exit 2 on a regression, 3 when a benchmark failed. With no baseline it records the \
-        fewest runs that judge (3, each in its own process; more, up to 5, while the median minimum detectable \
+        baselines/<testbed>; exit 2 on a regression (a timing's must show again when its benchmark is measured a \
+        second time), 3 when a benchmark failed. With no baseline it records the \
+        fewest runs that judge (3, each in its own process; a 4th while the timings' median minimum detectable \
         effect is above gate.minEffect), says what they can detect and passes, unless --require-baseline (exit 4). \
         --grow-baseline adds each run that did not regress to the baseline.
         A/B mode (--base-objects DIR or --ab REF, with --head-objects DIR or --ab-head REF): runs the \
@@ -99,7 +100,10 @@ struct CheckCommand: ParsableCommand {
         if head.benchmarks.contains(where: { b in b.measures.contains { if case .failed = $0.status { return true } else { return false } } }) {
             note("bpfgate: some benchmarks failed; see the report")
         }
-        let report = Comparison.stored(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned)
+        // A timing's regression must show in a second run of it too (`Confirmation`).
+        let report = try Confirmation.confirm(
+            Comparison.stored(baseline: baseline.map(\.results), head: head, config: config, today: todayUTC(), planned: planned),
+            head: head, plan: request.plan, baseline: baseline.map(\.results), config: config) { note($0) }
         if options.growBaseline {
             try BaselineGrowth(store: store.store, config: config, testbed: current).grow(with: head, judged: report, baselineRuns: baseline.count) { note($0) }
         }
