@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import Gate
 import Harness
@@ -59,7 +60,12 @@ struct BaselineCommand: ParsableCommand {
             }
         } else {
             let request = try selection.request(config: cfg, defaultProfile: "gate", testbed: options.testbed)  // fails fast on a bad selection
-            runs = try ChildRuns.run(count: options.runs ?? cfg.baselineRuns, plan: request.plan) { note("baseline: \($0)") }
+            // The first run's time left: what the profile's suites took in this testbed's last stored run, else here.
+            let stored = (try? store.store.history(testbed: Environment.testbed(name: options.testbed).name).map(\.results)) ?? []
+            let expected = RunClock.expected(for: request.plan, history: stored)
+            let running = request.plan.suites.filter { $0 != SuiteName.objects.rawValue || !request.objectSuite.isEmpty }
+            let seconds = Set(running).isSubset(of: expected.keys) ? running.compactMap { expected[$0] }.reduce(0, +) : nil
+            runs = try ChildRuns.run(count: options.runs ?? cfg.baselineRuns, plan: request.plan, seconds: seconds) { note("baseline: \($0)") }
         }
         let current = Environment.testbed(name: options.testbed)
         // Every store these runs go to must read whole before the first is written: a malformed stored run found
