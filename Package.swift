@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "BPFIntegrationTests", dependencies: ["Suites", "BPF", "BPFCatalog", "BPFObjects", "CBPFLayouts", "Configuration", "CorpusObjects", "Gate", "Harness", "Results", "Statistics"],
                     swiftSettings: swift5),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Configuration", "Gate", "Results", "Statistics"], exclude: ["Golden"],
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "BPFCatalog", "Configuration", "Gate", "Results", "Statistics"], exclude: ["Golden"],
                     swiftSettings: swift5),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Configuration", "Gate", "Results", "Statistics"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["bpfgate", "BPFCatalog", "CorpusObjects", "Harness", "Results", "Tracking", "Suites"], swiftSettings: swift5),

@@ -1,0 +1,50 @@
+import Foundation
+import Results
+import Testing
+
+/// `bpfgate guide --from`: the page and the JSON from a results file; bad input in one line with its exit code.
+@Suite struct GuideCLITests {
+    static func results(in dir: URL) throws -> String {
+        let run = ResultsFile(
+            testbed: TrendFixture.testbed,
+            run: RunMetadata(id: "feedface-0000-4000-8000-000000000001", toolVersion: "0.1.0", startedAt: "2026-11-30T00:00:00.000Z",
+                             finishedAt: "2026-11-30T00:01:00.000Z", durationSeconds: 60, git: nil, bpfObjects: [], load: [],
+                             suites: ["kernel"], settings: [:]),
+            benchmarks: [
+                BenchmarkResult(name: "kernel/map/hash/1024/full/lookup", suite: "kernel", measures: [Measure.latency.result([25, 26, 27])]),
+                BenchmarkResult(name: "kernel/map/array/1024/full/lookup", suite: "kernel", measures: [Measure.latency.result([2.9, 3, 3.1])]),
+            ])
+        let path = dir.appendingPathComponent("r.json").path
+        try ResultsCodec.encode(run).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func guide_fromResults_writesThePageAndSections() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let results = try Self.results(in: dir)
+        let page = try Invocation.run(["guide", "--from", results])
+        #expect(page.status == 0, "\(page.stderr)")
+        #expect(page.stdout.contains("Array lookups cost 8.7x less than hash lookups here (3 ns against 26 ns, medians)."), "\(page.stdout)")
+        let json = dir.appendingPathComponent("g.json").path, md = dir.appendingPathComponent("g.md").path
+        let files = try Invocation.run(["guide", "--from", results, "--json", json, "--markdown", md])
+        #expect(files.status == 0 && files.stdout.isEmpty, "\(files.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let ids = (doc["sections"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+        #expect(ids == ["maps", "hooks", "helpers", "submission"])
+        #expect(try String(contentsOfFile: md, encoding: .utf8).hasPrefix("# bpfgate guide"))
+    }
+
+    @Test func guide_badInput_oneLine() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.json")
+        try Data("{}".utf8).write(to: bad)
+        for (args, status) in [([] as [String], Int32(64)), (["--from", bad.path], 65), (["--from", "/nonexistent.json"], 65),
+                               (["--from", bad.path, "--json", "/nonexistent-dir/g.json"], 64)] {
+            let r = try Invocation.run(["guide"] + args)
+            #expect(r.status == status && r.stderrLines.count == 1 && r.stderr.hasPrefix("bpfgate: error: "), "\(args): \(r.status) \(r.stderr)")
+            #expect(r.stdout.isEmpty)
+        }
+    }
+}
