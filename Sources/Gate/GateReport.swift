@@ -1,5 +1,6 @@
 import Foundation
 import Results
+import Statistics
 
 /// What the gate says of one benchmark x measure.
 public enum Verdict: String, Codable, Sendable, CaseIterable {
@@ -120,10 +121,8 @@ public struct GateReport: Codable, Equatable, Sendable {
     /// The median minimum detectable effect of the gated rows that have one (`timings`: of the timing rows only; exact
     /// measures detect any change beyond their tolerance).
     public func medianMDE(timings: Bool = false) -> Double? {
-        let mdes = findings.filter { $0.isGated && !(timings && Measure.isDeterministic($0.measure)) }
-            .compactMap(\.minimumDetectableEffect).sorted()
-        guard !mdes.isEmpty else { return nil }
-        return mdes.count % 2 == 1 ? mdes[mdes.count / 2] : (mdes[mdes.count / 2 - 1] + mdes[mdes.count / 2]) / 2
+        Descriptive.median(findings.filter { $0.isGated && !(timings && Measure.isDeterministic($0.measure)) }
+            .compactMap(\.minimumDetectableEffect))
     }
     public var failures: [Finding] { findings.filter { $0.verdict == .failed } }
 

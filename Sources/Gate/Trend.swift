@@ -9,22 +9,24 @@ public struct TrendOptions: Equatable, Sendable {
     public var changePoints: ChangePoints.Options
     /// A regression step whose new segment starts within the last `recent` points fails the command.
     public var recent: Int
-    /// Runs a change point needs on each side; a series with fewer than twice as many is too short to look at
-    /// (ARCHITECTURE.md, decisions: with fewer, flat noisy histories gave steps).
-    public var minSegment: Int
+    /// Runs a change point needs on each side (`changePoints.minSegment`); a series with fewer than twice as many is
+    /// too short to look at (ARCHITECTURE.md, decisions: with fewer, flat noisy histories gave steps).
+    public var minSegment: Int {
+        get { changePoints.minSegment }
+        set { changePoints.minSegment = newValue }
+    }
 
     public static let defaultMinSegment = 4
 
-    public init(changePoints: ChangePoints.Options = ChangePoints.Options(), recent: Int = 5, minSegment: Int = TrendOptions.defaultMinSegment) {
+    public init(changePoints: ChangePoints.Options = ChangePoints.Options(minSegment: TrendOptions.defaultMinSegment), recent: Int = 5) {
         self.changePoints = changePoints
         self.recent = recent
-        self.minSegment = minSegment
     }
 
     /// What `trend` and `report --history` use unless told otherwise: Otava's window and level, and steps
     /// larger than the gate's minimum effect (a smaller one is no regression by the gate's own rule).
     public static func defaults(_ config: GateConfig) -> TrendOptions {
-        TrendOptions(changePoints: ChangePoints.Options(minMagnitude: config.minEffect))
+        TrendOptions(changePoints: ChangePoints.Options(minMagnitude: config.minEffect, minSegment: defaultMinSegment))
     }
 }
 
@@ -91,7 +93,7 @@ public enum Trend {
         for s in series where s.points.count >= 2 * minSegment {
             let values = s.points.map(\.value)
             var o = options.changePoints
-            o.minSegment = minSegment
+            o.minSegment = minSegment  // at least 1
             // Two constant levels are a step for an exact measure; for a timing they say nothing of its noise.
             o.constantSegments = Measure.isDeterministic(s.measure)
             for cp in ChangePoints.detect(values, options: o).changePoints {
