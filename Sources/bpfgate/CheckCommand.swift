@@ -132,13 +132,16 @@ struct CheckCommand: ParsableCommand {
                 return moved
             }
         }
-        let outcome = try Catalog.runAB(request, base: ObjectSet(directory: base), head: ObjectSet(directory: head),
-                                        headExtraWork: injectHeadWork,
-                                        demoPairsFactor: selection.samples == nil ? config.profiles[profileName]?.abDemoPairsFactor ?? 3 : 1,
+        let (baseSet, headSet) = (ObjectSet(directory: base), ObjectSet(directory: head))
+        let demoPairsFactor = selection.samples == nil ? config.profiles[profileName]?.abDemoPairsFactor ?? 3 : 1
+        let outcome = try Catalog.runAB(request, base: baseSet, head: headSet, headExtraWork: injectHeadWork, demoPairsFactor: demoPairsFactor,
                                         progress: { note($0) })
         if let results { try Lifecycle.write([(results, try ResultsCodec.encode(outcome.head))]) }
         let pairs = outcome.pairs.map { PairedSamples(benchmark: $0.benchmark, base: $0.base, head: $0.head, attached: $0.attached) }
-        try reports.deliver(Comparison.ab(pairs, testbed: outcome.head.testbed.name, headRun: outcome.head.run.id, config: config))
+        let first = Comparison.ab(pairs, testbed: outcome.head.testbed.name, headRun: outcome.head.run.id, config: config)
+        // A timing's regression must show in a second A/B of it too (`Confirmation`).
+        try reports.deliver(Confirmation.confirmAB(first, request: request, base: baseSet, head: headSet, headExtraWork: injectHeadWork,
+                                                   demoPairsFactor: demoPairsFactor, config: config) { note($0) })
     }
 }
 

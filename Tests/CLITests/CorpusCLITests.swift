@@ -227,8 +227,8 @@ extension CorpusCLITests {
 
     /// Same-run A/B by file name, with no declaration: the realistic slow-downs of the corpus (an extra map lookup per
     /// context switch; the owner looked up and the comm read on every TCP state change; the file name copied at
-    /// opensnoop's entry; the caller's comm kept with syscount's entry time) are caught, and their unchanged
-    /// sibling programs pass.
+    /// opensnoop's entry; the caller's comm kept with syscount's entry time) are caught and confirmed by a second A/B,
+    /// and their unchanged sibling programs pass.
     @Test func abByFileName_catchesTheSlowDowns_passesTheSiblings() throws {
         let before = try KernelState.now()
         let dir = try temporaryDirectory()
@@ -259,7 +259,11 @@ extension CorpusCLITests {
         #expect(Set(verdicts.keys) == slowed.union(siblings), "\(verdicts)")
         let changes = findings.map { "\($0["benchmark"] ?? "?"): \($0["verdict"] ?? "?") \($0["change"] ?? "-") \($0["note"] ?? "")" }
         for name in slowed { #expect(verdicts[name] == "regression", "\(name): \(verdicts[name] ?? "absent")\n\(changes.joined(separator: "\n"))") }
-        for name in siblings { #expect(verdicts[name] == "unchanged", "\(name): \(verdicts[name] ?? "absent")") }
+        for name in siblings { #expect(verdicts[name] == "unchanged", "\(name): \(verdicts[name] ?? "absent")\n\(changes.joined(separator: "\n"))") }
+        // Each regression was timed A/B a second time, in the same process (`Confirmation.confirmAB`).
+        let notes = Dictionary(findings.compactMap { f in (f["benchmark"] as? String).map { ($0, f["note"] as? String ?? "") } }) { a, _ in a }
+        for name in slowed { #expect(notes[name]?.contains("; confirmed by a second run: +") == true, "\(name): \(notes[name] ?? "absent")") }
+        #expect(r.stderr.contains("confirm: "), "\(r.stderr)")
         #expect(try KernelState.settled(like: before) == before)
     }
 }
