@@ -5,15 +5,18 @@ public struct PublishedRange: Equatable, Sendable, Codable {
     public let low: Double
     public let high: Double
     public let source: String
+    /// nil: ns.
+    public let unit: String?
 
-    public init(_ low: Double, _ high: Double, source: String = "cost-model study (REFERENCE.md)") {
+    public init(_ low: Double, _ high: Double, unit: String? = nil, source: String = "cost-model study (REFERENCE.md)") {
         self.low = low
         self.high = high
+        self.unit = unit
         self.source = source
     }
 
     public func contains(_ value: Double) -> Bool { value >= low && value <= high }
-    public var text: String { "\(Self.format(low))-\(Self.format(high)) ns" }
+    public var text: String { (low == high ? Self.format(low) : "\(Self.format(low))-\(Self.format(high))") + " " + (unit ?? "ns") }
     static func format(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 }
 
@@ -39,6 +42,13 @@ public enum Published {
     public static let helpers: [String: PublishedRange] = [
         "ktime_get_ns": PublishedRange(10, 30), "probe_read_kernel": PublishedRange(50, 200), "probe_read_kernel_str": PublishedRange(100, 500),
         "get_stackid": PublishedRange(500, 2000),
+    ]
+
+    /// Memlock of a hash map of 10240 entries, u32 -> u64, with and without preallocation (one 6.x kernel, as published
+    /// by the seeds' study), by bpfgate's `memory` benchmark names.
+    public static let mapMemory: [String: PublishedRange] = [
+        "memory/map/hash/10240/8/empty": PublishedRange(931_712, 931_712, unit: "B", source: "seeds' study (REFERENCE.md)"),
+        "memory/map/hash-noprealloc/10240/8/empty": PublishedRange(340_864, 340_864, unit: "B", source: "seeds' study (REFERENCE.md)"),
     ]
 
     /// Event submission by record size in bytes: perf buffer and ring buffer (single values as published; some

@@ -52,7 +52,7 @@ extension GateConfig {
         // (2026-11-22, 2026-11-30): xdp-demo 30 ABBA pairs (300 in A/B), user-maps 300 rounds without the batch ops
         // (`run --profile study` times them), macro 12 windows of 40 ms, kernel 20 batches of ~10 ms, maps full.
         "gate": {
-            var p = Profile(suites: SuiteName.all, filter: Self.gateFilter, samples: 30, warmup: 2, batch: nil,
+            var p = Profile(suites: SuiteName.gated, filter: Self.gateFilter, samples: 30, warmup: 2, batch: nil,
                             sizes: [1024], repeatCount: 300_000)
             p.suiteSamples = [SuiteName.userMaps.rawValue: 300, SuiteName.macro.rawValue: 12, SuiteName.kernel.rawValue: 20]
             p.fills = [100]

@@ -15,6 +15,13 @@ public struct GuideRow: Codable, Equatable, Sendable {
     public var runID: String
     public var published: PublishedRange?
     public var outsidePublished: Bool?
+    /// `load`: the background load of the row's run (`cpu:80`, `vm:75`; nil idle) and its median over the idle one's.
+    public var load: String?
+    public var ratioToIdle: Double?
+    /// `memory`: what the map type accounts for (memlock, fdinfo) beside `value`, the kernel memory charged for the
+    /// map, and how far the first is from the second (memlock / charged - 1, in percent).
+    public var memlockBytes: Double?
+    public var memlockErrorPercent: Double?
 }
 
 /// One question and its answer: a sentence derived from the rows, the rows, and what this machine lacks.
@@ -37,45 +44,65 @@ public struct GuideDocument: Codable, Equatable, Sendable {
 /// Builds the guide from results files: the latest ok latency of each benchmark across them.
 public enum Guide {
     public static func build(_ results: [ResultsFile], sources: [String], generatedAt: String) -> GuideDocument {
+        // Runs under a background load answer `load` only; the other sections take the idle runs (all, when none is).
+        let idleRuns = results.filter { $0.run.load.isEmpty }
+        let measured = Latest(idleRuns.isEmpty ? results : idleRuns)
+        let names = measured.names
+        return GuideDocument(generatedAt: generatedAt, sources: sources, sections: [
+            maps(names, measured.row), load(results), hooks(names, measured.missing, measured.row), helpers(names, measured.row),
+            submission(names, measured.row), memory(idleRuns.isEmpty ? results : idleRuns),
+        ])
+    }
+
+    /// The latest ok latency of each benchmark across some runs, and why the others have none.
+    struct Latest {
         var latest: [String: (BenchmarkResult, MeasureResult, String)] = [:]
         var missing: [String: String] = [:]
-        for run in results {
-            for b in run.benchmarks {
-                guard let m = b.measure(Measure.latency.slug) else { continue }
-                if m.status == .ok, !m.samples.isEmpty { latest[b.name] = (b, m, run.run.id); missing[b.name] = nil }
-                else if latest[b.name] == nil { missing[b.name] = "\(m.status.label): \(m.status.reason ?? "")" }
+
+        init(_ runs: [ResultsFile]) {
+            for run in runs {
+                for b in run.benchmarks {
+                    guard let m = b.measure(Measure.latency.slug) else { continue }
+                    if m.status == .ok, !m.samples.isEmpty { latest[b.name] = (b, m, run.run.id); missing[b.name] = nil }
+                    else if latest[b.name] == nil { missing[b.name] = "\(m.status.label): \(m.status.reason ?? "")" }
+                }
             }
         }
+
+        var names: [String] { latest.keys.sorted() }
+
         func row(_ name: String, item: String, published: PublishedRange?) -> GuideRow? {
             guard let (b, m, run) = latest[name], let s = Summary(m.samples) else { return nil }
             return GuideRow(item: item, benchmark: b.name, value: s.median, unit: m.unit, q1: s.q1, q3: s.q3, runID: run,
                             published: published, outsidePublished: published.map { !$0.contains(s.median) })
         }
-        let names = latest.keys.sorted()
-        return GuideDocument(generatedAt: generatedAt, sources: sources, sections: [
-            maps(names, row), hooks(names, missing, row), helpers(names, row), submission(names, row),
-        ])
     }
 
     typealias RowMaker = (String, String, PublishedRange?) -> GuideRow?
 
     /// In-kernel map operations (user-space ones where the kernel's are missing), answered by the lookups.
     static func maps(_ names: [String], _ row: RowMaker) -> GuideSection {
-        var rows: [GuideRow] = []
-        for name in names {
-            let n = BenchmarkName(parsing: name)
-            if let k = n.kernelMap {
-                let published = k.operation == "lookup" ? Published.lookups[k.type] : k.operation == "update" ? Published.update : nil
-                rows += [row(name, "\(k.type) \(k.operation) in kernel (\(k.size) entries, \(k.fill))", published)].compactMap { $0 }
-            } else if let u = n.userMap, !BenchmarkName.isReferenceLeaf(u.leaf), !["empty", "full"].contains(u.leaf) {
-                rows += [row(name, "\(u.type) \(u.leaf) from user space (\(u.size) entries)", nil)].compactMap { $0 }
-            }
+        let rows = names.compactMap { name in
+            mapOperation(name).flatMap { row(name, $0.item, $0.published) }
         }
         let lookups = rows.filter { $0.benchmark.hasPrefix("kernel/map/") && $0.benchmark.hasSuffix("/lookup") }
         let pool = lookups.count >= 2 ? lookups : rows.filter { $0.benchmark.hasSuffix("/lookup") }
         let answer = compare(pool, what: "lookups", subject: { mapType($0.benchmark) })
             ?? "No two map types' lookups were measured here."
         return GuideSection(id: "maps", title: "Which map type for which access", answer: answer, rows: rows, missing: [])
+    }
+
+    /// A map operation's row label and published estimate (in-kernel, or from user space), or nil for another name.
+    static func mapOperation(_ name: String) -> (item: String, published: PublishedRange?)? {
+        let n = BenchmarkName(parsing: name)
+        if let k = n.kernelMap {
+            let published = k.operation == "lookup" ? Published.lookups[k.type] : k.operation == "update" ? Published.update : nil
+            return ("\(k.type) \(k.operation) in kernel (\(k.size) entries, \(k.fill))", published)
+        }
+        if let u = n.userMap, !BenchmarkName.isReferenceLeaf(u.leaf), !["empty", "full"].contains(u.leaf) {
+            return ("\(u.type) \(u.leaf) from user space (\(u.size) entries)", nil)
+        }
+        return nil
     }
 
     /// Each hook's counting program, per event.
@@ -150,7 +177,18 @@ extension GuideDocument {
             + "published estimates beside them, marked `outside` when the measurement falls outside their range.\n"
         for s in sections {
             out += "\n## \(s.title)\n\n\(s.answer)\n\n"
-            if !s.rows.isEmpty {
+            if s.rows.contains(where: { $0.load != nil }) {
+                out += s.loadTable()
+            } else if s.rows.contains(where: { $0.memlockBytes != nil }) {
+                out += "| | charged | quartiles | memlock | memlock error | run | published |\n|---|---:|---:|---:|---:|---|---|\n"
+                for r in s.rows {
+                    let published = r.published.map { $0.text + (r.outsidePublished == true ? " (outside)" : "") } ?? "-"
+                    let error = r.memlockErrorPercent.map { String(format: "%+.1f %%", $0) } ?? "-"
+                    let charged = r.memlockErrorPercent == nil ? "- | -" : "\(value(r.value, "B")) | \(TerminalTable.format(r.q1))..\(TerminalTable.format(r.q3))"
+                    out += "| \(r.item) | \(charged) | "
+                        + "\(r.memlockBytes.map { value($0, "B") } ?? "-") | \(error) | \(r.runID.prefix(8)) | \(published) |\n"
+                }
+            } else if !s.rows.isEmpty {
                 out += "| | median | quartiles | run | published |\n|---|---:|---:|---|---|\n"
                 for r in s.rows {
                     let published = r.published.map { $0.text + (r.outsidePublished == true ? " (outside)" : "") } ?? "-"
@@ -159,6 +197,23 @@ extension GuideDocument {
                 }
             }
             for m in s.missing { out += "- not on this machine: \(m)\n" }
+        }
+        return out
+    }
+}
+
+extension GuideSection {
+    /// The load section side by side: one line per operation, one column per load (median, and its ratio to idle).
+    func loadTable() -> String {
+        let loads = ["idle"] + Set(rows.compactMap(\.load)).subtracting(["idle"]).sorted()
+        var out = "| | " + loads.joined(separator: " | ") + " |\n|---|" + String(repeating: "---:|", count: loads.count) + "\n"
+        var seen = Set<String>()
+        for r in rows where seen.insert(r.benchmark).inserted {
+            let cells = loads.map { load -> String in
+                guard let x = rows.first(where: { $0.benchmark == r.benchmark && $0.load == load }) else { return "-" }
+                return value(x.value, x.unit) + (load == "idle" ? "" : String(format: " (%.2fx)", x.ratioToIdle ?? 0))
+            }
+            out += "| \(r.item) | " + cells.joined(separator: " | ") + " |\n"
         }
         return out
     }

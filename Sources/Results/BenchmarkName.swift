@@ -6,6 +6,7 @@
 /// - `xdp/demo/fib-classifier`, `xdp/demo/reference-pass`
 /// - `macro/<program>/<hook>[/reference]`
 /// - `object/<object>/<program>/<hook>[/reference]`, `object/<object>/map/<map>/<leaf>`
+/// - `memory/map/<type>/<entries>/<value-bytes>/<empty | full>`
 ///
 /// A reference (the machine's speed of the moment, timed in the same rounds) is a name whose last segment is
 /// `reference` or starts with `reference-`.
@@ -56,7 +57,18 @@ public struct BenchmarkName: Hashable, Sendable, CustomStringConvertible {
         BenchmarkName(["object", object, "map", map])
     }
 
+    /// `memory/map/<type>/<entries>/<value-bytes>/<empty | full>`: what one map takes (`memory` suite).
+    public static func mapMemory(type: String, entries: Int, valueBytes: Int, state: String) -> BenchmarkName {
+        BenchmarkName(["memory", "map", type, String(entries), String(valueBytes), state])
+    }
+
     // MARK: reading
+
+    /// `memory/map/<type>/<entries>/<value-bytes>/<state>`.
+    public var mapMemory: (type: String, entries: String, valueBytes: String, state: String)? {
+        guard segments.count == 6, segments[0] == "memory", segments[1] == "map" else { return nil }
+        return (segments[2], segments[3], segments[4], segments[5])
+    }
 
     /// `user/map/<type>/<size>/<leaf>`.
     public var userMap: (type: String, size: String, leaf: String)? {
@@ -90,8 +102,13 @@ public enum SuiteName: String, CaseIterable, Sendable {
     case macro
     case objects
     case kernel
+    /// What maps take in memory: exact to a page, so no gate profile runs it (`study` and `guide` do).
+    case memory
 
     public static var all: [String] { allCases.map(\.rawValue) }
+
+    /// The suites the gate profile runs: all but `memory`.
+    public static var gated: [String] { all.filter { $0 != SuiteName.memory.rawValue } }
 
     /// Whether the gate and `trend` judge this suite's timings by their ratio to the reference of the same rounds. Not
     /// the in-kernel suite: its timings are already net of the empty loop, whose ~8 ns varied 3-5 % between runs where

@@ -288,6 +288,10 @@ public struct Measure: Equatable, Sendable {
     public static let latency = Measure(slug: "latency", unit: "ns", direction: .smallerIsBetter)
     /// Bytes the kernel charges to memlock for a map.
     public static let memlockBytes = Measure(slug: "memlock-bytes", unit: "bytes", direction: .smallerIsBetter, deterministic: true)
+    /// Kernel memory charged to the memory cgroup that created a map (`memory` suite): what the map really takes,
+    /// beside `memlock-bytes`, what its map type accounts for.
+    public static let chargedBytes = Measure(slug: "charged-bytes", unit: "bytes", direction: .smallerIsBetter,
+                                             notGated: "a page or two of whatever else the process allocated meanwhile")
 
     /// Events per second of a workload (macro suite: with the program attached).
     public static let throughput = Measure(slug: "throughput", unit: "events/s", direction: .biggerIsBetter)
@@ -331,7 +335,7 @@ public struct Measure: Equatable, Sendable {
     public static let all: [Measure] = [
         latency, memlockBytes, throughput, overheadNanoseconds, overheadPercent, verifiedInstructions, loadNanoseconds,
         jitedBytes, xlatedBytes, verifierLimitPercent, systemCPUPercent, systemCPUPercentBase, rssBytes,
-        consumedPerSecond, dropPercent,
+        consumedPerSecond, dropPercent, chargedBytes,
     ]
 
     /// The measure with this slug, if bpfgate writes it.

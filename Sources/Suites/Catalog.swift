@@ -14,6 +14,7 @@ public struct RunRequest {
     public var macro = MacroConfig()
     public var testRun = TestRunConfig()
     public var kernel = KernelConfig()
+    public var memory = MemoryConfig()
     /// Where the object-dependent suites take their objects from; nil: built in.
     public var objectDirectory: String?
     public var testbedName: String?
@@ -102,6 +103,7 @@ public enum Catalog {
             out.append(MacroSuite(config: request.macro, demo: demo, objectDirectory: request.objectDirectory))
         }
         if wants(ObjectSuite.name) && !request.objectSuite.isEmpty { out.append(request.objectSuite) }
+        if wants(MemorySuite.name) { out.append(MemorySuite(config: request.memory)) }
         return out
     }
 
@@ -116,6 +118,7 @@ public enum Catalog {
         if request.suites.contains(MacroSuite.name) { suites.append(MacroSuite(config: request.macro)) }
         if request.suites.contains(KernelSuite.name) { suites.append(KernelSuite(config: request.kernel)) }
         if request.suites.contains(ObjectSuite.name) { suites.append(request.objectSuite) }
+        if request.suites.contains(MemorySuite.name) { suites.append(MemorySuite(config: request.memory)) }
         for suite in suites {
             for p in try suite.plan() where request.includes(p.name) { out.append((suite.name, p.name, p.measure)) }
         }

@@ -6,17 +6,22 @@ import Testing
 
 /// The guide's answers come from the data: two fixtures of opposite order flip them.
 @Suite struct GuideTests {
-    static func run(_ latencies: [String: Double], unsupported: [String: String] = [:]) -> ResultsFile {
+    static func run(_ latencies: [String: Double], unsupported: [String: String] = [:], load: [String] = [], id: String = "0123456789abcdef",
+                    memory: [String: (memlock: Double, charged: Double)] = [:]) -> ResultsFile {
         var benchmarks = latencies.sorted { $0.key < $1.key }.map { name, ns in
             BenchmarkResult(name: name, suite: "kernel", measures: [Measure.latency.result([ns * 0.98, ns, ns * 1.02])])
         }
         for (name, why) in unsupported.sorted(by: { $0.key < $1.key }) {
             benchmarks.append(BenchmarkResult(name: name, suite: "macro", measures: [.without(.latency, .unsupported(why))]))
         }
+        for (name, m) in memory.sorted(by: { $0.key < $1.key }) {
+            benchmarks.append(BenchmarkResult(name: name, suite: "memory", measures: [Measure.memlockBytes.result([m.memlock]),
+                                                                                      Measure.chargedBytes.result([m.charged, m.charged])]))
+        }
         return ResultsFile(testbed: Testbed(name: "tb", kernelRelease: "6.18", architecture: "x86_64", cpuModel: "cpu", cpuCount: 2,
                                             libbpfVersion: "1.1", clangVersion: "clang 21", jitEnabled: true, jitHarden: 0),
-                           run: RunMetadata(id: "0123456789abcdef", toolVersion: "0.1.0", startedAt: "2026-11-30T00:00:00.000Z",
-                                            finishedAt: "2026-11-30T00:01:00.000Z", durationSeconds: 60, git: nil, bpfObjects: [], load: [],
+                           run: RunMetadata(id: id, toolVersion: "0.1.0", startedAt: "2026-11-30T00:00:00.000Z",
+                                            finishedAt: "2026-11-30T00:01:00.000Z", durationSeconds: 60, git: nil, bpfObjects: [], load: load,
                                             suites: ["kernel", "macro"], settings: [:]),
                            benchmarks: benchmarks)
     }
@@ -56,6 +61,44 @@ import Testing
         let md = doc.markdown()
         #expect(md.contains("| tracepoint (counting program) | 50 ns | 49.5..50.5 | 01234567 | 15-30 ns (outside) |"), "\(md)")
         #expect(md.contains("- not on this machine: kprobe: unsupported: this kernel cannot attach kprobes"))
-        #expect(Set(doc.sections.map(\.id)) == ["maps", "hooks", "helpers", "submission"])
+        #expect(doc.sections.map(\.id) == ["maps", "load", "hooks", "helpers", "submission", "memory"])
+    }
+
+    /// `load`: each background load's median ratio to idle, from runs recorded with `--load`; swapped, it flips.
+    @Test func load_answersFromTheLoadedRunsAgainstIdle() throws {
+        let idle = ["kernel/map/hash/1024/full/lookup": 20.0, "user/map/hash/1024/update": 1000, "user/map/array/1024/lookup": 800]
+        let busy = ["kernel/map/hash/1024/full/lookup": 30.0, "user/map/hash/1024/update": 1500, "user/map/array/1024/lookup": 2000]
+        let a = Guide.build([Self.run(idle, id: "idle"), Self.run(busy, load: ["cpu:80"], id: "busy")], sources: [], generatedAt: "t")
+        let b = Guide.build([Self.run(busy, id: "idle"), Self.run(idle, load: ["cpu:80"], id: "busy")], sources: [], generatedAt: "t")
+        let la = try Self.section(a, "load"), lb = try Self.section(b, "load")
+        #expect(la.answer == "Under cpu:80 map operations took 1.50x their idle time (median of 3), array lookup from user space (1024 entries) 2.50x.", "\(la.answer)")
+        #expect(lb.answer.hasPrefix("Under cpu:80 map operations took 0.67x their idle time"), "\(lb.answer)")
+        #expect(la.rows.count == 6 && la.rows.filter { $0.load == "cpu:80" }.allSatisfy { $0.runID == "busy" })
+        // The other sections take the idle run only.
+        #expect(try Self.section(a, "maps").rows.allSatisfy { $0.runID == "idle" })
+        #expect(a.markdown().contains("| hash lookup in kernel (1024 entries, full) | 20 ns | 30 ns (1.50x) |"), "\(a.markdown())")
+        let none = Guide.build([Self.run(idle)], sources: [], generatedAt: "t")
+        #expect(try Self.section(none, "load").answer.hasPrefix("No map operation was measured both idle and under a background load"))
+    }
+
+    /// `memory`: preallocated against BPF_F_NO_PREALLOC and memlock's error, from the data; swapped, it flips.
+    @Test func memory_answersPreallocationAndMemlocksError() throws {
+        let pre = ["memory/map/hash/10240/8/empty": (memlock: 918_544.0, charged: 921_600.0), "memory/map/hash/10240/8/full": (918_544, 921_600)]
+        let no = ["memory/map/hash-noprealloc/10240/8/empty": (memlock: 263_040.0, charged: 266_240.0),
+                  "memory/map/hash-noprealloc/10240/8/full": (1_000_320, 1_335_296)]
+        let a = Guide.build([Self.run([:], memory: pre.merging(no) { x, _ in x })], sources: [], generatedAt: "t")
+        let section = try Self.section(a, "memory")
+        #expect(section.answer == "Empty, a preallocated hash of 10240 entries x 8 B takes 3.5x more memory than one with BPF_F_NO_PREALLOC "
+            + "(921600 B against 266240 B); full, 1.4x less memory than one with BPF_F_NO_PREALLOC (921600 B against 1335296 B); "
+            + "memlock is furthest from the charge for hash-noprealloc 10240 x 8 B, full: -25 %.", "\(section.answer)")
+        let row = try #require(section.rows.first { $0.benchmark == "memory/map/hash/10240/8/empty" })
+        #expect(row.value == 921_600 && row.memlockBytes == 918_544 && row.published?.text == "931712 B" && row.outsidePublished == true)
+        #expect(abs((row.memlockErrorPercent ?? 0) - (918_544.0 / 921_600 - 1) * 100) < 1e-9)
+        // Swapped sizes: the preallocated one is the smaller, empty.
+        let swapped = Dictionary(uniqueKeysWithValues: pre.map { ($0.key.replacingOccurrences(of: "/hash/", with: "/hash-noprealloc/"), $0.value) }
+            + no.map { ($0.key.replacingOccurrences(of: "/hash-noprealloc/", with: "/hash/"), $0.value) })
+        let b = Guide.build([Self.run([:], memory: swapped)], sources: [], generatedAt: "t")
+        #expect(try Self.section(b, "memory").answer.hasPrefix("Empty, a preallocated hash of 10240 entries x 8 B takes 3.5x less memory"))
+        #expect(a.markdown().contains("| hash 10240 x 8 B, empty | 921600 B | 921600..921600 | 918544 B | -0.3 % |"), "\(a.markdown())")
     }
 }
