@@ -13,7 +13,7 @@ import Testing
         flags.samples = 7
         let plan = try RunPlan.resolve(flags, config: config)
         #expect(plan.profile == "gate" && plan.suites == SuiteName.gated && !plan.suites.contains(SuiteName.memory.rawValue))
-        #expect(plan.samples.values.allSatisfy { $0 == 7 } && plan.samples.count == SuiteName.gated.count)
+        #expect(plan.samples.values.allSatisfy { $0 == 7 } && plan.samples.count == SuiteName.all.count)
         #expect(plan.filter == GateConfig.gateFilter && plan.sizes == [1024] && plan.fills == [100] && plan.repeatCount == 300_000)
         #expect(plan.warmup == 2 && plan.kernelWarmup == nil)
 
