@@ -121,6 +121,14 @@ int get_stackid(void *ctx)
     return 0;
 }
 
+/* The hook alone: a program that returns at once, so that what it adds to each getppid() is what the tracepoint's
+ * dispatch costs (the capacity suite's calibration). */
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int hook_only(void *ctx)
+{
+    return 0;
+}
+
 /* Event submission: one event of N bytes per getppid() to a ring buffer (reserve + submit) or to a perf
  * buffer (bpf_perf_event_output from a per-CPU scratch area, since 4 KB does not fit the stack). A failed
  * reserve or output is a drop, counted in event_drops[0]; bpfgate's consumer counts what arrives (and the

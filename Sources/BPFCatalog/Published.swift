@@ -44,6 +44,9 @@ public enum Published {
         "get_stackid": PublishedRange(500, 2000),
     ]
 
+    /// What bpf_stats adds to each run while it is on.
+    public static let statsOverhead = PublishedRange(20, 20, source: "kernel commit 492ecee892c2 (REFERENCE.md)")
+
     /// Memlock of a hash map of 10240 entries, u32 -> u64, with and without preallocation (one 6.x kernel, as published
     /// by the seeds' study), by bpfgate's `memory` benchmark names.
     public static let mapMemory: [String: PublishedRange] = [

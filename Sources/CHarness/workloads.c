@@ -722,6 +722,35 @@ long bpfgate_traffic_run(int kind, int socket_fd, struct bpfgate_iter_slot *iter
     return result < 0 ? result : (long)n;
 }
 
+// ---- a paced workload ---------------------------------------------------------------------------
+
+long bpfgate_paced_getppid(uint64_t rate, uint64_t duration_ns, const int *stop, uint64_t *cpu_ns) {
+    if (rate == 0) return -EINVAL;
+    const uint64_t slot_ns = 1000000;
+    // Sleep to the slot, not 50 us past it (the default timer slack); restored after.
+    const int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+    prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
+    struct timespec c0, c1, wake;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    const uint64_t start = bpfgate_monotonic_ns();
+    uint64_t n = 0;
+    for (uint64_t slot = 1; slot * slot_ns <= duration_ns && !__atomic_load_n(stop, __ATOMIC_RELAXED); slot++) {
+        const uint64_t due = (uint64_t)((__uint128_t)rate * slot * slot_ns / 1000000000u);
+        while (n < due) {
+            syscall(SYS_getppid);
+            n++;
+        }
+        const uint64_t at = start + slot * slot_ns;
+        wake.tv_sec = (time_t)(at / 1000000000u);
+        wake.tv_nsec = (long)(at % 1000000000u);
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, NULL) == EINTR) {}
+    }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    if (slack > 0) prctl(PR_SET_TIMERSLACK, (unsigned long)slack, 0, 0, 0);
+    *cpu_ns = (uint64_t)(c1.tv_sec - c0.tv_sec) * 1000000000u + (uint64_t)c1.tv_nsec - (uint64_t)c0.tv_nsec;
+    return (long)n;
+}
+
 // ---- iterators ----------------------------------------------------------------------------------
 
 struct bpfgate_iter_slot {

@@ -32,6 +32,8 @@ public struct GuideSection: Codable, Equatable, Sendable {
     public var rows: [GuideRow]
     /// Benchmarks the results hold without a number here, with the reason (a hook this kernel lacks says so).
     public var missing: [String]
+    /// `capacity`: the model's checks at fixed rates.
+    public var validation: [CapacityValidation]?
 }
 
 /// `bpfgate guide`'s document: the sections each with its `id`.
@@ -49,8 +51,9 @@ public enum Guide {
         let measured = Latest(idleRuns.isEmpty ? results : idleRuns)
         let names = measured.names
         return GuideDocument(generatedAt: generatedAt, sources: sources, sections: [
-            maps(names, measured.row), load(results), hooks(names, measured.missing, measured.row), helpers(names, measured.row),
-            submission(names, measured.row), memory(idleRuns.isEmpty ? results : idleRuns),
+            maps(names, measured.row), load(results), hooks(names, measured.missing, measured.row, stats: statsCost(idleRuns.isEmpty ? results : idleRuns)),
+            helpers(names, measured.row), submission(names, measured.row), memory(idleRuns.isEmpty ? results : idleRuns),
+            capacity(idleRuns.isEmpty ? results : idleRuns),
         ])
     }
 
@@ -106,7 +109,8 @@ public enum Guide {
     }
 
     /// Each hook's counting program, per event.
-    static func hooks(_ names: [String], _ missing: [String: String], _ row: RowMaker) -> GuideSection {
+    /// `stats`: what bpf_stats itself adds per run (a row of its own, not one of the hooks compared).
+    static func hooks(_ names: [String], _ missing: [String: String], _ row: RowMaker, stats: GuideRow? = nil) -> GuideSection {
         var rows: [GuideRow] = []
         for name in names {
             guard let m = BenchmarkName(parsing: name).macro, m.program == "count", let hook = Hook(slug: m.hook) else { continue }
@@ -116,8 +120,12 @@ public enum Guide {
             guard let m = BenchmarkName(parsing: name).macro, m.program == "count", let hook = Hook(slug: m.hook) else { return nil }
             return "\(hook.rawValue): \(missing[name] ?? "")"
         }
-        let answer = compare(rows, what: "events", subject: { $0.item.components(separatedBy: " ").first ?? $0.item })
+        var answer = compare(rows, what: "events", subject: { $0.item.components(separatedBy: " ").first ?? $0.item })
             ?? "No two hooks were measured here."
+        if let stats {
+            answer += " bpf_stats itself adds \(value(stats.value, "ns")) per run while it is on."
+            rows.append(stats)
+        }
         return GuideSection(id: "hooks", title: "What each hook costs per event", answer: answer, rows: rows, missing: lacking)
     }
 
@@ -194,6 +202,15 @@ extension GuideDocument {
                     let published = r.published.map { $0.text + (r.outsidePublished == true ? " (outside)" : "") } ?? "-"
                     out += "| \(r.item) | \(value(r.value, r.unit)) | \(TerminalTable.format(r.q1))..\(TerminalTable.format(r.q3)) | "
                         + "\(r.runID.prefix(8)) | \(published) |\n"
+                }
+            }
+            if let checks = s.validation, !checks.isEmpty {
+                out += "\nThe model against the measured system CPU, at fixed rates (percent of one CPU):\n\n"
+                    + "| program | events/s | predicted | measured | error | run |\n|---|---:|---:|---:|---:|---|\n"
+                for v in checks {
+                    let error = v.measuredCpuPercent > 0 ? String(format: "%+.0f %%", (v.predictedCpuPercent / v.measuredCpuPercent - 1) * 100) : "-"
+                    out += "| \(v.program) | \(TerminalTable.format(v.eventsPerSecond)) | \(String(format: "%.2f", v.predictedCpuPercent)) | "
+                        + "\(String(format: "%.2f", v.measuredCpuPercent)) | \(error) | \(v.runID.prefix(8)) |\n"
                 }
             }
             for m in s.missing { out += "- not on this machine: \(m)\n" }

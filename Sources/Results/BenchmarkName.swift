@@ -7,6 +7,7 @@
 /// - `macro/<program>/<hook>[/reference]`
 /// - `object/<object>/<program>/<hook>[/reference]`, `object/<object>/map/<map>/<leaf>`
 /// - `memory/map/<type>/<entries>/<value-bytes>/<empty | full>`
+/// - `capacity/<program>/<hook>/<events-per-second>`
 ///
 /// A reference (the machine's speed of the moment, timed in the same rounds) is a name whose last segment is
 /// `reference` or starts with `reference-`.
@@ -62,7 +63,24 @@ public struct BenchmarkName: Hashable, Sendable, CustomStringConvertible {
         BenchmarkName(["memory", "map", type, String(entries), String(valueBytes), state])
     }
 
+    /// `capacity/<program>/<hook>/<events-per-second>`: a program's CPU at one event rate (`capacity` suite).
+    public static func capacity(program: String, hook: String, rate: Int) -> BenchmarkName {
+        BenchmarkName(["capacity", program, hook, String(rate)])
+    }
+
     // MARK: reading
+
+    /// `object/<object>/<program>/<hook>` (not a map, a test-run input or a reference): program `<object>/<program>`.
+    public var attachedObject: (program: String, hook: String)? {
+        guard segments.count == 4, segments[0] == "object", segments[2] != "map", !isReference else { return nil }
+        return ("\(segments[1])/\(segments[2])", segments[3])
+    }
+
+    /// `capacity/<program>/<hook>/<events-per-second>`.
+    public var capacity: (program: String, hook: String, rate: Int)? {
+        guard segments.count == 4, segments[0] == "capacity", let rate = Int(segments[3]) else { return nil }
+        return (segments[1], segments[2], rate)
+    }
 
     /// `memory/map/<type>/<entries>/<value-bytes>/<state>`.
     public var mapMemory: (type: String, entries: String, valueBytes: String, state: String)? {
@@ -104,11 +122,13 @@ public enum SuiteName: String, CaseIterable, Sendable {
     case kernel
     /// What maps take in memory: exact to a page, so no gate profile runs it (`study` and `guide` do).
     case memory
+    /// A program's CPU at fixed event rates, predicted and measured (`guide`; tens of seconds per program and rate).
+    case capacity
 
     public static var all: [String] { allCases.map(\.rawValue) }
 
-    /// The suites the gate profile runs: all but `memory`.
-    public static var gated: [String] { all.filter { $0 != SuiteName.memory.rawValue } }
+    /// The suites the gate profile runs: all but `memory` and `capacity`.
+    public static var gated: [String] { all.filter { $0 != SuiteName.memory.rawValue && $0 != SuiteName.capacity.rawValue } }
 
     /// Whether the gate and `trend` judge this suite's timings by their ratio to the reference of the same rounds. Not
     /// the in-kernel suite: its timings are already net of the empty loop, whose ~8 ns varied 3-5 % between runs where

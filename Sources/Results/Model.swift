@@ -292,6 +292,15 @@ public struct Measure: Equatable, Sendable {
     /// beside `memlock-bytes`, what its map type accounts for.
     public static let chargedBytes = Measure(slug: "charged-bytes", unit: "bytes", direction: .smallerIsBetter,
                                              notGated: "a page or two of whatever else the process allocated meanwhile")
+    /// A program's CPU at an event rate as its ns per event predicts it: ns x events/s, in percent of one CPU.
+    public static let cpuPercentPredicted = Measure(slug: "cpu-percent-predicted", unit: "%", direction: .smallerIsBetter,
+                                                    notGated: "a model's output; its latency is gated where it is measured")
+    /// The same measured: system + irq + softirq CPU with the program attached minus without, at the same rate.
+    public static let cpuPercentMeasured = Measure(slug: "cpu-percent-measured", unit: "%", direction: .smallerIsBetter,
+                                                   notGated: "a difference of tick-sampled CPU times: a check of the model")
+    /// What bpf_stats adds to each run of a program while it is on (kernel CPU with it on minus off, per event).
+    public static let statsOverheadNanoseconds = Measure(slug: "stats-overhead-ns", unit: "ns", direction: .smallerIsBetter,
+                                                         notGated: "the kernel's cost, not the program's")
 
     /// Events per second of a workload (macro suite: with the program attached).
     public static let throughput = Measure(slug: "throughput", unit: "events/s", direction: .biggerIsBetter)
@@ -335,7 +344,7 @@ public struct Measure: Equatable, Sendable {
     public static let all: [Measure] = [
         latency, memlockBytes, throughput, overheadNanoseconds, overheadPercent, verifiedInstructions, loadNanoseconds,
         jitedBytes, xlatedBytes, verifierLimitPercent, systemCPUPercent, systemCPUPercentBase, rssBytes,
-        consumedPerSecond, dropPercent, chargedBytes,
+        consumedPerSecond, dropPercent, chargedBytes, cpuPercentPredicted, cpuPercentMeasured, statsOverheadNanoseconds,
     ]
 
     /// The measure with this slug, if bpfgate writes it.

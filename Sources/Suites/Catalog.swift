@@ -15,6 +15,7 @@ public struct RunRequest {
     public var testRun = TestRunConfig()
     public var kernel = KernelConfig()
     public var memory = MemoryConfig()
+    public var capacity = CapacityConfig()
     /// Where the object-dependent suites take their objects from; nil: built in.
     public var objectDirectory: String?
     public var testbedName: String?
@@ -104,6 +105,7 @@ public enum Catalog {
         }
         if wants(ObjectSuite.name) && !request.objectSuite.isEmpty { out.append(request.objectSuite) }
         if wants(MemorySuite.name) { out.append(MemorySuite(config: request.memory)) }
+        if wants(CapacitySuite.name) { out.append(CapacitySuite(config: request.capacity)) }
         return out
     }
 
@@ -119,6 +121,7 @@ public enum Catalog {
         if request.suites.contains(KernelSuite.name) { suites.append(KernelSuite(config: request.kernel)) }
         if request.suites.contains(ObjectSuite.name) { suites.append(request.objectSuite) }
         if request.suites.contains(MemorySuite.name) { suites.append(MemorySuite(config: request.memory)) }
+        if request.suites.contains(CapacitySuite.name) { suites.append(CapacitySuite(config: request.capacity)) }
         for suite in suites {
             for p in try suite.plan() where request.includes(p.name) { out.append((suite.name, p.name, p.measure)) }
         }

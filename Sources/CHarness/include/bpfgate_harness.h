@@ -90,6 +90,11 @@ uint64_t bpfgate_atomic_load_u64(const uint64_t *p);
 void bpfgate_atomic_store_int(int *p, int v);
 uint64_t bpfgate_monotonic_ns(void);
 
+/// A rate-limited workload (the guide's capacity check): getppid() at `rate` calls per second for `duration_ns`,
+/// in slots of 1 ms (each slot's calls back to back, then asleep until the next slot); stops early when *stop is
+/// set. Returns the calls made; *cpu_ns gets the calling thread's CPU time over them (CLOCK_THREAD_CPUTIME_ID).
+long bpfgate_paced_getppid(uint64_t rate, uint64_t duration_ns, const int *stop, uint64_t *cpu_ns);
+
 /// perf_event_open of a software CPU clock on `cpu` (every task), sampling every `period_ns`: the event a
 /// perf_event program attaches to. The fd (close-on-exec), or -errno.
 int bpfgate_perf_event_cpu_clock(int cpu, uint64_t period_ns);
