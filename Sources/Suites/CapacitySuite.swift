@@ -1,5 +1,5 @@
 import BPF
-import CHarness
+import BPFCatalog
 import Foundation
 import Harness
 import Results
@@ -34,7 +34,7 @@ public struct CapacityConfig: Sendable {
 /// every call of a paced loop here: ARCHITECTURE.md, decisions), and the last two what bpf_stats itself adds.
 public struct CapacitySuite {
     public static let name = SuiteName.capacity.rawValue
-    static let hook = "tracepoint"
+    static let hook = Hook.tracepoint.slug
     /// The program that returns at once: what it adds per event is the hook's dispatch, which bpf_stats does not see.
     public static let hookOnly = "hook_only"
     public let config: CapacityConfig
@@ -104,15 +104,11 @@ public struct CapacitySuite {
         let stats = kind == .withStats ? try StatsSession() : nil
         defer { stats?.close() }
         usleep(100_000)  // the attach settles
-        var stop: Int32 = 0
-        var events = 0
-        var cpu: UInt64 = 0
+        var run = (events: 0, cpuNanoseconds: UInt64(0))
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let ns = try p.nanosecondsPerRun(during: {
-            events = bpfgate_paced_getppid(UInt64(rate), UInt64(config.windowSeconds * 1e9), &stop, &cpu)
-        })
+        let ns = try p.nanosecondsPerRun(during: { run = try PacedWorkload.getppid(rate: rate, seconds: config.windowSeconds) })
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        guard events > 0 else { throw SystemCallError(call: "the paced workload", errno: Int32(-min(events, 0))) }
+        let (events, cpu) = run
         return (Double(cpu) / 1e9 / seconds * 100, Double(events) / seconds, kind == .withStats ? ns : nil)
     }
 
