@@ -11,6 +11,14 @@ public struct CapacityValidation: Codable, Equatable, Sendable {
     public var predictedCpuPercent: Double
     public var measuredCpuPercent: Double
     public var runID: String
+
+    public init(program: String, eventsPerSecond: Double, predictedCpuPercent: Double, measuredCpuPercent: Double, runID: String) {
+        self.program = program
+        self.eventsPerSecond = eventsPerSecond
+        self.predictedCpuPercent = predictedCpuPercent
+        self.measuredCpuPercent = measuredCpuPercent
+        self.runID = runID
+    }
 }
 
 /// A program's cost per event: its run time (median and quartiles, bpf_stats) and its hook's, where measured.

@@ -31,7 +31,7 @@ import Testing
         #expect(files.status == 0 && files.stdout.isEmpty, "\(files.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
         let ids = (doc["sections"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
-        #expect(ids == ["maps", "load", "hooks", "helpers", "submission", "memory"])
+        #expect(ids == ["maps", "load", "hooks", "helpers", "submission", "memory", "capacity"])
         #expect(try String(contentsOfFile: md, encoding: .utf8).hasPrefix("# bpfgate guide"))
     }
 

@@ -61,7 +61,7 @@ import Testing
         let md = doc.markdown()
         #expect(md.contains("| tracepoint (counting program) | 50 ns | 49.5..50.5 | 01234567 | 15-30 ns (outside) |"), "\(md)")
         #expect(md.contains("- not on this machine: kprobe: unsupported: this kernel cannot attach kprobes"))
-        #expect(doc.sections.map(\.id) == ["maps", "load", "hooks", "helpers", "submission", "memory"])
+        #expect(doc.sections.map(\.id) == ["maps", "load", "hooks", "helpers", "submission", "memory", "capacity"])
     }
 
     /// `load`: each background load's median ratio to idle, from runs recorded with `--load`; swapped, it flips.
@@ -100,5 +100,38 @@ import Testing
         let b = Guide.build([Self.run([:], memory: swapped)], sources: [], generatedAt: "t")
         #expect(try Self.section(b, "memory").answer.hasPrefix("Empty, a preallocated hash of 10240 entries x 8 B takes 3.5x less memory"))
         #expect(a.markdown().contains("| hash 10240 x 8 B, empty | 921600 B | 921600..921600 | 918544 B | -0.3 % |"), "\(a.markdown())")
+    }
+
+    /// `capacity`: ns per event (the hook's own cost added) x rate, and the validation rows from the capacity suite.
+    static func capacityRun(_ programs: [String: (ns: Double, predicted: Double, measured: Double)]) -> ResultsFile {
+        var run = Self.run([:])
+        run.benchmarks.append(BenchmarkResult(name: "capacity/hook-only/tracepoint/100000", suite: "capacity", measures: [
+            Measure.latency.result([50, 50]), Measure.overheadNanoseconds.result([150, 150]),
+        ]))
+        for (program, v) in programs.sorted(by: { $0.key < $1.key }) {
+            run.benchmarks.append(BenchmarkResult(name: "capacity/\(program)/tracepoint/100000", suite: "capacity", measures: [
+                Measure.latency.result([v.ns, v.ns]), Measure.throughput.result([99_990, 100_010]),
+                Measure.cpuPercentPredicted.result([v.predicted]), Measure.cpuPercentMeasured.result([v.measured]),
+            ]))
+        }
+        return run
+    }
+
+    @Test func capacity_projectsWithTheHooksCost_andListsTheValidation() throws {
+        let a = Guide.build([Self.capacityRun(["map-heavy": (500, 6, 6.5), "probe-read": (100, 2, 1.6)])], sources: [], generatedAt: "t")
+        let section = try Self.section(a, "capacity")
+        #expect(section.answer == "At 100000 events/s map-heavy (tracepoint) costs 6.0 % of one CPU (600 ns per event, the hook's 100 ns included), "
+            + "probe-read (tracepoint) 2.0 %; that prediction came within 16 % of the CPU measured at fixed rates (the workload's CPU with the "
+            + "program minus without; median over 2 program x rate rows, 1 of them under).", "\(section.answer)")
+        #expect(section.validation == [
+            CapacityValidation(program: "map-heavy (tracepoint)", eventsPerSecond: 100_000, predictedCpuPercent: 6, measuredCpuPercent: 6.5, runID: "0123456789abcdef"),
+            CapacityValidation(program: "probe-read (tracepoint)", eventsPerSecond: 100_000, predictedCpuPercent: 2, measuredCpuPercent: 1.6, runID: "0123456789abcdef"),
+        ])
+        #expect(section.rows.count == 6 && !section.rows.contains { $0.item.hasPrefix("hook-only") })
+        let b = Guide.build([Self.capacityRun(["map-heavy": (100, 2, 2), "probe-read": (500, 6, 6)])], sources: [], generatedAt: "t")
+        #expect(try Self.section(b, "capacity").answer.hasPrefix("At 100000 events/s probe-read (tracepoint) costs 6.0 % of one CPU"))
+        let json = String(decoding: try JSONEncoder().encode(a), as: UTF8.self)
+        #expect(json.contains("\"validation\":[{") && json.contains("\"predictedCpuPercent\":6"), "\(json)")
+        #expect(a.markdown().contains("| map-heavy (tracepoint) | 100000 | 6.00 | 6.50 | -8 % | 01234567 |"), "\(a.markdown())")
     }
 }
