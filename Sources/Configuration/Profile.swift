@@ -47,6 +47,10 @@ extension GateConfig {
         + "(?!kernel/helper/(get_smp_processor_id|plain_add_percpu|atomic_add_shared|get_prandom_u32|map_lookup_percpu_elem"
         + "|get_current_pid_tgid|ringbuf_output/4096|ringbuf_reserve_submit/4096)(/reference)?$)"
 
+    /// The map operations the guide times under load: the common map types, single-element operations, 1024 entries.
+    public static let guideLoadFilter = "^(user/map/(hash|array|percpu-hash|percpu-array|lru-hash)/1024/(update|lookup|delete|insert|reference)"
+        + "|kernel/map/(hash|array|percpu-hash|percpu-array|lru-hash)/1024/full/(lookup|update)(/reference)?)$"
+
     public static let defaultProfiles: [String: Profile] = [
         // The gate profile's sample counts and what it leaves out are justified in ARCHITECTURE.md, decisions
         // (2026-11-22, 2026-11-30): xdp-demo 30 ABBA pairs (300 in A/B), user-maps 300 rounds without the batch ops
@@ -64,6 +68,24 @@ extension GateConfig {
         "quick": Profile(suites: [SuiteName.userMaps.rawValue, SuiteName.xdpDemo.rawValue, SuiteName.objects.rawValue],
                          filter: "^user/map/(hash|array)/1024/(update|lookup|reference)$|^xdp/|^object/[^/]+/(?!map/)",
                          samples: 20, warmup: 1, batch: nil, sizes: [1024], repeatCount: 100_000),
+        // `bpfgate guide` measuring its own runs (ci/bench/guide-time.sh: the whole guide within 15 minutes here): every
+        // hook, helper, event buffer and map type idle, what maps take and what programs cost at fixed rates.
+        "guide": {
+            var p = Profile(suites: [SuiteName.userMaps, .kernel, .macro, .memory, .capacity].map(\.rawValue),
+                            filter: "^(?!macro/(count-tcp|xdp-demo|xdp-demo-slow)/)", samples: 30, warmup: 2, batch: nil,
+                            sizes: [1024, 65536], repeatCount: nil)
+            p.suiteSamples = [SuiteName.userMaps.rawValue: 100, SuiteName.macro.rawValue: 12, SuiteName.kernel.rawValue: 20]
+            p.fills = [10, 100]
+            return p
+        }(),
+        // The guide's map operations again under each background load (`guide` adds --load cpu:80, then vm:75).
+        "guide-load": {
+            var p = Profile(suites: [SuiteName.userMaps, .kernel].map(\.rawValue), filter: Self.guideLoadFilter, samples: 20, warmup: 2,
+                            batch: nil, sizes: [1024], repeatCount: nil)
+            p.suiteSamples = [SuiteName.userMaps.rawValue: 100]
+            p.fills = [100]
+            return p
+        }(),
         "study": {
             var p = Profile(suites: SuiteName.all, filter: nil, samples: 100, warmup: 3, batch: nil,
                             sizes: [1024, 65536], repeatCount: 300_000)

@@ -69,13 +69,18 @@ public enum HTMLReport {
     /// One self-contained HTML page: inline SVG and CSS, no script, nothing fetched.
     public static func html(_ input: ReportInput, built: Built? = nil) -> String {
         let (sections, omitted) = built ?? sections(input)
+        return page(title: "bpfgate report", headline: headline(input), omitted: omitted, sections: sections)
+    }
+
+    /// The page around sections (the report's and the guide's): inline CSS, each section's intro, charts and table.
+    static func page(title: String, headline: String, omitted: [String], sections: [ReportSection]) -> String {
         var out = """
             <!DOCTYPE html>
             <html lang="en">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>bpfgate report</title>
+            <title>\(ChartKit.escape(title))</title>
             <style>
             body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; color: #222; margin: 24px auto; max-width: 940px; padding: 0 16px; font-size: 15px; line-height: 1.45; }
             h1 { font-size: 26px; margin-bottom: 4px; }
@@ -92,10 +97,10 @@ public enum HTMLReport {
             </style>
             </head>
             <body>
-            <h1>bpfgate report</h1>
+            <h1>\(ChartKit.escape(title))</h1>
 
             """
-        out += "<p class=\"meta\">\(ChartKit.escape(headline(input)))</p>\n"
+        out += "<p class=\"meta\">\(ChartKit.escape(headline))</p>\n"
         if !omitted.isEmpty {
             out += "<p class=\"meta\">Not shown: " + omitted.map(ChartKit.escape).joined(separator: "; ") + ".</p>\n"
         }

@@ -40,11 +40,46 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let bad = dir.appendingPathComponent("bad.json")
         try Data("{}".utf8).write(to: bad)
-        for (args, status) in [([] as [String], Int32(64)), (["--from", bad.path], 65), (["--from", "/nonexistent.json"], 65),
+        for (args, status) in [(["--load", "cpu:900"], Int32(64)), (["--from", bad.path], 65), (["--from", "/nonexistent.json"], 65),
+                               (["--from", bad.path, "--results-dir", dir.path], 64), (["--results-dir", "/nonexistent-dir"], 64),
                                (["--from", bad.path, "--json", "/nonexistent-dir/g.json"], 64)] {
             let r = try Invocation.run(["guide"] + args)
             #expect(r.status == status && r.stderrLines.count == 1 && r.stderr.hasPrefix("bpfgate: error: "), "\(args): \(r.status) \(r.stderr)")
             #expect(r.stdout.isEmpty)
         }
+    }
+}
+
+@Suite(.enabled(if: browserTestsEnabled, "needs /usr/bin/chromium (ci/setup.sh installs it; in CI this never skips)"))
+struct GuideBrowserTests {
+    /// `guide --from --html` rendered by headless Chromium: the PNG has the window's size, ink down the page and the
+    /// charts' colours (ci/render-check.py).
+    @Test func guide_rendersInChromium() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let results = try GuideCLITests.results(in: dir)
+        let html = dir.appendingPathComponent("guide.html").path
+        let r = try Invocation.run(["guide", "--from", results, "--html", html])
+        #expect(r.status == 0 && r.stdout.isEmpty, "\(r.stderr)")
+        let png = dir.appendingPathComponent("guide.png").path
+        let chromium = Process()
+        chromium.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+        chromium.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(dir.path)/profile",
+                              "--screenshot=\(png)", "--window-size=1000,800", "file://\(html)"]
+        chromium.standardOutput = FileHandle.nullDevice
+        chromium.standardError = FileHandle.nullDevice
+        try chromium.run()
+        chromium.waitUntilExit()
+        #expect(chromium.terminationStatus == 0)
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        check.arguments = [repo.appendingPathComponent("ci/render-check.py").path, png, "1000", "800", "4", "blue"]
+        let out = Pipe()
+        check.standardOutput = out
+        try check.run()
+        let verdictLine = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0, "render check: \(verdictLine)")
     }
 }

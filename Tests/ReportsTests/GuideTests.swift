@@ -134,4 +134,25 @@ import Testing
         #expect(json.contains("\"validation\":[{") && json.contains("\"predictedCpuPercent\":6"), "\(json)")
         #expect(a.markdown().contains("| map-heavy (tracepoint) | 100000 | 6.00 | 6.50 | -8 % | 01234567 |"), "\(a.markdown())")
     }
+
+    /// Every section from fixtures: idle and loaded map operations, hooks, memory and capacity.
+    static var everySection: GuideDocument {
+        var idle = Self.capacityRun(["map-heavy": (500, 6, 6.5), "probe-read": (100, 2, 1.6)])
+        idle.benchmarks += Self.run(["kernel/map/hash/1024/full/lookup": 25, "kernel/map/array/1024/full/lookup": 3,
+                                     "macro/count/tracepoint": 50, "macro/count/raw-tracepoint": 25,
+                                     "kernel/helper/ringbuf_output/64": 34, "kernel/helper/perf_event_output/64": 510],
+                                    memory: ["memory/map/hash/10240/8/empty": (918_544, 921_600), "memory/map/hash-noprealloc/10240/8/empty": (263_040, 266_240)])
+            .benchmarks
+        let busy = Self.run(["kernel/map/hash/1024/full/lookup": 30, "kernel/map/array/1024/full/lookup": 3.3], load: ["cpu:80"], id: "busy")
+        return Guide.build([idle, busy], sources: ["idle.json", "busy.json"], generatedAt: "2026-11-30T00:00:00.000Z")
+    }
+
+    @Test func page_matchesGolden_andIsSelfContained() throws {
+        let html = Self.everySection.html()
+        #expect(try HTMLReportTests.matches(html, "guide.html"))
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=\"http") && !html.contains("@import"))
+        for id in ["maps", "load", "hooks", "submission", "memory", "capacity"] { #expect(html.contains("<section id=\"\(id)\">"), "\(id)") }
+        #expect(html.contains("Not shown: What each helper costs per call: No two helpers were measured here."))
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 6)
+    }
 }
