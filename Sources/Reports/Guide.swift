@@ -52,7 +52,7 @@ public enum Guide {
         let names = measured.names
         return GuideDocument(generatedAt: generatedAt, sources: sources, sections: [
             maps(names, measured.row), load(results), hooks(names, measured.missing, measured.row, stats: statsCost(idleRuns.isEmpty ? results : idleRuns)),
-            helpers(names, measured.row), submission(names, measured.row), memory(idleRuns.isEmpty ? results : idleRuns),
+            helpers(names, measured.row), submission(names, measured.row, measured), memory(idleRuns.isEmpty ? results : idleRuns),
             capacity(idleRuns.isEmpty ? results : idleRuns),
         ])
     }
@@ -141,13 +141,27 @@ public enum Guide {
     }
 
     /// Ring buffer output, reserve/submit and perf buffer output by record size, in kernel.
-    static func submission(_ names: [String], _ row: RowMaker) -> GuideSection {
+    /// Ring buffer output, reserve/submit and perf buffer output by record size, in kernel; then end to end (the macro
+    /// suite's programs with bpfgate's consumer): cost per event, what the consumer received per second, drops.
+    static func submission(_ names: [String], _ row: RowMaker, _ measured: Latest) -> GuideSection {
         var rows: [GuideRow] = []
+        var consumed: [String: (kind: String, bytes: Int, perSecond: Double)] = [:]
         for name in names {
-            guard let h = BenchmarkName(parsing: name).kernelHelper, let bytes = h.bytes.flatMap(Int.init) else { continue }
-            let published = h.helper == "perf_event_output" ? Published.perfBufferOutput[bytes]
-                : h.helper == "ringbuf_output" ? Published.ringBufferOutput[bytes] : nil
-            rows += [row(name, "\(h.helper) \(bytes) B", published)].compactMap { $0 }
+            if let h = BenchmarkName(parsing: name).kernelHelper, let bytes = h.bytes.flatMap(Int.init) {
+                let published = h.helper == "perf_event_output" ? Published.perfBufferOutput[bytes]
+                    : h.helper == "ringbuf_output" ? Published.ringBufferOutput[bytes] : nil
+                rows += [row(name, "\(h.helper) \(bytes) B", published)].compactMap { $0 }
+            } else if let m = BenchmarkName(parsing: name).macro, let dash = m.program.lastIndex(of: "-"),
+                      ["ringbuf", "perfbuf"].contains(String(m.program[..<dash])), let bytes = Int(m.program[m.program.index(after: dash)...]),
+                      let b = measured.latest[name]?.0 {
+                let kind = m.program.hasPrefix("ringbuf") ? "ring buffer" : "perf buffer"
+                let perSecond = b.measure(Measure.consumedPerSecond.slug).flatMap { $0.status == .ok ? Descriptive.median($0.samples) : nil }
+                let drops = b.measure(Measure.dropPercent.slug).flatMap { $0.status == .ok ? Descriptive.median($0.samples) : nil }
+                let received = [perSecond.map { "\(TerminalTable.format($0)) events/s received" }, drops.map { String(format: "%.1f %% dropped", $0) }]
+                    .compactMap { $0 }.joined(separator: ", ")
+                rows += [row(name, "\(kind) \(bytes) B end to end, per getppid()" + (received.isEmpty ? "" : " (\(received))"), nil)].compactMap { $0 }
+                if let perSecond { consumed[name] = (kind, bytes, perSecond) }
+            }
         }
         let sizes = Set(rows.compactMap { BenchmarkName(parsing: $0.benchmark).kernelHelper?.bytes.flatMap { Int($0) } })
         var answer = "No ring buffer and perf buffer output of one record size were both measured here."
@@ -157,6 +171,14 @@ public enum Guide {
                 answer = sentence
                 break
             }
+        }
+        // End to end: the consumers' rates at the smallest size both buffers were measured at.
+        for size in Set(consumed.values.map(\.bytes)).sorted() {
+            guard let ring = consumed.values.first(where: { $0.bytes == size && $0.kind == "ring buffer" }),
+                  let perf = consumed.values.first(where: { $0.bytes == size && $0.kind == "perf buffer" }) else { continue }
+            answer += String(format: " End to end at %d B, bpfgate's consumer received %@ events/s from the ring buffer and %@ from the perf buffer.",
+                             size, TerminalTable.format(ring.perSecond), TerminalTable.format(perf.perSecond))
+            break
         }
         return GuideSection(id: "submission", title: "Ring buffer or perf buffer", answer: answer, rows: rows, missing: [])
     }

@@ -34,6 +34,10 @@ struct GuideCommand: ParsableCommand {
     @Option(name: .customLong("load"), help: "Measuring: the background loads (default cpu:80 and vm:75; repeatable; `none` for none).")
     var loads: [String] = []
 
+    @Option(name: .customLong("object"),
+            help: "Measuring: a BPF object of your own: its programs run in the idle run too, and the capacity section prices them (repeatable).")
+    var objectFiles: [String] = []
+
     @Option(name: .customLong("results-dir"), help: "Measuring: also write each run's results file here (idle.json, cpu-80.json, ...), for `guide --from` later.")
     var resultsDir: String?
 
@@ -50,7 +54,10 @@ struct GuideCommand: ParsableCommand {
 
     func validate() throws {
         try requireOutputs([html, markdown, json])
-        if !from.isEmpty && (resultsDir != nil || !loads.isEmpty) { throw ValidationError("--results-dir and --load measure: give them without --from") }
+        if !from.isEmpty && (resultsDir != nil || !loads.isEmpty || !objectFiles.isEmpty) {
+            throw ValidationError("--results-dir, --load and --object measure: give them without --from")
+        }
+        for file in objectFiles where !FileManager.default.isReadableFile(atPath: file) { throw ValidationError("--object '\(file)' is not a readable file") }
         for spec in scenarios where LoadScenario(spec) == nil { throw ValidationError("--load '\(spec)' is not cpu:P or vm:P with P in 1...100 (or none)") }
         if let resultsDir {
             var isDir: ObjCBool = false
@@ -78,6 +85,10 @@ struct GuideCommand: ParsableCommand {
         var runs: [(name: String, flags: RunFlags)] = []
         var idle = RunFlags()
         idle.profile = profile
+        if !objectFiles.isEmpty {
+            idle.objectFiles = objectFiles
+            idle.suites = (config.profiles[profile]?.suites ?? Catalog.suiteNames) + [SuiteName.objects.rawValue]
+        }
         runs.append(("idle", idle))
         for spec in scenarios {
             var loaded = RunFlags()

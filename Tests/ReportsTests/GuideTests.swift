@@ -155,4 +155,23 @@ import Testing
         #expect(html.contains("Not shown: What each helper costs per call: No two helpers were measured here."))
         #expect(html.components(separatedBy: "<svg ").count - 1 == 6)
     }
+
+    /// `submission` end to end: the macro suite's buffer programs with bpfgate's consumer, received per second and drops.
+    @Test func submission_endToEnd_saysWhatTheConsumerReceived() throws {
+        func run(ring: Double, perf: Double) -> ResultsFile {
+            var r = Self.run([:])
+            for (program, rate) in [("ringbuf-64", ring), ("perfbuf-64", perf)] {
+                r.benchmarks.append(BenchmarkResult(name: "macro/\(program)/tracepoint", suite: "macro", measures: [
+                    Measure.latency.result([3000, 3100]), Measure.consumedPerSecond.result([rate, rate]), Measure.dropPercent.result([0.5, 0.5]),
+                ]))
+            }
+            return r
+        }
+        let a = try Self.section(Guide.build([run(ring: 600_000, perf: 150_000)], sources: [], generatedAt: "t"), "submission")
+        #expect(a.answer.hasSuffix("End to end at 64 B, bpfgate's consumer received 600000 events/s from the ring buffer and 150000 from the perf buffer."),
+                "\(a.answer)")
+        #expect(a.rows.contains { $0.item == "ring buffer 64 B end to end, per getppid() (600000 events/s received, 0.5 % dropped)" }, "\(a.rows.map(\.item))")
+        let b = try Self.section(Guide.build([run(ring: 150_000, perf: 600_000)], sources: [], generatedAt: "t"), "submission")
+        #expect(b.answer.hasSuffix("received 150000 events/s from the ring buffer and 600000 from the perf buffer."))
+    }
 }
