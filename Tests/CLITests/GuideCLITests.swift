@@ -83,3 +83,36 @@ struct GuideBrowserTests {
         #expect(check.terminationStatus == 0, "render check: \(verdictLine)")
     }
 }
+
+/// `guide` measuring its own runs, with tiny profiles of a configuration: the idle run and one under a background
+/// load, their results files kept, the sections answered from them; stress-ng and the kernel left as found.
+@Suite(.serialized, .enabled(if: privilegedTestsEnabled, "needs root to create maps and run stress-ng; in CI this never skips"))
+struct GuideMeasuringTests {
+    @Test func guide_measuresIdleAndUnderLoad() throws {
+        let before = try KernelState.now()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("bpfgate.json")
+        try Data("""
+            {"profiles": {"tiny": {"suites": ["user-maps", "memory"], "filter": "^(user/map/(hash|array)/1024/(lookup|reference)|memory/map/hash(-noprealloc)?/10240/8/)", "samples": 10, "sizes": [1024]},
+                          "tiny-load": {"suites": ["user-maps"], "filter": "^user/map/(hash|array)/1024/(lookup|reference)$", "samples": 10, "sizes": [1024]}}}
+            """.utf8).write(to: config)
+        let json = dir.appendingPathComponent("guide.json").path
+        let r = try Invocation.run(["guide", "--config", config.path, "--profile", "tiny", "--load-profile", "tiny-load", "--load", "cpu:50",
+                                    "--results-dir", dir.path, "--json", json])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("guide: run 1 of 2, idle (profile tiny)") && r.stderr.contains("guide: run 2 of 2, cpu-50 (profile tiny-load)"))
+        for name in ["idle.json", "cpu-50.json"] { #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name)") }
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let sections = try #require(doc["sections"] as? [[String: Any]])
+        let answers = Dictionary(uniqueKeysWithValues: sections.compactMap { s in (s["id"] as? String).map { ($0, s["answer"] as? String ?? "") } })
+        #expect(answers["load"]?.hasPrefix("Under cpu:50 map operations took ") == true, "\(answers["load"] ?? "")")
+        #expect(answers["maps"]?.contains(" lookups cost ") == true, "\(answers["maps"] ?? "")")
+        #expect(answers["memory"]?.hasPrefix("Empty, a preallocated hash of 10240 entries x 8 B takes ") == true, "\(answers["memory"] ?? "")")
+        #expect(try KernelState.settled(like: before) == before)
+        #expect(MemoryCLITests.leftoverCgroups().isEmpty)
+        let stress = try KernelState.output(["pgrep", "-x", "stress-ng"])
+        #expect(stress.isEmpty, "stress-ng left running: \(String(decoding: stress, as: UTF8.self))")
+    }
+}
+
