@@ -7,7 +7,7 @@ set -euo pipefail
 # renders the HTML report headless to a PNG. make: the test project with a build of its own (ci/example-make).
 # systemtap-sdt-dev: <sys/sdt.h>, for bpfgate's own USDT probe.
 packages=(libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev pkg-config bpftool iproute2 util-linux stress-ng python3 python3-jsonschema make systemtap-sdt-dev
-          influxdb chromium)
+          influxdb chromium python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,6 +28,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || { [ -z "$policy" ] || rm -f "$policy"; exit 1; }
   [ -z "$policy" ] || rm -f "$policy"
+fi
+
+# check-jsonschema (PyPI; its GitHub Actions and workflow schemas are inside the package): the tests validate
+# action.yml and the workflow with it. A virtual environment of its own, outside the repository.
+tools=/opt/bpfgate-tools
+if [ ! -x "$tools/bin/check-jsonschema" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: $tools/bin/check-jsonschema is missing; run as root first" >&2
+    exit 5
+  fi
+  echo "setup: installing check-jsonschema into $tools" >&2
+  rm -rf "$tools"
+  /usr/bin/python3 -m venv "$tools" >&2
+  "$tools/bin/pip" install -q check-jsonschema >&2 || { rm -rf "$tools"; echo "setup: pip install check-jsonschema failed" >&2; exit 1; }
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -74,7 +74,7 @@ public struct RunPlan: Codable, Equatable, Sendable {
             profile = p
         }
         let suites = !flags.suites.isEmpty ? flags.suites : !flags.objectFiles.isEmpty && flags.profile == nil ? [SuiteName.objects.rawValue]
-            : (profile.suites ?? knownSuites)
+            : (profile.suites ?? knownSuites.filter(SuiteName.runsByDefault))
         for s in suites where !knownSuites.contains(s) {
             throw Invalid("the profile names an unknown suite '\(s)'; known: \(knownSuites.joined(separator: ", "))")
         }

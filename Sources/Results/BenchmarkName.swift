@@ -127,6 +127,10 @@ public enum SuiteName: String, CaseIterable, Sendable {
 
     public static var all: [String] { allCases.map(\.rawValue) }
 
+    /// Whether a run with neither a profile nor `--suite` runs this suite: all but `capacity` (about 4 minutes; named
+    /// with `--suite capacity`, or by the `guide` and `study` profiles).
+    public static func runsByDefault(_ suite: String) -> Bool { suite != SuiteName.capacity.rawValue }
+
     /// The suites the gate profile runs: all but `memory` and `capacity`.
     public static var gated: [String] { all.filter { $0 != SuiteName.memory.rawValue && $0 != SuiteName.capacity.rawValue } }
 

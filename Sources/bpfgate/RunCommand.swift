@@ -21,7 +21,7 @@ struct SelectionOptions: ParsableArguments {
     var profile: String?
 
     @Option(name: .customLong("suite"), parsing: .upToNextOption,
-            help: "Suites to run (default: the profile's, else all). Known: \(Catalog.suiteNames.joined(separator: ", ")).")
+            help: "Suites to run (default: the profile's, else all but capacity). Known: \(Catalog.suiteNames.joined(separator: ", ")).")
     var suites: [String] = []
 
     @Option(help: "Only benchmarks whose name matches this regular expression.")

@@ -91,7 +91,19 @@ extension ConnectionOptions {
 
     /// The secrets: the environment, overridden by `--secrets-file`.
     func credentials() throws -> Credentials {
-        var values = environment.filter { ["BENCHER_API_KEY", "INFLUX_USERNAME", "INFLUX_PASSWORD", "INFLUX_TOKEN"].contains($0.key) }
+        let values = try secrets(["BENCHER_API_KEY", "INFLUX_USERNAME", "INFLUX_PASSWORD", "INFLUX_TOKEN"])
+        var c = Credentials(bencherKey: values["BENCHER_API_KEY"].flatMap { $0.isEmpty ? nil : $0 })
+        if let token = values["INFLUX_TOKEN"], !token.isEmpty {
+            c.influx = .token(token)
+        } else if let user = values["INFLUX_USERNAME"], !user.isEmpty {
+            c.influx = .basic(user: user, password: values["INFLUX_PASSWORD"] ?? "")
+        }
+        return c
+    }
+
+    /// The values of `keys`: from the environment, overridden by the lines of `--secrets-file`.
+    func secrets(_ keys: [String]) throws -> [String: String] {
+        var values = environment.filter { keys.contains($0.key) }
         if let secretsFile {
             guard let text = try? String(contentsOfFile: secretsFile, encoding: .utf8) else {
                 throw ValidationError("--secrets-file: cannot read '\(secretsFile)'")
@@ -103,15 +115,10 @@ extension ConnectionOptions {
                     // Never echo the line: it may be a secret.
                     throw ValidationError("--secrets-file: line \(n + 1) is not KEY=VALUE")
                 }
-                values[String(line[..<eq]).trimmingCharacters(in: .whitespaces)] = String(line[line.index(after: eq)...])
+                let key = String(line[..<eq]).trimmingCharacters(in: .whitespaces)
+                if keys.contains(key) { values[key] = String(line[line.index(after: eq)...]) }
             }
         }
-        var c = Credentials(bencherKey: values["BENCHER_API_KEY"].flatMap { $0.isEmpty ? nil : $0 })
-        if let token = values["INFLUX_TOKEN"], !token.isEmpty {
-            c.influx = .token(token)
-        } else if let user = values["INFLUX_USERNAME"], !user.isEmpty {
-            c.influx = .basic(user: user, password: values["INFLUX_PASSWORD"] ?? "")
-        }
-        return c
+        return values
     }
 }

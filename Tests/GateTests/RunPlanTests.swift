@@ -23,6 +23,10 @@ import Testing
 
         let none = try RunPlan.resolve(RunFlags(), config: config)
         #expect(none.profile == nil && none.samples.isEmpty && none.filter == nil && none.warmup == nil)
+        // Every suite but capacity (minutes of fixed-rate windows) unless named or in the profile.
+        #expect(none.suites == SuiteName.all.filter { $0 != SuiteName.capacity.rawValue } && none.suites.contains(SuiteName.memory.rawValue))
+        flags.profile = "guide"
+        #expect(try RunPlan.resolve(flags, config: config).suites.contains(SuiteName.capacity.rawValue))
     }
 
     @Test func objectFilesAlone_runTheObjectsSuite() throws {
