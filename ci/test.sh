@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): installs what is missing, builds the BPF objects and the Swift code, runs
-# every test (privileged ones too: run as root; with CI=true they fail instead of skipping), then checks
-# bpfgate's BMF against Bencher's own JSON schema when shared/ is beside the clone.
+# every test (privileged ones too: run as root; with CI=true they fail instead of skipping), then checks a real
+# run's results file against schemas/ and its BMF against Bencher's own JSON schema when shared/ is beside the clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # /dev/null must be the character device: a regular file there (an older bpfgate replaced it through
@@ -29,18 +29,22 @@ set -e
 summary=$(grep -E '^(✔|✘) Test run with' .build/test.log | tail -1)
 [ "$status" -eq 0 ] || { echo "$summary"; echo "swift test failed ($status)"; exit "$status"; }
 
+# A real run's files: the results file against this repository's schema (schemas/), BMF against Bencher's own
+# when shared/ is beside the clone (it is Bencher's file, not copied here).
+out=$(mktemp) results=$(mktemp)
+trap 'rm -f "$out" "$results"; require_dev_null "after the tests"' EXIT
+.build/debug/bpfgate run --sizes 64 --batch 16 --samples 3 --warmup 1 --quiet --output "$out" --results "$results"
 schema=../shared/fixtures/bencher/bmf.schema.json
-if [ -f "$schema" ]; then
-  out=$(mktemp)
-  trap 'rm -f "$out"; require_dev_null "after the tests"' EXIT
-  .build/debug/bpfgate run --sizes 64 --batch 16 --samples 3 --warmup 1 --quiet --output "$out"
-  /usr/bin/python3 - "$schema" "$out" <<'PY'
-import json, sys, jsonschema
-schema, doc = (json.load(open(p)) for p in sys.argv[1:3])
-jsonschema.validate(doc, schema)
-print(f"BMF schema check: {len(doc)} benchmarks valid against Bencher's bmf.json")
+/usr/bin/python3 - schemas/results.schema.json "$results" "$schema" "$out" <<'PY'
+import json, os, sys, jsonschema
+ours, results, bencher, bmf = sys.argv[1:5]
+jsonschema.Draft202012Validator(json.load(open(ours))).validate(json.load(open(results)))
+print(f"results schema check: {len(json.load(open(results))['benchmarks'])} benchmarks valid against {ours}")
+if os.path.exists(bencher):
+    doc = json.load(open(bmf))
+    jsonschema.validate(doc, json.load(open(bencher)))
+    print(f"BMF schema check: {len(doc)} benchmarks valid against Bencher's bmf.json")
+else:
+    print(f"BMF schema check skipped: {bencher} not found (it is Bencher's file, kept outside this repository)")
 PY
-else
-  echo "BMF schema check skipped: $schema not found (it is Bencher's file, kept outside this repository)"
-fi
 echo "$summary"
