@@ -16,18 +16,7 @@ final class GitHubStub {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script, "--port-file", portFile, "--log", dir.appendingPathComponent("gh.log").path, "--token", token,
                              "--seed", String(seed), "--plan", plan.joined(separator: ",")] + (readOnly ? ["--read-only"] : [])
-        try process.run()
-        let deadline = Date().addingTimeInterval(15)
-        var port: Int?
-        while port == nil && Date() < deadline && process.isRunning {
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
-            if port == nil { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        guard let port else {
-            process.terminate()
-            throw BencherStub.StubError(problem: "the GitHub stub did not start")
-        }
-        self.port = port
+        self.port = try startStub(process, portFile: portFile, name: "the GitHub stub")
     }
 
     func log() throws -> [[String: Any]] {

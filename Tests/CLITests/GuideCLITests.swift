@@ -61,26 +61,8 @@ struct GuideBrowserTests {
         let html = dir.appendingPathComponent("guide.html").path
         let r = try Invocation.run(["guide", "--from", results, "--html", html])
         #expect(r.status == 0 && r.stdout.isEmpty, "\(r.stderr)")
-        let png = dir.appendingPathComponent("guide.png").path
-        let chromium = Process()
-        chromium.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
-        chromium.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(dir.path)/profile",
-                              "--screenshot=\(png)", "--window-size=1000,800", "file://\(html)"]
-        chromium.standardOutput = FileHandle.nullDevice
-        chromium.standardError = FileHandle.nullDevice
-        try chromium.run()
-        chromium.waitUntilExit()
-        #expect(chromium.terminationStatus == 0)
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        check.arguments = [repo.appendingPathComponent("ci/render-check.py").path, png, "1000", "800", "4", "blue"]
-        let out = Pipe()
-        check.standardOutput = out
-        try check.run()
-        let verdictLine = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        #expect(check.terminationStatus == 0, "render check: \(verdictLine)")
+        let rendered = try renderInChromium(html, in: dir, width: 1000, height: 800, bands: 4, colours: ["blue"])
+        #expect(rendered.ok, "render check: \(rendered.verdict)")
     }
 }
 

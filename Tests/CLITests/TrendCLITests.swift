@@ -151,6 +151,31 @@ enum TrendFixture {
 let browserTestsEnabled = ["true", "1"].contains(ProcessInfo.processInfo.environment["CI"]?.lowercased() ?? "")
     || FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
 
+/// `html` rendered by headless Chromium to a PNG of `width` x `height`, then ci/render-check.py: the window's size, ink
+/// in at least `bands` bands down the page, and pixels of the chart palette's `colours`. Returns its verdict line.
+func renderInChromium(_ html: String, in dir: URL, width: Int, height: Int, bands: Int, colours: [String]) throws -> (ok: Bool, verdict: String) {
+    let png = dir.appendingPathComponent("page.png").path
+    let chromium = Process()
+    chromium.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+    chromium.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(dir.path)/profile",
+                          "--screenshot=\(png)", "--window-size=\(width),\(height)", "file://\(html)"]
+    chromium.standardOutput = FileHandle.nullDevice
+    chromium.standardError = FileHandle.nullDevice
+    try chromium.run()
+    chromium.waitUntilExit()
+    guard chromium.terminationStatus == 0 else { return (false, "chromium exited \(chromium.terminationStatus)") }
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let check = Process()
+    check.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    check.arguments = [repo.appendingPathComponent("ci/render-check.py").path, png, String(width), String(height), String(bands)] + colours
+    let out = Pipe()
+    check.standardOutput = out
+    try check.run()
+    let verdict = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    check.waitUntilExit()
+    return (check.terminationStatus == 0, verdict)
+}
+
 @Suite(.enabled(if: browserTestsEnabled, "needs /usr/bin/chromium (ci/setup.sh installs it; in CI this never skips)"))
 struct ReportBrowserTests {
     /// The page from a real history, a verdict and results, rendered by headless Chromium: the PNG has the
@@ -171,25 +196,7 @@ struct ReportBrowserTests {
         #expect(page.contains("<section id=\"trends\">") && page.contains("<section id=\"comparison\">"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("report-trends-trend-0.svg").path))
 
-        let png = dir.appendingPathComponent("report.png").path
-        let chromium = Process()
-        chromium.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
-        chromium.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(dir.path)/profile",
-                              "--screenshot=\(png)", "--window-size=1000,2000", "file://\(html)"]
-        chromium.standardOutput = FileHandle.nullDevice
-        chromium.standardError = FileHandle.nullDevice
-        try chromium.run()
-        chromium.waitUntilExit()
-        #expect(chromium.terminationStatus == 0)
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        check.arguments = [repo.appendingPathComponent("ci/render-check.py").path, png, "1000", "2000", "8", "blue", "vermillion"]
-        let out = Pipe()
-        check.standardOutput = out
-        try check.run()
-        let verdictLine = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        #expect(check.terminationStatus == 0, "render check: \(verdictLine)")
+        let rendered = try renderInChromium(html, in: dir, width: 1000, height: 2000, bands: 8, colours: ["blue", "vermillion"])
+        #expect(rendered.ok, "render check: \(rendered.verdict)")
     }
 }

@@ -2,6 +2,22 @@ import Foundation
 import Results
 import Testing
 
+/// Starts a stand-in server and waits (up to 15 s) for the port it writes to `portFile`.
+func startStub(_ process: Process, portFile: String, name: String) throws -> Int {
+    try process.run()
+    let deadline = Date().addingTimeInterval(15)
+    var port: Int?
+    while port == nil && Date() < deadline && process.isRunning {
+        port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+        if port == nil { Thread.sleep(forTimeInterval: 0.05) }
+    }
+    guard let port else {
+        process.terminate()
+        throw BencherStub.StubError(problem: "\(name) did not start")
+    }
+    return port
+}
+
 /// The Bencher stand-in (ci/test-servers/bencher_stub.py) on a loopback port, for one test.
 final class BencherStub {
     let process = Process()
@@ -26,18 +42,7 @@ final class BencherStub {
         let openapi = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent("../../../shared/fixtures/bencher/openapi.json").standardized.path
         if FileManager.default.fileExists(atPath: openapi) { args += ["--openapi", openapi] }
         process.arguments = args
-        try process.run()
-        let deadline = Date().addingTimeInterval(15)
-        var port: Int?
-        while port == nil && Date() < deadline && process.isRunning {
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
-            if port == nil { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        guard let port else {
-            process.terminate()
-            throw StubError(problem: "the Bencher stub did not start")
-        }
-        self.port = port
+        self.port = try startStub(process, portFile: portFile, name: "the Bencher stub")
     }
 
     struct StubError: Error { let problem: String }
