@@ -41,7 +41,8 @@ if [ ! -x "$tools/bin/check-jsonschema" ]; then
   echo "setup: installing check-jsonschema into $tools" >&2
   rm -rf "$tools"
   /usr/bin/python3 -m venv "$tools" >&2
-  "$tools/bin/pip" install -q check-jsonschema >&2 || { rm -rf "$tools"; echo "setup: pip install check-jsonschema failed" >&2; exit 1; }
+  # Only the tests use it (the action's gate does not): without PyPI, say so and go on.
+  "$tools/bin/pip" install -q check-jsonschema >&2 || { rm -rf "$tools"; echo "setup: warning: pip install check-jsonschema failed; the action schema test will fail in CI" >&2; }
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

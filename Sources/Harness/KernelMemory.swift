@@ -4,11 +4,14 @@ import Foundation
 /// to set beside what the map type reports as its memlock (its own accounting, `map_mem_usage`). The process moves
 /// into a child of its memory cgroup for `measure` and back; the child is removed at `close` (also on a signal).
 ///
-/// cgroup v1: the child's `memory.kmem.usage_in_bytes` (kernel memory only, in pages), which does not show the percpu
-/// allocator's pages (`countsPerCPU` false). cgroup v2: `kernel` of the child's `memory.stat`, percpu included (else
-/// `memory.current`, which also counts the process's own new pages).
+/// cgroup v1: a child of the process's memory cgroup, its `memory.kmem.usage_in_bytes` (kernel memory only, in pages),
+/// which does not show the percpu allocator's pages (`countsPerCPU` false). cgroup v2: a child of the hierarchy's root
+/// (a cgroup that holds processes cannot enable controllers for its children; the root can), when the root enables
+/// `memory` for its children; its `memory.stat` `kernel`, percpu included (else `memory.current`, which also counts the
+/// process's own new pages).
 public final class KernelMemory {
     public let path: String
+    /// Where the process was, and goes back to.
     private let home: String
     private let counter: String
     private let token: Int
@@ -22,17 +25,18 @@ public final class KernelMemory {
     public var countsPerCPU: Bool { counter != "memory.kmem.usage_in_bytes" }
 
     public init() throws {
-        let (home, counter) = try Self.locate()
+        let (parent, home, counter) = try Self.locate()
         self.home = home
         self.counter = counter
-        path = "\(home)/bpfgate-memory-\(getpid())"
-        let (target, parent) = (path, home)
-        // Interrupted while measuring, the process is still inside: it moves back before the child goes.
+        path = "\(parent)/bpfgate-memory-\(getpid())"
+        let (target, back) = (path, home)
+        // Interrupted while measuring, the process is still inside: it moves back before the child goes (a cgroup
+        // whose last process just left may be busy for a moment).
         token = try Cleanup.shared.change("remove cgroup \(target)", {
             if mkdir(target, 0o755) != 0 && errno != EEXIST { throw SystemCallError(call: "mkdir(\(target))", errno: errno) }
         }, leftover: { .cgroup(path: target) }, undo: {
-            try? OwnCgroup.move(getpid(), to: parent)
-            _ = rmdir(target)
+            try? OwnCgroup.move(getpid(), to: back)
+            for _ in 0 ..< 50 where rmdir(target) != 0 && errno == EBUSY { usleep(10_000) }
         }).token
     }
 
@@ -65,7 +69,12 @@ public final class KernelMemory {
             for line in text.split(separator: "\n") where line.hasPrefix("kernel ") {
                 if let n = Int(line.dropFirst("kernel ".count)) { return n }
             }
-            throw SystemCallError(call: "reading kernel in \(file)", errno: ENOENT)
+            // A kernel before 5.18 has no `kernel` line: the whole charge, the process's own new pages included.
+            guard let current = try? String(contentsOfFile: "\(path)/memory.current", encoding: .utf8),
+                  let n = Int(current.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw SystemCallError(call: "reading kernel in \(file) or \(path)/memory.current", errno: ENOENT)
+            }
+            return n
         }
         guard let n = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw SystemCallError(call: "parsing \(file)", errno: EINVAL) }
         return n
@@ -74,8 +83,8 @@ public final class KernelMemory {
     public func close() { Cleanup.shared.run(token) }
     deinit { close() }
 
-    /// The process's memory cgroup directory and the counter file to read in a child of it.
-    static func locate() throws -> (String, String) {
+    /// Where to make the child, where the process is, and the counter file to read in the child.
+    static func locate() throws -> (parent: String, home: String, counter: String) {
         let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
         let fields = mounts.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         let membership = ((try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
@@ -83,14 +92,16 @@ public final class KernelMemory {
            let line = membership.first(where: { $0.split(separator: ":", maxSplits: 2).dropFirst().first?.split(separator: ",").contains("memory") == true }) {
             let rel = String(line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)[2])
             let dir = v1[1] + (rel == "/" ? "" : rel)
-            if FileManager.default.fileExists(atPath: "\(dir)/memory.kmem.usage_in_bytes") { return (dir, "memory.kmem.usage_in_bytes") }
+            if FileManager.default.fileExists(atPath: "\(dir)/memory.kmem.usage_in_bytes") { return (dir, dir, "memory.kmem.usage_in_bytes") }
         }
-        let dir = try HookAttach.ownCgroupPath()
-        let controllers = (try? String(contentsOfFile: "\(dir)/cgroup.subtree_control", encoding: .utf8)) ?? ""
-        guard controllers.split(separator: " ").contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "memory" }) else {
+        guard let v2 = fields.first(where: { $0.count > 2 && $0[2] == "cgroup2" }) else {
             throw SystemCallError(call: "finding a memory cgroup of this process", errno: ENOENT)
         }
-        let stat = (try? String(contentsOfFile: "\(dir)/memory.stat", encoding: .utf8)) ?? ""
-        return (dir, stat.contains("\nkernel ") || stat.hasPrefix("kernel ") ? "memory.stat" : "memory.current")
+        let root = v2[1]
+        let controllers = (try? String(contentsOfFile: "\(root)/cgroup.subtree_control", encoding: .utf8)) ?? ""
+        guard controllers.split(whereSeparator: \.isWhitespace).contains("memory") else {
+            throw SystemCallError(call: "finding the memory controller in \(root)/cgroup.subtree_control", errno: ENOENT)
+        }
+        return (root, try HookAttach.ownCgroupPath(), "memory.stat")
     }
 }

@@ -4,7 +4,7 @@ import Results
 import Statistics
 
 /// One check of the capacity model: a program at a fixed event rate, the CPU its ns per event predicts and the CPU
-/// measured (system + irq + softirq with it attached minus without, at the same rate), in percent of one CPU.
+/// measured (the workload thread's CPU with it attached minus without, at the same rate), in percent of one CPU.
 public struct CapacityValidation: Codable, Equatable, Sendable {
     public var program: String
     public var eventsPerSecond: Double

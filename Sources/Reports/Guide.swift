@@ -227,7 +227,7 @@ extension GuideDocument {
                 }
             }
             if let checks = s.validation, !checks.isEmpty {
-                out += "\nThe model against the measured system CPU, at fixed rates (percent of one CPU):\n\n"
+                out += "\nThe model against the CPU measured at fixed rates (the workload's CPU with the program minus without; percent of one CPU):\n\n"
                     + "| program | events/s | predicted | measured | error | run |\n|---|---:|---:|---:|---:|---|\n"
                 for v in checks {
                     let error = v.measuredCpuPercent > 0 ? String(format: "%+.0f %%", (v.predictedCpuPercent / v.measuredCpuPercent - 1) * 100) : "-"

@@ -295,9 +295,10 @@ public struct Measure: Equatable, Sendable {
     /// A program's CPU at an event rate as its ns per event predicts it: ns x events/s, in percent of one CPU.
     public static let cpuPercentPredicted = Measure(slug: "cpu-percent-predicted", unit: "%", direction: .smallerIsBetter,
                                                     notGated: "a model's output; its latency is gated where it is measured")
-    /// The same measured: system + irq + softirq CPU with the program attached minus without, at the same rate.
+    /// The same measured: the workload thread's CPU (CLOCK_THREAD_CPUTIME_ID) with the program attached minus without, at
+    /// the same rate, in percent of one CPU.
     public static let cpuPercentMeasured = Measure(slug: "cpu-percent-measured", unit: "%", direction: .smallerIsBetter,
-                                                   notGated: "a difference of tick-sampled CPU times: a check of the model")
+                                                   notGated: "a difference of two windows' CPU times: a check of the model")
     /// What bpf_stats adds to each run of a program while it is on (kernel CPU with it on minus off, per event).
     public static let statsOverheadNanoseconds = Measure(slug: "stats-overhead-ns", unit: "ns", direction: .smallerIsBetter,
                                                          notGated: "the kernel's cost, not the program's")

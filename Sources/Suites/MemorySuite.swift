@@ -44,19 +44,24 @@ public struct MemorySuite {
 
     public func run(include: (String) -> Bool = { _ in true }, progress: (String) -> Void = { _ in }) throws -> [BenchmarkResult] {
         try Privileges.current().require(.createMaps)
-        let counter: KernelMemory? = KernelMemory.unavailable() == nil ? try KernelMemory() : nil
+        // No memory cgroup to measure in (none, read-only, no permission): charged-bytes says why; memlock still runs.
+        var counter: KernelMemory?
+        var unavailable = KernelMemory.unavailable()
+        if unavailable == nil {
+            do { counter = try KernelMemory() } catch { unavailable = "a memory cgroup of bpfgate's own could not be made: \(error)" }
+        }
         defer { counter?.close() }
         var out: [BenchmarkResult] = []
         let selected = rows.filter { kind, n, v in ["empty", "full"].contains { include(Self.benchmarkName(kind, n, v, $0)) } }
         for (index, (kind, n, v)) in selected.enumerated() {
             progress("[\(index + 1)/\(selected.count)] memory/map/\(kind.rawValue)/\(n)/\(v)")
-            out += try measure(kind, n, v, counter: counter).filter { include($0.name) }
+            out += try measure(kind, n, v, counter: counter, unavailable: unavailable ?? "").filter { include($0.name) }
         }
         return out
     }
 
     /// `repeats` fresh maps of one row: memlock and the charge, empty and full.
-    func measure(_ kind: MapKind, _ entries: Int, _ valueBytes: Int, counter: KernelMemory?) throws -> [BenchmarkResult] {
+    func measure(_ kind: MapKind, _ entries: Int, _ valueBytes: Int, counter: KernelMemory?, unavailable: String) throws -> [BenchmarkResult] {
         var memlock: [String: [Double]] = [:], charged: [String: [Double]] = [:]
         var failure: Status?
         let spec = MapSpec(prefix: "", type: kind.mapType, keySize: 4, valueSize: valueBytes, maxEntries: entries, flags: kind.flags,
@@ -92,7 +97,7 @@ public struct MemorySuite {
         return ["empty", "full"].map { state in
             let name = Self.benchmarkName(kind, entries, valueBytes, state)
             if let failure { return BenchmarkResult(name: name, suite: Self.name, measures: [.without(.memlockBytes, failure), .without(.chargedBytes, failure)]) }
-            let charge = counter == nil ? MeasureResult.without(.chargedBytes, .unsupported(KernelMemory.unavailable() ?? ""))
+            let charge = counter == nil ? MeasureResult.without(.chargedBytes, .unsupported(unavailable))
                 : kind.mapType.isPerCPU && counter?.countsPerCPU == false
                 ? .without(.chargedBytes, .unsupported("per-CPU values come from the percpu allocator, which cgroup v1's kmem counter does not show"))
                 : Measure.chargedBytes.result(charged[state] ?? [])

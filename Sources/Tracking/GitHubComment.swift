@@ -46,7 +46,11 @@ public struct PullRequestComment: Sendable {
     let token: String
 
     public init(transport: any HTTPTransport, policy: RetryPolicy, target: PullRequestTarget, token: String) {
-        delivery = Delivery(transport: transport, policy: policy, secrets: Secrets([token]))
+        self.init(delivery: Delivery(transport: transport, policy: policy, secrets: Secrets([token])), target: target, token: token)
+    }
+
+    init(delivery: Delivery, target: PullRequestTarget, token: String) {
+        self.delivery = delivery
         self.target = target
         self.token = token
     }
@@ -55,15 +59,16 @@ public struct PullRequestComment: Sendable {
     public static func marker(_ id: String) -> String { "<!-- bpfgate-comment: \(id) -->" }
 
     /// The marker, then the Markdown, cut at a line boundary to fit GitHub's limit with a line that says so and links
-    /// `artifact` (where the whole report is).
+    /// `artifact` (where the whole report is). Counted in Unicode scalars (a CRLF is two, as GitHub counts it).
     public static func body(markdown: String, marker: String, artifact: String?) -> String {
         let head = marker + "\n"
         let whole = head + markdown
-        if whole.count <= limit { return whole }
-        let note = "\n\n_The report was cut to fit a comment (\(markdown.count) characters)" + (artifact.map { "; the whole of it: \($0)" } ?? "") + "._\n"
-        var kept = String(markdown.prefix(limit - head.count - note.count))
-        if let lastLine = kept.lastIndex(of: "\n") { kept = String(kept[..<lastLine]) }
-        return head + kept + note
+        if whole.unicodeScalars.count <= limit { return whole }
+        let note = "\n\n_The report was cut to fit a comment (\(markdown.unicodeScalars.count) characters)"
+            + (artifact.map { "; the whole of it: \($0)" } ?? "") + "._\n"
+        var kept = String(String.UnicodeScalarView(markdown.unicodeScalars.prefix(max(0, limit - head.unicodeScalars.count - note.unicodeScalars.count))))
+        if let lastLine = kept.unicodeScalars.lastIndex(of: "\n") { kept = String(kept.unicodeScalars[..<lastLine]) }
+        return String(String.UnicodeScalarView((head + kept + note).unicodeScalars.prefix(limit)))
     }
 
     func request(_ method: String, _ path: String, body: [String: Any]? = nil) throws -> HTTPRequest {
@@ -109,7 +114,10 @@ public struct PullRequestComment: Sendable {
             let response = try send(try request("PATCH", "/repos/\(target.repository)/issues/comments/\(found.id)", body: ["body": body]), log: log)
             return .updated(id: found.id, url: Self.address(response) ?? found.url)
         }
-        let response = try send(try request("POST", "/repos/\(target.repository)/issues/\(target.number)/comments", body: ["body": body]), log: log)
+        // One attempt: a POST whose answer was lost may have created the comment, and a retry would make a second.
+        let once = PullRequestComment(delivery: Delivery(transport: delivery.transport, policy: { var p = delivery.policy; p.attempts = 1; return p }(),
+                                                         secrets: delivery.secrets), target: target, token: token)
+        let response = try once.send(try request("POST", "/repos/\(target.repository)/issues/\(target.number)/comments", body: ["body": body]), log: log)
         guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any], let id = object["id"] as? Int else {
             throw CommentError(message: "GitHub created the comment but its answer had no id: \(delivery.secrets.redact(response.bodyText()))")
         }

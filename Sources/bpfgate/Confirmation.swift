@@ -47,19 +47,23 @@ enum Confirmation {
         report.findings.filter { $0.verdict == .regression && !Measure.isDeterministic($0.measure) }
     }
 
-    /// The first report's timing regressions that the second judgement shows too stand; the others become unchanged,
-    /// each with what the second measured in its note.
+    /// The first report's timing regressions stand unless the second judgement finds them unchanged or better (then
+    /// they become unchanged); a second run that failed or could not judge leaves them standing. The note says which.
     static func merge(_ report: GateReport, second judged: GateReport) -> GateReport {
         var out = report
         for i in out.findings.indices where out.findings[i].verdict == .regression && !Measure.isDeterministic(out.findings[i].measure) {
             let f = out.findings[i]
             let retry = judged.findings.first { $0.benchmark == f.benchmark && $0.measure == f.measure }
             let what = retry.map { r in "\(r.change.map { String(format: "%+.1f %%", $0 * 100) } ?? "-") (\(r.verdict.rawValue))" } ?? "nothing"
-            if retry?.verdict == .regression {
+            switch retry?.verdict {
+            case .regression?:
                 out.findings[i].note += "; confirmed by a second run: \(what)"
-            } else {
+            case .unchanged?, .improvement?:
                 out.findings[i].verdict = .unchanged
                 out.findings[i].note += "; not confirmed: a second run measured \(what)"
+            default:
+                // A second run that failed or could not judge clears nothing.
+                out.findings[i].note += "; stands: a second run could not judge it (\(what))"
             }
         }
         return out

@@ -13,7 +13,7 @@ struct GuideCommand: ParsableCommand {
         abstract: "Answer what maps, hooks, helpers, event submission, memory and event rates cost here.",
         discussion: """
             Measures its own runs (the guide profile idle, then the guide-load profile's map operations under \
-            --load cpu:80 and vm:75; about 10 minutes here, as root) or reads results files (--from), and writes \
+            --load cpu:80 and vm:75; about 6 minutes here, as root) or reads results files (--from), and writes \
             one page: per question a sentence derived from the numbers, then the rows with their quartiles, run ids \
             and the published estimates beside them (marked when a measurement falls outside). Markdown on stdout \
             unless --html, --markdown or --json is given.

@@ -62,7 +62,7 @@ final class GitHubStub {
         #expect(comments.count == 151)
         let ours = comments.filter { ($0["body"] as? String)?.contains("<!-- bpfgate-comment: bpfgate -->") == true }
         #expect(ours.count == 1 && (ours.first?["body"] as? String)?.hasSuffix("second run\n") == true, "\(ours)")
-        // The second run paged through the 150 others (two pages) before it found its own on the third.
+        // Each run paged through the 150 others (two pages of 100); the second found its own on the second page.
         let calls = try stub.requests().map { "\($0["method"] ?? "") \($0["path"] ?? "")?\($0["query"] ?? "")" }
         #expect(calls == [
             "GET /repos/octo/widgets/issues/7/comments?per_page=100&page=1", "GET /repos/octo/widgets/issues/7/comments?per_page=100&page=2",

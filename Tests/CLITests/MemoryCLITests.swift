@@ -9,7 +9,7 @@ struct MemoryCLITests {
     /// bpfgate-memory-* directories beside this process's memory cgroup (cgroup v1 memory or v2).
     static func leftoverCgroups() -> [String] {
         let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
-        var dirs: [String] = []
+        var dirs = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]  // cgroup v2: the child is made under the root
         for line in membership.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 3 else { continue }
