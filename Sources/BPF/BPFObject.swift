@@ -251,6 +251,18 @@ public enum BPFLibrary {
         try ids(bpf_prog_get_next_id, "bpf_prog_get_next_id")
     }
 
+    /// The info of the loaded program `id` (`bpf_prog_get_fd_by_id`, the fd closed again), or nil when it is gone.
+    public static func programInfo(id: UInt32) throws -> ProgramInfo? {
+        let fd = bpf_prog_get_fd_by_id(id)
+        if fd < 0 {
+            let code = -fd == ENOENT || errno == ENOENT ? ENOENT : (fd < -1 ? -fd : errno)
+            if code == ENOENT { return nil }
+            throw BPFError.call("bpf_prog_get_fd_by_id(\(id))", errno: code)
+        }
+        defer { close(fd) }
+        return try ProgramInfo(fd: fd, name: "program \(id)")
+    }
+
     /// Ids of every BPF map in the kernel right now (`bpf_map_get_next_id`).
     public static func loadedMapIDs() throws -> [UInt32] {
         try ids(bpf_map_get_next_id, "bpf_map_get_next_id")

@@ -175,6 +175,11 @@ public struct ProgramInfo: Sendable, Equatable {
     public let verifiedInstructions: UInt32
     public let xlatedBytes: UInt32
     public let jitedBytes: UInt32
+    /// The kernel's name of the program (cut to 15 characters), its type (`enum bpf_prog_type`) and its tag (the hash
+    /// of its instructions, in hex, as bpftool shows it).
+    public let kernelName: String
+    public let typeID: UInt32
+    public let tag: String
 
     /// Reads the info of the program behind `fd`.
     public init(fd: Int32, name: String) throws {
@@ -188,6 +193,9 @@ public struct ProgramInfo: Sendable, Equatable {
         verifiedInstructions = raw.verified_insns
         xlatedBytes = raw.xlated_prog_len
         jitedBytes = raw.jited_prog_len
+        kernelName = withUnsafeBytes(of: raw.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        typeID = raw.type
+        tag = withUnsafeBytes(of: raw.tag) { $0.map { String(format: "%02x", $0) }.joined() }
     }
 }
 

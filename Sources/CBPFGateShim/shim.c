@@ -254,6 +254,7 @@ int bpfgate_prog_info(int prog_fd, struct bpfgate_prog_info *out) {
     out->recursion_misses = info.recursion_misses;
     memcpy(out->name, info.name, sizeof out->name);
     out->name[sizeof out->name - 1] = 0;
+    memcpy(out->tag, info.tag, sizeof out->tag);
     return 0;
 }
 

@@ -303,6 +303,12 @@ public struct Measure: Equatable, Sendable {
     public static let statsOverheadNanoseconds = Measure(slug: "stats-overhead-ns", unit: "ns", direction: .smallerIsBetter,
                                                          notGated: "the kernel's cost, not the program's")
 
+    /// Runs per second of a program loaded by another tool (`observe`).
+    public static let runsPerSecond = Measure(slug: "runs-per-second", unit: "runs/s", direction: .biggerIsBetter,
+                                              notGated: "the host's traffic, not the program's speed")
+    /// Run time per second of a program loaded by another tool, in percent of one CPU (`observe`).
+    public static let programCPUPercent = Measure(slug: "cpu-percent", unit: "%", direction: .smallerIsBetter)
+
     /// Events per second of a workload (macro suite: with the program attached).
     public static let throughput = Measure(slug: "throughput", unit: "events/s", direction: .biggerIsBetter)
     /// Time a program adds to each event of its workload: 1/rate_with - 1/rate_without.
@@ -346,6 +352,7 @@ public struct Measure: Equatable, Sendable {
         latency, memlockBytes, throughput, overheadNanoseconds, overheadPercent, verifiedInstructions, loadNanoseconds,
         jitedBytes, xlatedBytes, verifierLimitPercent, systemCPUPercent, systemCPUPercentBase, rssBytes,
         consumedPerSecond, dropPercent, chargedBytes, cpuPercentPredicted, cpuPercentMeasured, statsOverheadNanoseconds,
+        runsPerSecond, programCPUPercent,
     ]
 
     /// The measure with this slug, if bpfgate writes it.

@@ -11,7 +11,7 @@ struct BPFGate: ParsableCommand {
         abstract: "Benchmark BPF maps, helpers and programs, and gate changes on regressions.",
         version: "0.1.0",
         subcommands: [RunCommand.self, CheckCommand.self, CompareCommand.self, BaselineCommand.self, ListCommand.self, ObjectsCommand.self,
-                      DoctorCommand.self, UploadCommand.self, HistoryCommand.self, TrendCommand.self, ReportCommand.self, GuideCommand.self, CommentCommand.self])
+                      DoctorCommand.self, UploadCommand.self, HistoryCommand.self, TrendCommand.self, ReportCommand.self, GuideCommand.self, CommentCommand.self, ObserveCommand.self])
 }
 
 @main

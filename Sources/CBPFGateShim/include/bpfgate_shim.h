@@ -63,6 +63,7 @@ struct bpfgate_prog_info {
     uint32_t id, type, verified_insns, xlated_prog_len, jited_prog_len, nr_map_ids;
     uint64_t run_time_ns, run_cnt, recursion_misses;
     char name[16];
+    uint8_t tag[8];
 };
 int bpfgate_prog_info(int prog_fd, struct bpfgate_prog_info *out);
 
