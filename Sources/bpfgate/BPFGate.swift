@@ -11,7 +11,7 @@ struct BPFGate: ParsableCommand {
         abstract: "Benchmark BPF maps, helpers and programs, and gate changes on regressions.",
         version: "0.1.0",
         subcommands: [RunCommand.self, CheckCommand.self, CompareCommand.self, BaselineCommand.self, ListCommand.self, ObjectsCommand.self,
-                      DoctorCommand.self, UploadCommand.self, HistoryCommand.self, TrendCommand.self, ReportCommand.self, GuideCommand.self, CommentCommand.self, ObserveCommand.self])
+                      DoctorCommand.self, UploadCommand.self, HistoryCommand.self, TrendCommand.self, ReportCommand.self, GuideCommand.self, CommentCommand.self, ObserveCommand.self, BisectCommand.self])
 }
 
 @main
@@ -33,7 +33,7 @@ enum Main {
         }
         // What a killed bpfgate could not undo (tracefs mount, tc filters) is undone by the next one that works
         // with the kernel; the commands that only read and write files leave the kernel alone.
-        if command is RunCommand || command is CheckCommand || command is DoctorCommand {
+        if command is RunCommand || command is CheckCommand || command is DoctorCommand || command is BisectCommand || command is ObserveCommand {
             for line in LeftoverJournal.recover() { FileHandle.standardError.write(Data("bpfgate: \(line)\n".utf8)) }
         }
         do {

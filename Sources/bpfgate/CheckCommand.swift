@@ -116,22 +116,10 @@ struct CheckCommand: ParsableCommand {
         // The project's own build (flags, else bpfgate.json's `build`); with one, `--ab` alone builds the working tree
         // as the head too, so that both sides come from the same build and a stale build folder cannot be judged.
         let recipe = build.map { BuildRecipe(command: $0, objects: objectsDir ?? "") } ?? config.build
-        let base = try ab.map { try ObjectBuilder.build(revision: $0, recipe: recipe) { note($0) } } ?? baseObjects
+        let base = try ab.map { try ObjectBuilder.build(revision: $0, recipe: recipe) { note("--ab: \($0)") } } ?? baseObjects
         let headRevision = abHead ?? (recipe != nil && ab != nil && headObjects == nil ? "." : nil)
-        let head = try headRevision.map { try ObjectBuilder.build(revision: $0, recipe: recipe) { note($0) } } ?? headObjects
-        if let head, recipe != nil, headRevision != nil {
-            // Your objects are named by the paths you build them to; a fresh clone has not built them: the head's copy.
-            func built(_ path: String) -> String {
-                let copy = URL(fileURLWithPath: head).appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent).path
-                return FileManager.default.fileExists(atPath: path) || !FileManager.default.fileExists(atPath: copy) ? path : copy
-            }
-            request.objectFiles = request.objectFiles.map(built)
-            request.objectDeclarations = request.objectDeclarations.map { d in
-                var moved = d
-                moved.object = built(d.object)
-                return moved
-            }
-        }
+        let head = try headRevision.map { try ObjectBuilder.build(revision: $0, recipe: recipe) { note("--ab: \($0)") } } ?? headObjects
+        if let head, recipe != nil, headRevision != nil { request = request.objects(builtIn: head, keepExisting: true) }
         let (baseSet, headSet) = (ObjectSet(directory: base), ObjectSet(directory: head))
         let demoPairsFactor = selection.samples == nil ? config.profiles[profileName]?.abDemoPairsFactor ?? 3 : 1
         let outcome = try Catalog.runAB(request, base: baseSet, head: headSet, headExtraWork: injectHeadWork, demoPairsFactor: demoPairsFactor,

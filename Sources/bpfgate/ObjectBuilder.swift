@@ -27,21 +27,32 @@ enum ObjectBuilder {
         // bpfgate's own compile reads the working tree in place; a project's build runs in a checkout of its own.
         let inPlace = revision == "." && recipe == nil
         let tree = inPlace ? top : "\(work)/tree", out = "\(work)/objects"
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        _ = try Cleanup.shared.change("remove the --ab worktree", {
-            if inPlace { return }
-            let r = Shell.run(["git", "-C", top, "worktree", "add", "--detach", "--quiet", tree, revision == "." ? "HEAD" : revision])
-            if r.status != 0 { throw BuildError(status: .benchmarkFailed, message: "git worktree add failed: \(Text.oneLine(r.error))") }
-        }, undo: { _ in
-            if !inPlace { _ = Shell.run(["git", "-C", top, "worktree", "remove", "--force", tree]) }
-            try? FileManager.default.removeItem(atPath: work)
-        })
+        // The objects stay until bpfgate exits; the worktree goes as soon as they are built (bisect builds many).
+        _ = try Cleanup.shared.change("remove the --ab objects", {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        }, undo: { _ in try? FileManager.default.removeItem(atPath: work) })
+        if !inPlace {
+            let (_, token) = try Cleanup.shared.change("remove the --ab worktree", {
+                let r = Shell.run(["git", "-C", top, "worktree", "add", "--detach", "--quiet", tree, revision == "." ? "HEAD" : revision])
+                if r.status != 0 { throw BuildError(status: .benchmarkFailed, message: "git worktree add failed: \(Text.oneLine(r.error))") }
+            }, undo: { _ in
+                _ = Shell.run(["git", "-C", top, "worktree", "remove", "--force", tree])
+                try? FileManager.default.removeItem(atPath: tree)
+            })
+            defer { Cleanup.shared.run(token) }
+            return try compile(revision: revision, recipe: recipe, top: top, tree: tree, out: out, progress: progress)
+        }
+        return try compile(revision: revision, recipe: recipe, top: top, tree: tree, out: out, progress: progress)
+    }
+
+    /// Builds `tree`'s objects into `out`: the project's recipe, else bpf/*.bpf.c with the plugin's flags.
+    private static func compile(revision: String, recipe: BuildRecipe?, top: String, tree: String, out: String, progress: (String) -> Void) throws -> String {
         if let recipe {
             if revision == "." { try copyWorkingChanges(from: top, to: tree) }
             return try runRecipe(recipe, revision: revision, tree: tree, into: out, progress: progress)
         }
         let clang = try findClang()
-        progress("--ab: building \(revision)'s bpf/ with \(clang)")
+        progress("building \(revision)'s bpf/ with \(clang)")
         let sources = ((try? FileManager.default.contentsOfDirectory(atPath: "\(tree)/bpf")) ?? []).filter { $0.hasSuffix(".bpf.c") }.sorted()
         if sources.isEmpty { throw BuildError(status: .benchmarkFailed, message: "\(revision) has no bpf/*.bpf.c") }
         #if arch(arm64)
@@ -84,7 +95,7 @@ enum ObjectBuilder {
 
     /// Runs the project's build command in `tree` and copies the `*.o` files it leaves in the recipe's folder to `out`.
     static func runRecipe(_ recipe: BuildRecipe, revision: String, tree: String, into out: String, progress: (String) -> Void) throws -> String {
-        progress("--ab: building \(revision == "." ? "the working tree" : revision) with '\(recipe.command)'")
+        progress("building \(revision == "." ? "the working tree" : revision) with '\(recipe.command)'")
         let r = Shell.run(["/bin/sh", "-c", recipe.command], environment: ["BPFGATE_REVISION": revision], workingDirectory: tree)
         if r.status != 0 {
             let lines = (r.stderr + "\n" + r.stdout).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -107,6 +118,27 @@ enum ObjectBuilder {
         if !onPath.isEmpty { return onPath }
         if FileManager.default.isExecutableFile(atPath: "/opt/swift/usr/bin/clang") { return "/opt/swift/usr/bin/clang" }
         throw BuildError(status: .missingPrivilegeOrFeature, message: "--ab needs clang with the BPF target (set BPFGATE_CLANG or put clang on PATH)")
+    }
+}
+
+extension RunRequest {
+    /// Your objects are named by the paths the build writes them to; this request takes them from `directory`, a
+    /// build's copies, instead. `keepExisting`: a path that exists stays (`check --ab`'s head is the working tree,
+    /// whose own build is what you would run; a fresh clone has not built it).
+    func objects(builtIn directory: String, keepExisting: Bool) -> RunRequest {
+        func built(_ path: String) -> String {
+            let copy = URL(fileURLWithPath: directory).appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent).path
+            if keepExisting && FileManager.default.fileExists(atPath: path) { return path }
+            return FileManager.default.fileExists(atPath: copy) ? copy : path
+        }
+        var moved = self
+        moved.objectFiles = objectFiles.map(built)
+        moved.objectDeclarations = objectDeclarations.map { d in
+            var m = d
+            m.object = built(d.object)
+            return m
+        }
+        return moved
     }
 }
 

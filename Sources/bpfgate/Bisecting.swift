@@ -1,0 +1,239 @@
+import Configuration
+import Foundation
+import Gate
+import Harness
+import Results
+import Suites
+
+/// The commits `bisect` searches: the bad revision's first-parent history back to the good one, oldest first, good
+/// first and bad last (full hashes), read from the repository the command runs in. Git is only read.
+struct GitRange {
+    let top: String
+    let commits: [String]
+    let subjects: [String]
+
+    init(good: String, bad: String) throws {
+        top = Shell.run(["git", "rev-parse", "--show-toplevel"]).output
+        guard !top.isEmpty else { throw BuildError(status: .usage, message: "bisect needs to run inside the git repository of the BPF sources") }
+        let top = self.top
+        let (g, b) = (try Self.resolve("--good", good, in: top), try Self.resolve("--bad", bad, in: top))
+        if g == b { throw BuildError(status: .usage, message: "--good and --bad are the same commit (\(g.prefix(12)))") }
+        if Shell.run(["git", "-C", top, "merge-base", "--is-ancestor", g, b]).status != 0 {
+            throw BuildError(status: .usage, message: "--good \(g.prefix(12)) is not an ancestor of --bad \(b.prefix(12))")
+        }
+        let list = Shell.run(["git", "-C", top, "rev-list", "--first-parent", "--ancestry-path", "--reverse", "\(g)..\(b)"])
+        let after = list.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        guard list.status == 0, after.last == b else {
+            throw BuildError(status: .usage, message: "--bad \(b.prefix(12))'s first-parent history does not reach --good \(g.prefix(12))")
+        }
+        commits = [g] + after
+        subjects = commits.map { Shell.run(["git", "-C", top, "show", "-s", "--format=%s", $0]).output }
+    }
+
+    private static func resolve(_ flag: String, _ rev: String, in top: String) throws -> String {
+        let r = Shell.run(["git", "-C", top, "rev-parse", "--verify", "--quiet", "\(rev)^{commit}"])
+        guard r.status == 0, !r.output.isEmpty else {
+            throw BuildError(status: .usage, message: "\(flag) '\(Text.oneLine(rev))' is not a commit of \(top)")
+        }
+        return r.output
+    }
+
+    func label(_ i: Int) -> String { "\(commits[i].prefix(12)) \(Text.oneLine(String(subjects[i].prefix(60))))" }
+}
+
+/// One commit's place in the search, as the log and the summary show it.
+struct BisectStep: Codable {
+    let commit: String
+    let subject: String
+    let placement: Placement
+    /// How: "the good end", "same objects as <commit>", "timed", "does not build: ...", "inconclusive ...".
+    let reason: String
+    let objectsDigest: String?
+    let judgement: CandidateJudgement?
+}
+
+/// What `bisect` found: the regression it followed, every commit it placed, and the first bad commit (or the
+/// commits it may be).
+struct BisectLog: Codable {
+    var good: String
+    var bad: String
+    var commitsBetween: Int
+    var benchmark: String?
+    var measure: String?
+    /// The bad/good A/B of the followed timing: change, interval, pairs (from `Comparison.ab`, confirmed).
+    var change: Double?
+    var ratioLower: Double?
+    var ratioUpper: Double?
+    var pairs: Int?
+    var steps: [BisectStep] = []
+    var firstBad: [String] = []
+    var found: Bool { firstBad.count == 1 }
+
+    static func encode(_ log: BisectLog) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var data = try encoder.encode(log)
+        data.append(0x0a)
+        return data
+    }
+
+    static func percent(_ x: Double) -> String { String(format: "%+.1f %%", x * 100) }
+
+    /// The stdout text: the first bad commit and its A/B row, with the row of the good commit before it.
+    var summary: String {
+        guard let benchmark, let measure, let change else {
+            return "bisect: \(bad.prefix(12)) is not slower than \(good.prefix(12)) in any timing its A/B judged: nothing to bisect\n"
+        }
+        func row(_ step: BisectStep) -> String {
+            guard let j = step.judgement else { return "\(step.placement.rawValue): \(step.reason)" }
+            return "\(Self.percent(j.ratio - 1)) [\(Self.percent(j.ratioLower - 1)), \(Self.percent(j.ratioUpper - 1))] against good \(good.prefix(12)), "
+                + "\(j.pairs) pairs: \(String(format: "%.2f", j.fraction)) of the bad commit's change (\(step.placement.rawValue))"
+        }
+        let effect = "\(Self.percent(change)) [\(Self.percent((ratioLower ?? .nan) - 1)), \(Self.percent((ratioUpper ?? .nan) - 1))], \(pairs ?? 0) pairs"
+        var out = ""
+        let timed = steps.filter { $0.judgement != nil }.count, byDigest = steps.filter { $0.reason.hasPrefix("same objects") }.count
+        let skipped = steps.filter { $0.placement == .skipped }.count
+        let step = { (sha: String) in steps.first { $0.commit == sha } }
+        if found, let first = step(firstBad[0]) {
+            out += "first bad commit: \(first.commit) \(Text.oneLine(first.subject))\n"
+            out += first.commit == bad
+                ? "  \(benchmark) \(measure): \(effect) against good \(good.prefix(12)) (the bad revision)\n"
+                : "  \(benchmark) \(measure): \(row(first))\n"
+            if let i = steps.firstIndex(where: { $0.commit == first.commit }), i > 0 {
+                let before = steps[..<i].last { $0.placement == .good }!
+                out += "  the good commit before it, \(before.commit.prefix(12)): \(before.commit == good ? "the good revision" : row(before))\n"
+            }
+        } else {
+            out += "the first bad commit is one of \(firstBad.count) (the others could not be placed):\n"
+            for sha in firstBad { if let s = step(sha) { out += "  \(s.commit.prefix(12)) \(Text.oneLine(s.subject)): \(s.placement.rawValue), \(s.reason)\n" } }
+        }
+        out += "  bad against good: \(benchmark) \(measure) \(effect); \(commitsBetween) commit(s) between them: "
+            + "\(timed) timed, \(byDigest) placed by their objects' digest, \(skipped) skipped\n"
+        return out
+    }
+}
+
+/// The search itself: builds, digests and A/Bs, driven by `Bisection` (Gate).
+struct BisectSearch {
+    let history: GitRange
+    let request: RunRequest
+    let config: GateConfig
+    let recipe: BuildRecipe?
+    let demoPairsFactor: Int
+    let rounds: Int
+    let matches: (String) -> Bool
+
+    private enum Built { case objects(directory: String, digest: String), failed(String) }
+
+    func run(progress: @escaping (String) -> Void) throws -> BisectLog {
+        let commits = history.commits
+        var builds: [Int: Built] = [:]
+        func built(_ i: Int) throws -> Built {
+            if let b = builds[i] { return b }
+            let b: Built
+            do {
+                let dir = try ObjectBuilder.build(revision: commits[i], recipe: recipe, progress: progress)
+                b = .objects(directory: dir, digest: try Self.digest(of: dir))
+            } catch let error as BuildError where error.status == .benchmarkFailed {
+                b = .failed(error.message)
+            }
+            builds[i] = b
+            return b
+        }
+        func ends(_ i: Int, _ flag: String) throws -> (directory: String, digest: String) {
+            switch try built(i) {
+            case let .objects(directory, digest): return (directory, digest)
+            case let .failed(why): throw BuildError(status: .benchmarkFailed, message: "\(flag) \(commits[i].prefix(12)) does not build: \(why)")
+            }
+        }
+        let good = try ends(0, "--good"), bad = try ends(commits.count - 1, "--bad")
+        if good.digest == bad.digest {
+            throw BuildError(status: .badInput, message: "--good \(commits[0].prefix(12)) and --bad \(commits.last!.prefix(12)) build byte-identical objects: no slow-down of theirs to find")
+        }
+        var log = BisectLog(good: commits[0], bad: commits.last!, commitsBetween: commits.count - 2)
+        let goodSet = ObjectSet(directory: good.directory)
+        progress("A/B of bad \(history.label(commits.count - 1)) against good \(history.label(0)); \(commits.count - 2) commit(s) between them")
+        let badSet = ObjectSet(directory: bad.directory)
+        let badRequest = request.objects(builtIn: bad.directory, keepExisting: false)
+        let outcome = try Catalog.runAB(badRequest, base: goodSet, head: badSet, demoPairsFactor: demoPairsFactor, progress: progress)
+        let first = Comparison.ab(outcome.pairs.map { PairedSamples(benchmark: $0.benchmark, base: $0.base, head: $0.head, attached: $0.attached) },
+                                  testbed: outcome.head.testbed.name, headRun: outcome.head.run.id, config: config)
+        let report = try Confirmation.confirmAB(first, request: badRequest, base: goodSet, head: badSet, headExtraWork: 0,
+                                                demoPairsFactor: demoPairsFactor, config: config, progress: progress)
+        guard let target = Bisection.target(report, matches: matches), let change = target.change else {
+            progress("no timing regressed between good and bad (\(report.findings.count) benchmark x measure rows judged)")
+            return log
+        }
+        (log.benchmark, log.measure, log.change, log.ratioLower, log.ratioUpper, log.pairs) =
+            (target.benchmark, target.measure, change, target.ratioLower, target.ratioUpper, target.observations)
+        progress("following \(target.benchmark) \(target.measure): \(BisectLog.percent(change)) bad against good (\(target.observations) pairs)")
+
+        var bisection = Bisection(commits: commits)
+        var steps: [Int: BisectStep] = [
+            0: BisectStep(commit: commits[0], subject: history.subjects[0], placement: .good, reason: "the good end", objectsDigest: good.digest, judgement: nil),
+            commits.count - 1: BisectStep(commit: commits.last!, subject: history.subjects.last!, placement: .bad, reason: "the bad end",
+                                          objectsDigest: bad.digest, judgement: nil),
+        ]
+        while let i = bisection.next {
+            let step = try place(i, built: try built(i), placed: steps, target: target, effect: 1 + change, goodSet: goodSet, progress: progress)
+            progress("\(history.label(i)): \(step.placement.rawValue) (\(step.reason))")
+            bisection.place(i, step.placement)
+            steps[i] = step
+        }
+        log.steps = steps.keys.sorted().map { steps[$0]! }
+        log.firstBad = bisection.firstBad.map { commits[$0] }
+        return log
+    }
+
+    /// One commit: skipped when it does not build, placed with a placed commit whose objects are the same bytes,
+    /// else timed A/B against good (pairs pooled over up to `rounds` A/Bs while the placement is inconclusive).
+    private func place(_ i: Int, built: Built, placed: [Int: BisectStep], target: Finding, effect: Double, goodSet: ObjectSet,
+                       progress: @escaping (String) -> Void) throws -> BisectStep {
+        let (commit, subject) = (history.commits[i], history.subjects[i])
+        guard case let .objects(directory, digest) = built else {
+            guard case let .failed(why) = built else { fatalError("unreachable") }
+            return BisectStep(commit: commit, subject: subject, placement: .skipped, reason: "does not build: \(why)", objectsDigest: nil, judgement: nil)
+        }
+        if let twin = placed.keys.sorted().first(where: { placed[$0]!.objectsDigest == digest && placed[$0]!.placement != .skipped }) {
+            return BisectStep(commit: commit, subject: subject, placement: placed[twin]!.placement,
+                              reason: "same objects as \(history.commits[twin].prefix(12))", objectsDigest: digest, judgement: nil)
+        }
+        var request = self.request.objects(builtIn: directory, keepExisting: false)
+        request.filter = try Regex(Confirmation.filter(for: [target.benchmark]))
+        var base: [Double] = [], head: [Double] = []
+        var last: CandidateJudgement?
+        for round in 1 ... rounds {
+            progress("\(history.label(i)): A/B against good\(round > 1 ? ", round \(round) of \(rounds)" : "")")
+            let outcome = try Catalog.runAB(request, base: goodSet, head: ObjectSet(directory: directory), demoPairsFactor: demoPairsFactor, progress: progress)
+            guard let pair = outcome.pairs.first(where: { $0.benchmark == target.benchmark && $0.head.measure == target.measure }),
+                  pair.base.status == .ok, pair.head.status == .ok else {
+                let why = outcome.pairs.first { $0.benchmark == target.benchmark }.map { "\($0.head.status.label): \($0.head.status.reason ?? "")" } ?? "not measured"
+                return BisectStep(commit: commit, subject: subject, placement: .skipped, reason: "its A/B failed: \(Text.oneLine(why))",
+                                  objectsDigest: digest, judgement: last)
+            }
+            base += pair.base.samples
+            head += pair.head.samples
+            last = CandidateJudgement(base: base, head: head, effect: effect, level: 1 - config.alpha)
+            if let j = last, let placement = j.placement {
+                return BisectStep(commit: commit, subject: subject, placement: placement, reason: "timed", objectsDigest: digest, judgement: j)
+            }
+            if let j = last {
+                progress(String(format: "%@: inconclusive: %.2f [%.2f, %.2f] of the bad commit's change after %d pairs", history.label(i),
+                                j.fraction, j.fractionLower, j.fractionUpper, j.pairs))
+            }
+        }
+        let why = last.map { String(format: "inconclusive after %d pairs: %.2f [%.2f, %.2f] of the bad commit's change", $0.pairs, $0.fraction, $0.fractionLower, $0.fractionUpper) }
+            ?? "too few pairs for an interval"
+        return BisectStep(commit: commit, subject: subject, placement: .skipped, reason: why, objectsDigest: digest, judgement: last)
+    }
+
+    /// The objects' names and bytes, as one SHA-256.
+    static func digest(of directory: String) throws -> String {
+        var text = ""
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory).sorted() {
+            let data = try Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(name))
+            text += "\(name) \(SHA256.hex(data))\n"
+        }
+        return SHA256.hex(Data(text.utf8))
+    }
+}
