@@ -50,6 +50,8 @@ struct BisectStep: Codable {
     let reason: String
     let objectsDigest: String?
     let judgement: CandidateJudgement?
+    /// The placed commit whose objects are the same bytes (placed with it, untimed).
+    var sameObjectsAs: String? = nil
 }
 
 /// What `bisect` found: the regression it followed, every commit it placed, and the first bad commit (or the
@@ -84,17 +86,21 @@ struct BisectLog: Codable {
         guard let benchmark, let measure, let change else {
             return "bisect: \(bad.prefix(12)) is not slower than \(good.prefix(12)) in any timing its A/B judged: nothing to bisect\n"
         }
+        let lookup = { (sha: String) in steps.first { $0.commit == sha } }
         func row(_ step: BisectStep) -> String {
+            // Untimed with its twin's objects: the twin's row.
+            if let twin = step.sameObjectsAs.flatMap(lookup) {
+                return "\(twin.commit == bad ? "\(effect) against good \(good.prefix(12))" : twin.commit == good ? "the good revision's speed" : row(twin)) (the same objects as \(twin.commit.prefix(12)))"
+            }
             guard let j = step.judgement else { return "\(step.placement.rawValue): \(step.reason)" }
             return "\(Self.percent(j.ratio - 1)) [\(Self.percent(j.ratioLower - 1)), \(Self.percent(j.ratioUpper - 1))] against good \(good.prefix(12)), "
                 + "\(j.pairs) pairs: \(String(format: "%.2f", j.fraction)) of the bad commit's change (\(step.placement.rawValue))"
         }
-        let effect = "\(Self.percent(change)) [\(Self.percent((ratioLower ?? .nan) - 1)), \(Self.percent((ratioUpper ?? .nan) - 1))], \(pairs ?? 0) pairs"
+        var effect: String { "\(Self.percent(change)) [\(Self.percent((ratioLower ?? .nan) - 1)), \(Self.percent((ratioUpper ?? .nan) - 1))], \(pairs ?? 0) pairs" }
         var out = ""
         let timed = steps.filter { $0.judgement != nil }.count, byDigest = steps.filter { $0.reason.hasPrefix("same objects") }.count
         let skipped = steps.filter { $0.placement == .skipped }.count
-        let step = { (sha: String) in steps.first { $0.commit == sha } }
-        if found, let first = step(firstBad[0]) {
+        if found, let first = lookup(firstBad[0]) {
             out += "first bad commit: \(first.commit) \(Text.oneLine(first.subject))\n"
             out += first.commit == bad
                 ? "  \(benchmark) \(measure): \(effect) against good \(good.prefix(12)) (the bad revision)\n"
@@ -105,7 +111,7 @@ struct BisectLog: Codable {
             }
         } else {
             out += "the first bad commit is one of \(firstBad.count) (the others could not be placed):\n"
-            for sha in firstBad { if let s = step(sha) { out += "  \(s.commit.prefix(12)) \(Text.oneLine(s.subject)): \(s.placement.rawValue), \(s.reason)\n" } }
+            for sha in firstBad { if let s = lookup(sha) { out += "  \(s.commit.prefix(12)) \(Text.oneLine(s.subject)): \(s.placement.rawValue), \(s.reason)\n" } }
         }
         out += "  bad against good: \(benchmark) \(measure) \(effect); \(commitsBetween) commit(s) between them: "
             + "\(timed) timed, \(byDigest) placed by their objects' digest, \(skipped) skipped\n"
@@ -128,11 +134,14 @@ struct BisectSearch {
     func run(progress: @escaping (String) -> Void) throws -> BisectLog {
         let commits = history.commits
         var builds: [Int: Built] = [:]
+        // One path for every commit's worktree (each is removed once built): paths a build writes into its objects
+        // then match, and so do the digests of commits whose sources do.
+        let checkout = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-bisect-\(getpid())").path
         func built(_ i: Int) throws -> Built {
             if let b = builds[i] { return b }
             let b: Built
             do {
-                let dir = try ObjectBuilder.build(revision: commits[i], recipe: recipe, progress: progress)
+                let dir = try ObjectBuilder.build(revision: commits[i], recipe: recipe, checkout: checkout, progress: progress)
                 b = .objects(directory: dir, digest: try Self.digest(of: dir))
             } catch let error as BuildError where error.status == .benchmarkFailed {
                 b = .failed(error.message)
@@ -196,7 +205,8 @@ struct BisectSearch {
         }
         if let twin = placed.keys.sorted().first(where: { placed[$0]!.objectsDigest == digest && placed[$0]!.placement != .skipped }) {
             return BisectStep(commit: commit, subject: subject, placement: placed[twin]!.placement,
-                              reason: "same objects as \(history.commits[twin].prefix(12))", objectsDigest: digest, judgement: nil)
+                              reason: "same objects as \(history.commits[twin].prefix(12))", objectsDigest: digest, judgement: nil,
+                              sameObjectsAs: history.commits[twin])
         }
         var request = self.request.objects(builtIn: directory, keepExisting: false)
         request.filter = try Regex(Confirmation.filter(for: [target.benchmark]))

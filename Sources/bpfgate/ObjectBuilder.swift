@@ -15,7 +15,9 @@ import Suites
 /// working tree's changes applied, untracked files copied: the user's tree is never built in), and the `*.o` files it
 /// leaves in DIR are the objects.
 enum ObjectBuilder {
-    static func build(revision: String, recipe: BuildRecipe? = nil, progress: (String) -> Void) throws -> String {
+    /// `checkout`: where the worktree goes (default: beside the objects). `bisect` checks every commit out at one path,
+    /// so that a build that writes its paths into the objects (DWARF, BTF line info) writes the same ones.
+    static func build(revision: String, recipe: BuildRecipe? = nil, checkout: String? = nil, progress: (String) -> Void) throws -> String {
         let top = Shell.run(["git", "rev-parse", "--show-toplevel"]).output
         guard !top.isEmpty else {
             throw BuildError(status: .usage, message: "--ab needs to run inside the git repository of the BPF sources")
@@ -26,7 +28,7 @@ enum ObjectBuilder {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-ab-\(getpid())-\(UUID().uuidString.prefix(8))").path
         // bpfgate's own compile reads the working tree in place; a project's build runs in a checkout of its own.
         let inPlace = revision == "." && recipe == nil
-        let tree = inPlace ? top : "\(work)/tree", out = "\(work)/objects"
+        let tree = inPlace ? top : checkout ?? "\(work)/tree", out = "\(work)/objects"
         // The objects stay until bpfgate exits; the worktree goes as soon as they are built (bisect builds many).
         _ = try Cleanup.shared.change("remove the --ab objects", {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

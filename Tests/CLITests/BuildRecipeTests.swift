@@ -77,6 +77,43 @@ struct BuildRecipeTests {
         #expect(try KernelState.settled(like: before) == before)
     }
 
+    /// `bisect` with the project's build: a commit that does not build is skipped, commits whose build gives the same
+    /// bytes (every worktree is checked out at one path) are placed by digest, and with the skipped commit right before
+    /// the slow one the answer is both of them.
+    @Test func bisectWithTheProjectsBuild_skipsACommitThatDoesNotBuild() throws {
+        let before = try KernelState.now()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for item in try FileManager.default.contentsOfDirectory(atPath: Self.example.path) where item != "build" {
+            try FileManager.default.copyItem(at: Self.example.appendingPathComponent(item), to: dir.appendingPathComponent(item))
+        }
+        let git = "git -c user.email=t@t -c user.name=t"
+        let made = try Self.sh("""
+            git init -q && git add -A && \(git) commit -qm fast && echo n > NOTES.md && git add NOTES.md && \(git) commit -qm notes && \
+            echo 'int broken(' >> include/steps.h && \(git) commit -qam broken && \
+            sed -i '$ d' include/steps.h && sed -i 's/HASH_STEPS 4$/HASH_STEPS 64/' include/steps.h && \(git) commit -qam slow && \
+            echo m >> NOTES.md && \(git) commit -qam notes2 && git rev-list --reverse HEAD
+            """, in: dir)
+        let commits = made.stdout.split(separator: "\n").map(String.init)
+        try #require(made.status == 0 && commits.count == 5, "\(made.stderr)")
+        let state = "git rev-parse HEAD; git worktree list | wc -l; git status --porcelain --ignored"
+        let repoBefore = try Self.sh(state, in: dir).stdout
+        let log = dir.deletingLastPathComponent().appendingPathComponent("\(dir.lastPathComponent).json")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let r = Shell.run([Invocation.binary, "bisect", "--good", "HEAD~4", "--json", log.path] + Self.only, environment: ["CLANG": Self.clang],
+                          workingDirectory: dir.path)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.hasPrefix("the first bad commit is one of 2 (the others could not be placed):\n  \(commits[2].prefix(12)) broken: skipped, does not build: building"),
+                "\(r.stdout)")
+        #expect(r.stdout.contains("  \(commits[3].prefix(12)) slow: bad, "), "\(r.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: log)) as? [String: Any])
+        #expect(json["firstBad"] as? [String] == [commits[2], commits[3]])
+        let reasons = (json["steps"] as? [[String: Any]] ?? []).map { "\($0["placement"] ?? "") \($0["reason"] ?? "")" }
+        #expect(reasons.count == 5 && reasons[1] == "good same objects as \(commits[0].prefix(12))" && reasons[2].hasPrefix("skipped does not build"), "\(reasons)")
+        #expect(try Self.sh(state, in: dir).stdout == repoBefore)
+        #expect(try KernelState.settled(like: before) == before)
+    }
+
     @Test func preCommitHook_buildsTheWorkingTreeWithTheProjectsBuild() throws {
         let repo = try Self.repository()
         defer { try? FileManager.default.removeItem(at: repo) }
