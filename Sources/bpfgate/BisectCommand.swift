@@ -39,27 +39,19 @@ struct BisectCommand: ParsableCommand {
     @Flag(help: "Use the quick profile.")
     var quick = false
 
-    @Option(help: "Your project's build command, run with sh at the top of a temporary checkout of each commit (default: bpfgate.json's build.command; without one, bpfgate compiles bpf/*.bpf.c itself).")
-    var build: String?
-
-    @Option(help: "Where --build leaves the objects, relative to the top of the repository (bpfgate.json: build.objects).")
-    var objectsDir: String?
-
     @Option(help: "Also write the search (every commit, how it was placed, its A/B) as JSON here.")
     var json: String?
 
     @Option(help: "Name of this testbed (default: automatic).")
     var testbed: String?
 
+    @OptionGroup(title: "Your project's build") var building: BuildOptions
     @OptionGroup(title: "Baselines and configuration") var configOptions: ConfigOptions
     @OptionGroup(title: "What runs") var selection: SelectionOptions
     @OptionGroup(title: "Process") var global: GlobalOptions
 
     func validate() throws {
         if quick && selection.profile != nil { throw ValidationError("give --quick or --profile, not both") }
-        if (build == nil) != (objectsDir == nil) { throw ValidationError("give --build and --objects-dir together") }
-        if let objectsDir, let problem = BuildRecipe.problem(withObjects: objectsDir) { throw ValidationError("--objects-dir \(problem)") }
-        if build?.isEmpty == true { throw ValidationError("--build is empty") }
         if !(1 ... 10).contains(rounds) { throw ValidationError("--rounds must be 1...10") }
         if let benchmark, (try? Regex(benchmark)) == nil { throw ValidationError("--benchmark '\(benchmark)' is not a valid regular expression") }
         for (flag, rev) in [("--good", good), ("--bad", bad)] where rev.isEmpty || rev.hasPrefix("-") || rev.contains(where: Text.isControl) {
@@ -83,7 +75,7 @@ struct BisectCommand: ParsableCommand {
         let history = try GitRange(good: good, bad: bad)
         let search = BisectSearch(
             history: history, request: request, config: config,
-            recipe: build.map { BuildRecipe(command: $0, objects: objectsDir ?? "") } ?? config.build,
+            recipe: building.recipe(config: config),
             demoPairsFactor: selection.samples == nil ? config.profiles[profileName]?.abDemoPairsFactor ?? 3 : 1,
             rounds: rounds, matches: { name in benchmark.map { (try? Regex($0).firstMatch(in: name)) != nil } ?? true })
         let log = try search.run { note("bisect: \($0)") }

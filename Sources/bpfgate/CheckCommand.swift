@@ -25,6 +25,7 @@ struct CheckCommand: ParsableCommand {
 
     // Help shows the groups in this order: what check does and its modes first, upload last.
     @OptionGroup(title: "Check") var options: CheckOptions
+    @OptionGroup(title: "A/B: your project's build") var building: BuildOptions
     @OptionGroup(title: "Reports") var reports: ReportOptions
     @OptionGroup(title: "Baselines and configuration") var store: StoreOptions
     @OptionGroup(title: "Baselines and configuration") var configOptions: ConfigOptions
@@ -39,8 +40,6 @@ struct CheckCommand: ParsableCommand {
     var headObjects: String? { options.headObjects }
     var ab: String? { options.ab }
     var abHead: String? { options.abHead }
-    var build: String? { options.build }
-    var objectsDir: String? { options.objectsDir }
     var results: String? { options.results }
     var upload: UploadTarget? { options.upload }
     var injectHeadWork: UInt32 { options.injectHeadWork }
@@ -52,10 +51,7 @@ struct CheckCommand: ParsableCommand {
             throw ValidationError("--head-objects and --ab-head need --base-objects or --ab")
         }
         if quick && selection.profile != nil { throw ValidationError("give --quick or --profile, not both") }
-        if (build == nil) != (objectsDir == nil) { throw ValidationError("give --build and --objects-dir together") }
-        if build != nil && ab == nil && abHead == nil { throw ValidationError("--build is for --ab and --ab-head") }
-        if let objectsDir, let problem = BuildRecipe.problem(withObjects: objectsDir) { throw ValidationError("--objects-dir \(problem)") }
-        if build?.isEmpty == true { throw ValidationError("--build is empty") }
+        if building.build != nil && ab == nil && abHead == nil { throw ValidationError("--build is for --ab and --ab-head") }
         try requireOutputs([results, reports.markdown, reports.junit, reports.verdict, reports.html])
         try requireTestbedName(testbed)
         if injectHeadWork > 64 { throw ValidationError("--inject-head-work must be 0...64") }
@@ -115,7 +111,7 @@ struct CheckCommand: ParsableCommand {
         var request = try selection.request(config: config, defaultProfile: profileName, testbed: testbed)
         // The project's own build (flags, else bpfgate.json's `build`); with one, `--ab` alone builds the working tree
         // as the head too, so that both sides come from the same build and a stale build folder cannot be judged.
-        let recipe = build.map { BuildRecipe(command: $0, objects: objectsDir ?? "") } ?? config.build
+        let recipe = building.recipe(config: config)
         let base = try ab.map { try ObjectBuilder.build(revision: $0, recipe: recipe) { note("--ab: \($0)") } } ?? baseObjects
         let headRevision = abHead ?? (recipe != nil && ab != nil && headObjects == nil ? "." : nil)
         let head = try headRevision.map { try ObjectBuilder.build(revision: $0, recipe: recipe) { note("--ab: \($0)") } } ?? headObjects
@@ -155,12 +151,6 @@ struct CheckOptions: ParsableArguments {
 
     @Option(help: "A/B: build the head objects from this revision's bpf/ ('.' for the working tree) instead of using the built-in ones.")
     var abHead: String?
-
-    @Option(help: "A/B: your project's build command, run with sh at the top of a temporary checkout of each revision (default: bpfgate.json's build.command; without one, bpfgate compiles bpf/*.bpf.c itself).")
-    var build: String?
-
-    @Option(help: "A/B: where --build leaves the objects, relative to the top of the repository (bpfgate.json: build.objects).")
-    var objectsDir: String?
 
     @Option(help: "Name of this testbed (default: automatic).")
     var testbed: String?

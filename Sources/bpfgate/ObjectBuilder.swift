@@ -1,3 +1,4 @@
+import ArgumentParser
 import Configuration
 import Foundation
 import Harness
@@ -141,6 +142,26 @@ extension RunRequest {
             return m
         }
         return moved
+    }
+}
+
+/// `--build CMD --objects-dir DIR`: the project's own build of a revision's objects (`check --ab`, `bisect`).
+struct BuildOptions: ParsableArguments {
+    @Option(help: "Your project's build command, run with sh at the top of a temporary checkout of each revision (default: bpfgate.json's build.command; without one, bpfgate compiles bpf/*.bpf.c itself).")
+    var build: String?
+
+    @Option(help: "Where --build leaves the objects, relative to the top of the repository (bpfgate.json: build.objects).")
+    var objectsDir: String?
+
+    func validate() throws {
+        if (build == nil) != (objectsDir == nil) { throw ValidationError("give --build and --objects-dir together") }
+        if let objectsDir, let problem = BuildRecipe.problem(withObjects: objectsDir) { throw ValidationError("--objects-dir \(problem)") }
+        if build?.isEmpty == true { throw ValidationError("--build is empty") }
+    }
+
+    /// The flags' recipe, else the configuration's `build`, else none (bpfgate compiles bpf/*.bpf.c).
+    func recipe(config: GateConfig) -> BuildRecipe? {
+        build.map { BuildRecipe(command: $0, objects: objectsDir ?? "") } ?? config.build
     }
 }
 
