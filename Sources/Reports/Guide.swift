@@ -47,13 +47,13 @@ public struct GuideDocument: Codable, Equatable, Sendable {
 public enum Guide {
     public static func build(_ results: [ResultsFile], sources: [String], generatedAt: String) -> GuideDocument {
         // Runs under a background load answer `load` only; the other sections take the idle runs (all, when none is).
-        let idleRuns = results.filter { $0.run.load.isEmpty }
-        let measured = Latest(idleRuns.isEmpty ? results : idleRuns)
+        let idle = results.filter { $0.run.load.isEmpty }
+        let runs = idle.isEmpty ? results : idle
+        let measured = Latest(runs)
         let names = measured.names
         return GuideDocument(generatedAt: generatedAt, sources: sources, sections: [
-            maps(names, measured.row), load(results), hooks(names, measured.missing, measured.row, stats: statsCost(idleRuns.isEmpty ? results : idleRuns)),
-            helpers(names, measured.row), submission(names, measured.row, measured), memory(idleRuns.isEmpty ? results : idleRuns),
-            capacity(idleRuns.isEmpty ? results : idleRuns),
+            maps(names, measured.row), load(results), hooks(names, measured.missing, measured.row, stats: statsCost(runs)),
+            helpers(names, measured.row), submission(names, measured.row, measured), memory(runs), capacity(runs),
         ])
     }
 

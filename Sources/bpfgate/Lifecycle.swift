@@ -62,6 +62,16 @@ enum Lifecycle {
     }
 
     /// Exits holding the clean-up lock, so a signal or the timeout cannot add a second ending.
+    /// A run's outputs, all or none: its results file (`--results`) and its BMF (`--output`, else stdout).
+    static func write(run: ResultsFile, output: String?, results: String?) throws {
+        let bmf = try BMF.encode(BMF.document(from: run))
+        var outputs: [(path: String, data: Data)] = []
+        if let results { outputs.append((results, try ResultsCodec.encode(run))) }
+        if let output { outputs.append((output, bmf)) }
+        try write(outputs)
+        if output == nil { FileHandle.standardOutput.write(bmf) }
+    }
+
     static func exit(_ status: ExitStatus) -> Never {
         Cleanup.shared.critical {
             Cleanup.shared.runAll()

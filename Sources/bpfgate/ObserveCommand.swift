@@ -90,12 +90,7 @@ struct ObserveCommand: ParsableCommand {
                 note("\(b.name)  \(median("latency")) ns/run  \(median("runs-per-second")) runs/s  \(median("cpu-percent")) % CPU  (\(b.notes.joined(separator: "; ")))")
             }
         }
-        var outputs: [(path: String, data: Data)] = []
-        let bmf = try BMF.encode(BMF.document(from: file))
-        if let results { outputs.append((results, try ResultsCodec.encode(file))) }
-        if let output { outputs.append((output, bmf)) }
-        try Lifecycle.write(outputs)
-        if output == nil { FileHandle.standardOutput.write(bmf) }
+        try Lifecycle.write(run: file, output: output, results: results)
     }
 }
 

@@ -132,12 +132,7 @@ struct RunCommand: ParsableCommand {
                  + "its medians are rough and the gate cannot bound them well")
         }
         let run = try Catalog.run(request) { if !quiet { note($0) } }
-        let bmf = try BMF.encode(BMF.document(from: run))
-        var outputs: [(path: String, data: Data)] = []
-        if let results { outputs.append((results, try ResultsCodec.encode(run))) }
-        if let output { outputs.append((output, bmf)) }
-        try Lifecycle.write(outputs)
-        if output == nil { FileHandle.standardOutput.write(bmf) }
+        try Lifecycle.write(run: run, output: output, results: results)
         if !quiet { note(TerminalTable.render(run)) }
 
         let failed = run.benchmarks.flatMap { b in b.measures.compactMap { m -> String? in
