@@ -55,6 +55,12 @@ public final class Cleanup: @unchecked Sendable {
         action?.undo()
     }
 
+    /// Forgets the action of `token` without running it (what it would undo has ended by itself).
+    public func forget(_ token: Int) {
+        lock.lock(); defer { lock.unlock() }
+        actions.removeAll { $0.id == token }
+    }
+
     /// Runs every pending action, newest first (exit paths). Later registrations undo at once.
     public func runAll() {
         lock.lock(); defer { lock.unlock() }

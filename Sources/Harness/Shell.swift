@@ -19,11 +19,23 @@ public enum Shell {
         public var error: String { stderr }
     }
 
+    /// `run` in a process group of its own that bpfgate's clean-up kills if bpfgate stops first (Ctrl-C, SIGTERM,
+    /// `--timeout`): a build must not go on writing into a worktree that clean-up removes.
+    public static func runStoppable(_ argv: [String], environment: [String: String] = [:], workingDirectory: String? = nil) -> Outcome {
+        var token: Int?
+        let r = run(argv, environment: environment, workingDirectory: workingDirectory, processGroup: true) { pid in
+            token = Cleanup.shared.register("stop \(argv.first ?? "a child")") { kill(-pid, SIGKILL) }
+        }
+        if let token { Cleanup.shared.forget(token) }
+        return r
+    }
+
     /// Runs `argv` (a path, or a name looked up on PATH) to its end. `environment` adds to or overrides the
     /// inherited environment; `signal` is sent `after` seconds if the child still runs (tests of Ctrl-C);
-    /// `started` gets the child's pid (to stop it from a clean-up action).
+    /// `started` gets the child's pid (to stop it from a clean-up action); `processGroup`: the child leads a process
+    /// group of its own (`kill(-pid, ...)` reaches what it starts).
     public static func run(_ argv: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
-                           signal: Int32? = nil, after delay: Double = 0, started: ((pid_t) -> Void)? = nil) -> Outcome {
+                           signal: Int32? = nil, after delay: Double = 0, processGroup: Bool = false, started: ((pid_t) -> Void)? = nil) -> Outcome {
         guard let first = argv.first else { return Outcome(status: 127, stdout: "", stderr: "no command") }
         var input: [Int32] = [-1, -1], out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
         guard bpfgate_pipe_cloexec(&input) == 0, bpfgate_pipe_cloexec(&out) == 0, bpfgate_pipe_cloexec(&err) == 0 else {
@@ -48,7 +60,8 @@ public enum Shell {
         for sig in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, sig) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (processGroup ? POSIX_SPAWN_SETPGROUP : 0)))
+        if processGroup { posix_spawnattr_setpgroup(&attributes, 0) }
 
         let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
         let cArgs = argv.map { strdup($0) } + [nil], cEnv = env.map { strdup($0) } + [nil]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Gate
+import Reports
 import Results
 import Suites
 
@@ -21,7 +22,9 @@ struct BisectCommand: ParsableCommand {
             whose objects are byte-identical to a placed one's is placed with it without timing; one that does not \
             build is skipped. Prints the first bad commit and its A/B row on stdout (or the commits it may be, when \
             skipped ones stand in the way), and the whole search to --json. The repository, its HEAD and its \
-            worktrees are left as found. Exit 0 when the search ends, also when bad is not slower than good.
+            worktrees are left as found. Exit 0 when the search ends, also when bad is not slower than good; 64 when a \
+            revision is not a commit or --good is not on --bad's first-parent history; 65 when both ends build \
+            byte-identical objects; 3 when an end does not build.
             """)
 
     @Option(help: "A revision whose programs are as fast as they should be (an ancestor of --bad).")

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Gate
 import Harness
+import Reports
 import Results
 import Suites
 
@@ -21,13 +22,17 @@ struct GitRange {
         if Shell.run(["git", "-C", top, "merge-base", "--is-ancestor", g, b]).status != 0 {
             throw BuildError(status: .usage, message: "--good \(g.prefix(12)) is not an ancestor of --bad \(b.prefix(12))")
         }
-        let list = Shell.run(["git", "-C", top, "rev-list", "--first-parent", "--ancestry-path", "--reverse", "\(g)..\(b)"])
-        let after = list.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
-        guard list.status == 0, after.last == b else {
-            throw BuildError(status: .usage, message: "--bad \(b.prefix(12))'s first-parent history does not reach --good \(g.prefix(12))")
+        // Hash and subject of each commit, NUL-separated (a subject may hold anything but a newline).
+        let list = Shell.run(["git", "-C", top, "log", "--first-parent", "--ancestry-path", "--reverse", "--format=%H%x00%s", "\(g)..\(b)"])
+        let after = list.stdout.split(separator: "\n").map { $0.split(separator: "\0", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) }
+        // The first commit after good must have good as its first parent: else good sits on a merged side branch,
+        // and the merge would take the blame for the main line's commits since the fork.
+        guard list.status == 0, after.last?.first == b, let first = after.first?.first,
+              Shell.run(["git", "-C", top, "rev-parse", "--verify", "--quiet", "\(first)^1"]).output == g else {
+            throw BuildError(status: .usage, message: "--good \(g.prefix(12)) is not on --bad \(b.prefix(12))'s first-parent history (a commit of a merged branch?)")
         }
-        commits = [g] + after
-        subjects = commits.map { Shell.run(["git", "-C", top, "show", "-s", "--format=%s", $0]).output }
+        commits = [g] + after.map { $0[0] }
+        subjects = [Shell.run(["git", "-C", top, "show", "-s", "--format=%s", g]).output] + after.map { $0.count > 1 ? $0[1] : "" }
     }
 
     private static func resolve(_ flag: String, _ rev: String, in top: String) throws -> String {
@@ -39,84 +44,6 @@ struct GitRange {
     }
 
     func label(_ i: Int) -> String { "\(commits[i].prefix(12)) \(Text.oneLine(String(subjects[i].prefix(60))))" }
-}
-
-/// One commit's place in the search, as the log and the summary show it.
-struct BisectStep: Codable {
-    let commit: String
-    let subject: String
-    let placement: Placement
-    /// How: "the good end", "same objects as <commit>", "timed", "does not build: ...", "inconclusive ...".
-    let reason: String
-    let objectsDigest: String?
-    let judgement: CandidateJudgement?
-    /// The placed commit whose objects are the same bytes (placed with it, untimed).
-    var sameObjectsAs: String? = nil
-}
-
-/// What `bisect` found: the regression it followed, every commit it placed, and the first bad commit (or the
-/// commits it may be).
-struct BisectLog: Codable {
-    var good: String
-    var bad: String
-    var commitsBetween: Int
-    var benchmark: String?
-    var measure: String?
-    /// The bad/good A/B of the followed timing: change, interval, pairs (from `Comparison.ab`, confirmed).
-    var change: Double?
-    var ratioLower: Double?
-    var ratioUpper: Double?
-    var pairs: Int?
-    var steps: [BisectStep] = []
-    var firstBad: [String] = []
-    var found: Bool { firstBad.count == 1 }
-
-    static func encode(_ log: BisectLog) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var data = try encoder.encode(log)
-        data.append(0x0a)
-        return data
-    }
-
-    static func percent(_ x: Double) -> String { String(format: "%+.1f %%", x * 100) }
-
-    /// The stdout text: the first bad commit and its A/B row, with the row of the good commit before it.
-    var summary: String {
-        guard let benchmark, let measure, let change else {
-            return "bisect: \(bad.prefix(12)) is not slower than \(good.prefix(12)) in any timing its A/B judged: nothing to bisect\n"
-        }
-        let lookup = { (sha: String) in steps.first { $0.commit == sha } }
-        func row(_ step: BisectStep) -> String {
-            // Untimed with its twin's objects: the twin's row.
-            if let twin = step.sameObjectsAs.flatMap(lookup) {
-                return "\(twin.commit == bad ? "\(effect) against good \(good.prefix(12))" : twin.commit == good ? "the good revision's speed" : row(twin)) (the same objects as \(twin.commit.prefix(12)))"
-            }
-            guard let j = step.judgement else { return "\(step.placement.rawValue): \(step.reason)" }
-            return "\(Self.percent(j.ratio - 1)) [\(Self.percent(j.ratioLower - 1)), \(Self.percent(j.ratioUpper - 1))] against good \(good.prefix(12)), "
-                + "\(j.pairs) pairs: \(String(format: "%.2f", j.fraction)) of the bad commit's change (\(step.placement.rawValue))"
-        }
-        var effect: String { "\(Self.percent(change)) [\(Self.percent((ratioLower ?? .nan) - 1)), \(Self.percent((ratioUpper ?? .nan) - 1))], \(pairs ?? 0) pairs" }
-        var out = ""
-        let timed = steps.filter { $0.judgement != nil }.count, byDigest = steps.filter { $0.reason.hasPrefix("same objects") }.count
-        let skipped = steps.filter { $0.placement == .skipped }.count
-        if found, let first = lookup(firstBad[0]) {
-            out += "first bad commit: \(first.commit) \(Text.oneLine(first.subject))\n"
-            out += first.commit == bad
-                ? "  \(benchmark) \(measure): \(effect) against good \(good.prefix(12)) (the bad revision)\n"
-                : "  \(benchmark) \(measure): \(row(first))\n"
-            if let i = steps.firstIndex(where: { $0.commit == first.commit }), i > 0 {
-                let before = steps[..<i].last { $0.placement == .good }!
-                out += "  the good commit before it, \(before.commit.prefix(12)): \(before.commit == good ? "the good revision" : row(before))\n"
-            }
-        } else {
-            out += "the first bad commit is one of \(firstBad.count) (the others could not be placed):\n"
-            for sha in firstBad { if let s = lookup(sha) { out += "  \(s.commit.prefix(12)) \(Text.oneLine(s.subject)): \(s.placement.rawValue), \(s.reason)\n" } }
-        }
-        out += "  bad against good: \(benchmark) \(measure) \(effect); \(commitsBetween) commit(s) between them: "
-            + "\(timed) timed, \(byDigest) placed by their objects' digest, \(skipped) skipped\n"
-        return out
-    }
 }
 
 /// The search itself: builds, digests and A/Bs, driven by `Bisection` (Gate).
@@ -136,14 +63,14 @@ struct BisectSearch {
         var builds: [Int: Built] = [:]
         // One path for every commit's worktree (each is removed once built): paths a build writes into its objects
         // then match, and so do the digests of commits whose sources do.
-        let checkout = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-bisect-\(getpid())").path
+        let checkout = FileManager.default.temporaryDirectory.appendingPathComponent("bpfgate-bisect-\(getpid())-\(UUID().uuidString.prefix(8))").path
         func built(_ i: Int) throws -> Built {
             if let b = builds[i] { return b }
             let b: Built
             do {
                 let dir = try ObjectBuilder.build(revision: commits[i], recipe: recipe, checkout: checkout, progress: progress)
                 b = .objects(directory: dir, digest: try Self.digest(of: dir))
-            } catch let error as BuildError where error.status == .benchmarkFailed {
+            } catch let error as BuildError where error.unbuildable {
                 b = .failed(error.message)
             }
             builds[i] = b
@@ -214,7 +141,14 @@ struct BisectSearch {
         var last: CandidateJudgement?
         for round in 1 ... rounds {
             progress("\(history.label(i)): A/B against good\(round > 1 ? ", round \(round) of \(rounds)" : "")")
-            let outcome = try Catalog.runAB(request, base: goodSet, head: ObjectSet(directory: directory), demoPairsFactor: demoPairsFactor, progress: progress)
+            let outcome: ABOutcome
+            do {
+                outcome = try Catalog.runAB(request, base: goodSet, head: ObjectSet(directory: directory), demoPairsFactor: demoPairsFactor, progress: progress)
+            } catch let error as ExitStatusProviding where error.exitStatus == .badInput {
+                // Its objects cannot be timed against good's (one is missing, or unreadable): this commit only.
+                return BisectStep(commit: commit, subject: subject, placement: .skipped, reason: "its objects cannot be timed: \(Text.oneLine("\(error)"))",
+                                  objectsDigest: digest, judgement: last)
+            }
             guard let pair = outcome.pairs.first(where: { $0.benchmark == target.benchmark && $0.head.measure == target.measure }),
                   pair.base.status == .ok, pair.head.status == .ok else {
                 let why = outcome.pairs.first { $0.benchmark == target.benchmark }.map { "\($0.head.status.label): \($0.head.status.reason ?? "")" } ?? "not measured"

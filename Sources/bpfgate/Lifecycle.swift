@@ -61,7 +61,6 @@ enum Lifecycle {
         }
     }
 
-    /// Exits holding the clean-up lock, so a signal or the timeout cannot add a second ending.
     /// A run's outputs, all or none: its results file (`--results`) and its BMF (`--output`, else stdout).
     static func write(run: ResultsFile, output: String?, results: String?) throws {
         let bmf = try BMF.encode(BMF.document(from: run))
@@ -72,6 +71,7 @@ enum Lifecycle {
         if output == nil { FileHandle.standardOutput.write(bmf) }
     }
 
+    /// Exits holding the clean-up lock, so a signal or the timeout cannot add a second ending.
     static func exit(_ status: ExitStatus) -> Never {
         Cleanup.shared.critical {
             Cleanup.shared.runAll()

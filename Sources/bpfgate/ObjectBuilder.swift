@@ -39,8 +39,15 @@ enum ObjectBuilder {
                 let r = Shell.run(["git", "-C", top, "worktree", "add", "--detach", "--quiet", tree, revision == "." ? "HEAD" : revision])
                 if r.status != 0 { throw BuildError(status: .benchmarkFailed, message: "git worktree add failed: \(Text.oneLine(r.error))") }
             }, undo: { _ in
-                _ = Shell.run(["git", "-C", top, "worktree", "remove", "--force", tree])
-                try? FileManager.default.removeItem(atPath: tree)
+                // The worktree's entry in the repository (its .git file names it), for when `worktree remove` fails:
+                // an entry left behind would refuse the next `worktree add` at this path.
+                let entry = (try? String(contentsOfFile: "\(tree)/.git", encoding: .utf8)).flatMap { text in
+                    text.hasPrefix("gitdir: ") ? String(text.dropFirst(8)).trimmingCharacters(in: .whitespacesAndNewlines) : nil
+                }
+                if Shell.run(["git", "-C", top, "worktree", "remove", "--force", tree]).status != 0 {
+                    try? FileManager.default.removeItem(atPath: tree)
+                    if let entry, entry.contains("/worktrees/") { try? FileManager.default.removeItem(atPath: entry) }
+                }
             })
             defer { Cleanup.shared.run(token) }
             return try compile(revision: revision, recipe: recipe, top: top, tree: tree, out: out, progress: progress)
@@ -57,7 +64,7 @@ enum ObjectBuilder {
         let clang = try findClang()
         progress("building \(revision)'s bpf/ with \(clang)")
         let sources = ((try? FileManager.default.contentsOfDirectory(atPath: "\(tree)/bpf")) ?? []).filter { $0.hasSuffix(".bpf.c") }.sorted()
-        if sources.isEmpty { throw BuildError(status: .benchmarkFailed, message: "\(revision) has no bpf/*.bpf.c") }
+        if sources.isEmpty { throw BuildError(status: .benchmarkFailed, message: "\(revision) has no bpf/*.bpf.c", unbuildable: true) }
         #if arch(arm64)
         let (arch, multiarch) = ("arm64", "/usr/include/aarch64-linux-gnu")
         #else
@@ -65,11 +72,11 @@ enum ObjectBuilder {
         #endif
         for source in sources {
             let stem = String(source.dropLast(".bpf.c".count))
-            let r = Shell.run([clang, "-g", "-O2", "-Wall", "-Werror", "-target", "bpf", "-D__TARGET_ARCH_\(arch)", "-I", "\(tree)/bpf", "-I", multiarch,
+            let r = Shell.runStoppable([clang, "-g", "-O2", "-Wall", "-Werror", "-target", "bpf", "-D__TARGET_ARCH_\(arch)", "-I", "\(tree)/bpf", "-I", multiarch,
                            "-ffile-prefix-map=\(tree)=.", "-c", "\(tree)/bpf/\(source)", "-o", "\(out)/\(stem).bpf.o"])
             if r.status != 0 {
                 let line = r.error.split(separator: "\n").first { $0.contains("error") }.map(String.init) ?? r.error
-                throw BuildError(status: .benchmarkFailed, message: "compiling \(revision):bpf/\(source) failed: \(line)")
+                throw BuildError(status: .benchmarkFailed, message: "compiling \(revision):bpf/\(source) failed: \(line)", unbuildable: true)
             }
         }
         return out
@@ -99,16 +106,16 @@ enum ObjectBuilder {
     /// Runs the project's build command in `tree` and copies the `*.o` files it leaves in the recipe's folder to `out`.
     static func runRecipe(_ recipe: BuildRecipe, revision: String, tree: String, into out: String, progress: (String) -> Void) throws -> String {
         progress("building \(revision == "." ? "the working tree" : revision) with '\(recipe.command)'")
-        let r = Shell.run(["/bin/sh", "-c", recipe.command], environment: ["BPFGATE_REVISION": revision], workingDirectory: tree)
+        let r = Shell.runStoppable(["/bin/sh", "-c", recipe.command], environment: ["BPFGATE_REVISION": revision], workingDirectory: tree)
         if r.status != 0 {
             let lines = (r.stderr + "\n" + r.stdout).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let line = lines.first { $0.contains("error") } ?? lines.last ?? "no output"
-            throw BuildError(status: .benchmarkFailed, message: "building \(revision) with '\(recipe.command)' failed (exit \(r.status)): \(Text.oneLine(line))")
+            throw BuildError(status: .benchmarkFailed, message: "building \(revision) with '\(recipe.command)' failed (exit \(r.status)): \(Text.oneLine(line))", unbuildable: true)
         }
         let folder = URL(fileURLWithPath: tree).appendingPathComponent(recipe.objects).path
         let objects = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".o") }.sorted()
         if objects.isEmpty {
-            throw BuildError(status: .benchmarkFailed, message: "building \(revision) with '\(recipe.command)' left no *.o in \(recipe.objects)/")
+            throw BuildError(status: .benchmarkFailed, message: "building \(revision) with '\(recipe.command)' left no *.o in \(recipe.objects)/", unbuildable: true)
         }
         for name in objects { try FileManager.default.copyItem(atPath: "\(folder)/\(name)", toPath: "\(out)/\(name)") }
         return out
@@ -120,7 +127,7 @@ enum ObjectBuilder {
         let onPath = Shell.run(["sh", "-c", "command -v clang"]).output
         if !onPath.isEmpty { return onPath }
         if FileManager.default.isExecutableFile(atPath: "/opt/swift/usr/bin/clang") { return "/opt/swift/usr/bin/clang" }
-        throw BuildError(status: .missingPrivilegeOrFeature, message: "--ab needs clang with the BPF target (set BPFGATE_CLANG or put clang on PATH)")
+        throw BuildError(status: .missingPrivilegeOrFeature, message: "building another revision's BPF objects needs clang with the BPF target (set BPFGATE_CLANG or put clang on PATH)")
     }
 }
 
@@ -168,6 +175,9 @@ struct BuildOptions: ParsableArguments {
 struct BuildError: Error, CustomStringConvertible, ExitStatusProviding {
     let status: ExitStatus
     let message: String
+    /// The revision itself does not build (its compile or build command failed, or it has nothing to build), as
+    /// opposed to git or the machine failing: `bisect` skips such a commit.
+    var unbuildable = false
     var description: String { message }
     var exitStatus: ExitStatus { status }
 }

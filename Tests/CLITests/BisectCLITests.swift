@@ -62,6 +62,37 @@ struct BisectCLITests {
         #expect(try KernelState.now() == kernel)
     }
 
+    /// Closeness, not significance: c2 changes the demo's objects and nothing else, c3 makes it ~4 % slower, c4 ~20 %
+    /// more. c3 is timed first and, far closer to good than to bad, placed good (its own change is significant); c4,
+    /// timed next, is the first bad commit.
+    @Test func bisect_placesASmallSlowDownWithGood_namesTheBigOne() throws {
+        let repo = try GateScriptTests.repository()
+        defer { try? FileManager.default.removeItem(at: repo) }
+        let c = BisectRepository.commit
+        let made = try GateScriptTests.sh("""
+            sed -i '1i // a comment that changes nothing measurable' bpf/xdp_demo.bpf.c && \(c) -am 'c2 comment' && \
+            sed -i 's/__u32 spin = cfg ? cfg->extra_work : 0;/__u32 spin = (cfg ? cfg->extra_work : 0) + 12;/' bpf/xdp_fib.h && \
+            grep -q 'extra_work : 0) + 12' bpf/xdp_fib.h && \(c) -am 'c3 a little slower' && \
+            \(GateScriptTests.slowDown) && \(c) -am 'c4 slow' && echo notes > README.md && git add README.md && \(c) -m 'c5 readme' && \
+            git rev-list --reverse HEAD
+            """, in: repo)
+        let commits = made.stdout.split(separator: "\n").map(String.init)
+        try #require(made.status == 0 && commits.count == 5, "\(made.stderr)")
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("bisect.json")
+        let r = try GateScriptTests.sh("'\(Invocation.binary)' bisect --good HEAD~4 --quick --json '\(log.path)'", in: repo)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.hasPrefix("first bad commit: \(commits[3]) c4 slow\n"), "\(r.stdout)\(r.stderr)")
+        let steps = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: log)) as? [String: Any])?["steps"] as? [[String: Any]])
+        let small = try #require(steps.first { $0["commit"] as? String == commits[2] }, "c3 was not placed: \(steps)")
+        let judgement = small["judgement"] as? [String: Any] ?? [:]
+        let (ratio, fraction) = (judgement["ratio"] as? Double ?? 0, judgement["fraction"] as? Double ?? 1)
+        #expect(small["placement"] as? String == "good" && small["reason"] as? String == "timed", "\(small)")
+        #expect(ratio > 1.01 && fraction < 0.4, "c3 is slower, but much closer to good: ratio \(ratio), fraction \(fraction)")
+        #expect(steps.first { $0["commit"] as? String == commits[3] }?["reason"] as? String == "timed", "\(steps)")
+    }
+
     /// Stopped while it builds (0.7 s in) or while it times (8 s in): the repository, /tmp and the kernel as found.
     @Test(arguments: [(SIGINT, 0.7), (SIGTERM, 8.0)])
     func bisect_stopped_leavesRepositoryAndKernelAsFound(sig: Int32, after: Double) throws {
@@ -69,7 +100,7 @@ struct BisectCLITests {
         defer { try? FileManager.default.removeItem(at: repo) }
         let before = try BisectRepository.state(repo), kernel = try KernelState.now()
         func scratch() throws -> Set<String> {
-            Set(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("bpfgate-ab-") })
+            Set(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("bpfgate-ab-") || $0.hasPrefix("bpfgate-bisect-") })
         }
         let tmp = try scratch()
         let r = Shell.run([Invocation.binary, "bisect", "--good", "HEAD~4", "--quick"], workingDirectory: repo.path, signal: sig, after: after)
@@ -121,6 +152,36 @@ struct BisectCLITests {
         // No worktree, branch or file left; HEAD on its branch.
         let after = try GateScriptTests.sh("git symbolic-ref HEAD; git worktree list | wc -l; git branch | wc -l; git status --porcelain --ignored", in: repo)
         #expect(after.stdout == "refs/heads/master\n1\n1\n" || after.stdout == "refs/heads/main\n1\n1\n", "\(after.stdout)")
+    }
+
+    /// --good on a merged side branch: the merge would take the blame for the main line's commits since the fork.
+    @Test func bisect_goodOnAMergedBranch_isRefused() throws {
+        let repo = try GateScriptTests.repository()
+        defer { try? FileManager.default.removeItem(at: repo) }
+        let git = "git -c user.email=t@t -c user.name=t"
+        let made = try GateScriptTests.sh("""
+            git checkout -q -b side && echo s > SIDE.md && git add SIDE.md && \(git) commit -qm side && git checkout -q - && \
+            echo m > MAIN.md && git add MAIN.md && \(git) commit -qm main && \(git) merge -q --no-ff -m merge side
+            """, in: repo)
+        #expect(made.status == 0, "\(made.stderr)")
+        let r = try GateScriptTests.sh("'\(Invocation.binary)' bisect --good side", in: repo)
+        #expect(r.status == 64, "\(r.stderr)")
+        Self.expectOneError(r, "is not on --bad", "merged side branch")
+    }
+
+    /// Ctrl-C while the project's build runs: the build (its whole process group) stops too, and nothing is left.
+    @Test func bisect_stoppedDuringTheProjectsBuild_stopsTheBuild() throws {
+        let (repo, _) = try BisectRepository.fiveCommits()
+        defer { try? FileManager.default.removeItem(at: repo) }
+        let marker = "37.\(getpid() % 1000)"
+        var child: pid_t = 0
+        let r = Shell.run([Invocation.binary, "bisect", "--good", "HEAD~4", "--build", "sleep \(marker) & sleep \(marker); wait", "--objects-dir", "out"],
+                          workingDirectory: repo.path, signal: SIGINT, after: 1.5) { child = $0 }
+        #expect(r.status == 128 + SIGINT, "\(r.stderr)")
+        usleep(200_000)
+        #expect(Shell.run(["pgrep", "-f", "sleep \(marker)"]).output.isEmpty, "the build went on after bpfgate stopped")
+        let left = try GateScriptTests.sh("git worktree list | wc -l; git status --porcelain --ignored; ls -d \(NSTemporaryDirectory())/bpfgate-bisect-\(child)-* 2>/dev/null || true", in: repo)
+        #expect(left.stdout == "1\n", "\(left.stdout)")
     }
 
     /// Nothing on stdout; on stderr one error line, the last (builds before it may say what they build).

@@ -3,7 +3,7 @@
 # commit after the first adds a comment line to the demo classifier (other objects, same speed: every commit bisect
 # visits must be timed, none is placed by its digest), and one of them also slows the demo down:
 #   SLOW=big    the table replaced by recomputing the sequence (~+20 % here);
-#   SLOW=small  12 more steps of the demo's calibration loop per packet (~+5 % here).
+#   SLOW=small  12 more steps of the demo's calibration loop per packet (~+4 % here).
 # `bpfgate bisect --quick` runs RUNS times, the slow commit moved through the history from run to run. Prints per run
 # the commit it should name, the one it named, the commits it timed with their fraction of the bad commit's change (0:
 # good's speed, 1: bad's) and its time; then how many it got right.
