@@ -63,8 +63,8 @@ struct BisectCLITests {
     }
 
     /// Closeness, not significance: c2 changes the demo's objects and nothing else, c3 makes it ~4 % slower, c4 ~20 %
-    /// more. c3 is timed first and, far closer to good than to bad, placed good (its own change is significant); c4,
-    /// timed next, is the first bad commit.
+    /// more, c5 changes a README. c3 is timed first and, far closer to good than to bad, placed good (its own change is
+    /// significant); c4, with the bad end's objects, is the first bad commit.
     @Test func bisect_placesASmallSlowDownWithGood_namesTheBigOne() throws {
         let repo = try GateScriptTests.repository()
         defer { try? FileManager.default.removeItem(at: repo) }
@@ -90,7 +90,8 @@ struct BisectCLITests {
         let (ratio, fraction) = (judgement["ratio"] as? Double ?? 0, judgement["fraction"] as? Double ?? 1)
         #expect(small["placement"] as? String == "good" && small["reason"] as? String == "timed", "\(small)")
         #expect(ratio > 1.01 && fraction < 0.4, "c3 is slower, but much closer to good: ratio \(ratio), fraction \(fraction)")
-        #expect(steps.first { $0["commit"] as? String == commits[3] }?["reason"] as? String == "timed", "\(steps)")
+        // c4's objects are the bad end's (c5 changes a README): placed with it, untimed.
+        #expect(steps.first { $0["commit"] as? String == commits[3] }?["reason"] as? String == "same objects as \(commits[4].prefix(12))", "\(steps)")
     }
 
     /// Stopped while it builds (0.7 s in) or while it times (8 s in): the repository, /tmp and the kernel as found.
