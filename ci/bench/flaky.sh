@@ -9,7 +9,8 @@ repo=$(pwd)
 work=$(mktemp -d)
 logs=${KEEP:-$work/logs}
 mkdir -p "$logs"
-trap 'rm -rf "$work/run"' EXIT
+# With KEEP the logs live there and the work directory goes; without, the logs stay in it (printed at the end).
+trap '[ -n "${KEEP:-}" ] && rm -rf "$work" || rm -rf "$work/run"' EXIT
 [ -d ../shared ] && shared=$(cd ../shared && pwd) || shared=""
 green=0
 for i in $(seq "$n"); do
