@@ -95,3 +95,32 @@ public struct CandidateJudgement: Codable, Equatable, Sendable {
         placement = fractionUpper < 0.5 ? .good : fractionLower > 0.5 ? .bad : nil
     }
 }
+
+extension CandidateJudgement {
+    /// Why an A/B of a candidate gave no samples (its objects could not be timed, a side failed): the candidate is
+    /// skipped with this reason.
+    public struct Unmeasured: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ reason: String) { description = reason }
+    }
+
+    /// Times a candidate in up to `rounds` A/Bs (`measure(round)` gives one A/B's base and head samples, or throws
+    /// `Unmeasured`), pooling their pairs until the placement is decided. Returns the last judgement (nil: too few
+    /// pairs for an interval; its placement nil: inconclusive after every round) and the rounds taken.
+    public static func pool(rounds: Int, effect: Double, level: Double, inconclusive: (CandidateJudgement) -> Void = { _ in },
+                            measure: (Int) throws -> (base: [Double], head: [Double])) throws -> (judgement: CandidateJudgement?, rounds: Int) {
+        var base: [Double] = [], head: [Double] = []
+        var last: CandidateJudgement?
+        for round in 1 ... max(1, rounds) {
+            let samples = try measure(round)
+            base += samples.base
+            head += samples.head
+            last = CandidateJudgement(base: base, head: head, effect: effect, level: level)
+            if let j = last {
+                if j.placement != nil { return (j, round) }
+                inconclusive(j)
+            }
+        }
+        return (last, max(1, rounds))
+    }
+}

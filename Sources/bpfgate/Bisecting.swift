@@ -126,9 +126,12 @@ struct BisectSearch {
     private func place(_ i: Int, built: Built, placed: [Int: BisectStep], target: Finding, effect: Double, goodSet: ObjectSet,
                        progress: @escaping (String) -> Void) throws -> BisectStep {
         let (commit, subject) = (history.commits[i], history.subjects[i])
-        guard case let .objects(directory, digest) = built else {
-            guard case let .failed(why) = built else { fatalError("unreachable") }
+        let directory: String, digest: String
+        switch built {
+        case let .failed(why):
             return BisectStep(commit: commit, subject: subject, placement: .skipped, reason: "does not build: \(why)", objectsDigest: nil, judgement: nil)
+        case let .objects(d, sha):
+            (directory, digest) = (d, sha)
         }
         if let twin = placed.keys.sorted().first(where: { placed[$0]!.objectsDigest == digest && placed[$0]!.placement != .skipped }) {
             return BisectStep(commit: commit, subject: subject, placement: placed[twin]!.placement,
@@ -137,38 +140,37 @@ struct BisectSearch {
         }
         var request = self.request.objects(builtIn: directory, keepExisting: false)
         request.filter = try Regex(Confirmation.filter(for: [target.benchmark]))
-        var base: [Double] = [], head: [Double] = []
-        var last: CandidateJudgement?
-        for round in 1 ... rounds {
-            progress("\(history.label(i)): A/B against good\(round > 1 ? ", round \(round) of \(rounds)" : "")")
-            let outcome: ABOutcome
-            do {
-                outcome = try Catalog.runAB(request, base: goodSet, head: ObjectSet(directory: directory), demoPairsFactor: demoPairsFactor, progress: progress)
-            } catch let error as ExitStatusProviding where error.exitStatus == .badInput {
-                // Its objects cannot be timed against good's (one is missing, or unreadable): this commit only.
-                return BisectStep(commit: commit, subject: subject, placement: .skipped, reason: "its objects cannot be timed: \(Text.oneLine("\(error)"))",
-                                  objectsDigest: digest, judgement: last)
+        do {
+            let (judgement, taken) = try CandidateJudgement.pool(rounds: rounds, effect: effect, level: 1 - config.alpha, inconclusive: { j in
+                progress("\(history.label(i)): " + String(format: "inconclusive: %.2f [%.2f, %.2f] of the bad commit's change after %d pairs; more pairs",
+                                                             j.fraction, j.fractionLower, j.fractionUpper, j.pairs))
+            }) { round in
+                progress("\(history.label(i)): A/B against good\(round > 1 ? ", round \(round) of \(rounds)" : "")")
+                let outcome: ABOutcome
+                do {
+                    outcome = try Catalog.runAB(request, base: goodSet, head: ObjectSet(directory: directory), demoPairsFactor: demoPairsFactor, progress: progress)
+                } catch let error as ExitStatusProviding where error.exitStatus == .badInput {
+                    // Its objects cannot be timed against good's (one is missing, or unreadable): this commit only.
+                    throw CandidateJudgement.Unmeasured("its objects cannot be timed: \(Text.oneLine("\(error)"))")
+                }
+                guard let pair = outcome.pairs.first(where: { $0.benchmark == target.benchmark && $0.head.measure == target.measure }),
+                      pair.base.status == .ok, pair.head.status == .ok else {
+                    let why = outcome.pairs.first { $0.benchmark == target.benchmark }.map { "\($0.head.status.label): \($0.head.status.reason ?? "")" }
+                    throw CandidateJudgement.Unmeasured("its A/B failed: \(Text.oneLine(why ?? "not measured"))")
+                }
+                return (pair.base.samples, pair.head.samples)
             }
-            guard let pair = outcome.pairs.first(where: { $0.benchmark == target.benchmark && $0.head.measure == target.measure }),
-                  pair.base.status == .ok, pair.head.status == .ok else {
-                let why = outcome.pairs.first { $0.benchmark == target.benchmark }.map { "\($0.head.status.label): \($0.head.status.reason ?? "")" } ?? "not measured"
-                return BisectStep(commit: commit, subject: subject, placement: .skipped, reason: "its A/B failed: \(Text.oneLine(why))",
-                                  objectsDigest: digest, judgement: last)
+            if let judgement, let placement = judgement.placement {
+                return BisectStep(commit: commit, subject: subject, placement: placement, reason: "timed", objectsDigest: digest, judgement: judgement)
             }
-            base += pair.base.samples
-            head += pair.head.samples
-            last = CandidateJudgement(base: base, head: head, effect: effect, level: 1 - config.alpha)
-            if let j = last, let placement = j.placement {
-                return BisectStep(commit: commit, subject: subject, placement: placement, reason: "timed", objectsDigest: digest, judgement: j)
-            }
-            if let j = last {
-                progress(String(format: "%@: inconclusive: %.2f [%.2f, %.2f] of the bad commit's change after %d pairs", history.label(i),
-                                j.fraction, j.fractionLower, j.fractionUpper, j.pairs))
-            }
+            let why = judgement.map {
+                String(format: "inconclusive after %d A/Bs, %d pairs: %.2f [%.2f, %.2f] of the bad commit's change", taken, $0.pairs, $0.fraction,
+                       $0.fractionLower, $0.fractionUpper)
+            } ?? "too few pairs for an interval after \(taken) A/Bs"
+            return BisectStep(commit: commit, subject: subject, placement: .skipped, reason: why, objectsDigest: digest, judgement: judgement)
+        } catch let unmeasured as CandidateJudgement.Unmeasured {
+            return BisectStep(commit: commit, subject: subject, placement: .skipped, reason: unmeasured.description, objectsDigest: digest, judgement: nil)
         }
-        let why = last.map { String(format: "inconclusive after %d pairs: %.2f [%.2f, %.2f] of the bad commit's change", $0.pairs, $0.fraction, $0.fractionLower, $0.fractionUpper) }
-            ?? "too few pairs for an interval"
-        return BisectStep(commit: commit, subject: subject, placement: .skipped, reason: why, objectsDigest: digest, judgement: last)
     }
 
     /// The objects' names and bytes, as one SHA-256.

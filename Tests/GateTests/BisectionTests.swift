@@ -107,4 +107,36 @@ import Testing
         #expect(Bisection.target(report) { $0.hasPrefix("xdp/") }?.benchmark == "xdp/demo/a")
         #expect(Bisection.target(report) { $0.hasPrefix("object/") } == nil)
     }
+
+    @Test func pooling_takesMorePairsWhileInconclusive_thenDecidesOrGivesUp() throws {
+        // The first A/B: 6 pairs spread over both sides of the middle (inconclusive); later ones: 20 pairs near 1.02.
+        var asked: [Int] = [], told = 0
+        let (decided, rounds) = try CandidateJudgement.pool(rounds: 10, effect: 1.2, level: 0.95, inconclusive: { _ in told += 1 }) { round in
+            asked.append(round)
+            let ratios = round == 1 ? [0.9, 1.25, 0.95, 1.2, 1.0, 1.05] : (0 ..< 20).map { 1.02 + Double($0 % 5 - 2) * 0.002 }
+            return (ratios.map { _ in 100 }, ratios.map { 100 * $0 })
+        }
+        #expect(decided?.placement == .good && rounds == 2 && asked == [1, 2] && told == 1,
+                "decided \(String(describing: decided)) after \(rounds) rounds, \(told) inconclusive")
+        #expect(decided?.pairs == 26)
+        // Halfway (sqrt 1.2): never decided; every round is taken and the last judgement says so.
+        let (undecided, all) = try CandidateJudgement.pool(rounds: 3, effect: 1.2, level: 0.95) { round in
+            Self.pairs(8, ratio: sqrt(1.2), spread: 0.15, seed: UInt64(round))
+        }
+        #expect(all == 3 && undecided?.placement == nil && undecided?.pairs == 24, "\(String(describing: undecided))")
+        // Decided in the first round: no second A/B.
+        var calls = 0
+        let (first, one) = try CandidateJudgement.pool(rounds: 3, effect: 1.2, level: 0.95) { _ in
+            calls += 1
+            return Self.pairs(60, ratio: 1.2)
+        }
+        #expect(first?.placement == .bad && one == 1 && calls == 1)
+        // An A/B that cannot time it ends the pooling with its reason.
+        #expect(throws: CandidateJudgement.Unmeasured.self) {
+            _ = try CandidateJudgement.pool(rounds: 3, effect: 1.2, level: 0.95) { round -> (base: [Double], head: [Double]) in
+                if round == 2 { throw CandidateJudgement.Unmeasured("its A/B failed") }
+                return Self.pairs(8, ratio: sqrt(1.2), spread: 0.15, seed: 1)
+            }
+        }
+    }
 }
