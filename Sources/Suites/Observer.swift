@@ -55,7 +55,7 @@ public struct Observer {
             if owners[id]?.contains(where: { $0.pid == getpid() }) == true && p.owners.isEmpty { return nil }
             if !filter.ids.isEmpty && !filter.ids.contains(id) { return nil }
             if let t = filter.type, p.type != t { return nil }
-            if let r = filter.name, (try? r.wholeMatch(in: p.name)) == nil && (try? r.firstMatch(in: p.name)) == nil { return nil }
+            if let r = filter.name, (try? r.firstMatch(in: p.name)) == nil { return nil }
             if let r = filter.owner, !p.owners.contains(where: { (try? r.firstMatch(in: $0)) != nil }) { return nil }
             return p
         }

@@ -75,12 +75,13 @@ struct BisectCommand: ParsableCommand {
             let pattern = request.plan.filter.map { "^(?=.*?(?:\($0)))(?=.*?(?:\(benchmark)))" } ?? benchmark
             request.filter = try Regex(pattern)
         }
+        let wanted = try benchmark.map { try Regex($0) }
         let history = try GitRange(good: good, bad: bad)
         let search = BisectSearch(
             history: history, request: request, config: config,
             recipe: building.recipe(config: config),
             demoPairsFactor: selection.samples == nil ? config.profiles[profileName]?.abDemoPairsFactor ?? 3 : 1,
-            rounds: rounds, matches: { name in benchmark.map { (try? Regex($0).firstMatch(in: name)) != nil } ?? true })
+            rounds: rounds, matches: { name in wanted.map { (try? $0.firstMatch(in: name)) != nil } ?? true })
         let log = try search.run { note("bisect: \($0)") }
         if let json { try Lifecycle.write([(json, try BisectLog.encode(log))]) }
         FileHandle.standardOutput.write(Data(log.summary.utf8))

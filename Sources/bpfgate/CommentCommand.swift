@@ -62,11 +62,7 @@ struct CommentCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: markdown) else { throw BadInputError(path: markdown, problem: "cannot read the Markdown") }
             text = String(decoding: data, as: UTF8.self)
         } else {
-            let path = verdict ?? ""
-            guard let data = FileManager.default.contents(atPath: path) else { throw BadInputError(path: path, problem: "cannot read the verdict") }
-            do { text = try JSONDecoder().decode(GateReport.self, from: data).markdown() } catch let error as DecodingError {
-                throw BadInputError(path: path, problem: "not a bpfgate verdict (\(ResultsCodec.describe(error)))")
-            }
+            text = try readVerdict(verdict ?? "").markdown()
         }
         guard let repository = repository ?? env["GITHUB_REPOSITORY"], repository.split(separator: "/").count == 2,
               !repository.contains(where: { $0.isWhitespace || $0 == "?" || $0 == "#" }) else {

@@ -34,8 +34,9 @@ enum ObjectBuilder {
         _ = try Cleanup.shared.change("remove the --ab objects", {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         }, undo: { _ in try? FileManager.default.removeItem(atPath: work) })
+        var worktree: Int?
         if !inPlace {
-            let (_, token) = try Cleanup.shared.change("remove the --ab worktree", {
+            worktree = try Cleanup.shared.change("remove the --ab worktree", {
                 let r = Shell.run(["git", "-C", top, "worktree", "add", "--detach", "--quiet", tree, revision == "." ? "HEAD" : revision])
                 if r.status != 0 { throw BuildError(status: .benchmarkFailed, message: "git worktree add failed: \(Text.oneLine(r.error))") }
             }, undo: { _ in
@@ -48,10 +49,9 @@ enum ObjectBuilder {
                     try? FileManager.default.removeItem(atPath: tree)
                     if let entry, entry.contains("/worktrees/") { try? FileManager.default.removeItem(atPath: entry) }
                 }
-            })
-            defer { Cleanup.shared.run(token) }
-            return try compile(revision: revision, recipe: recipe, top: top, tree: tree, out: out, progress: progress)
+            }).token
         }
+        defer { if let worktree { Cleanup.shared.run(worktree) } }
         return try compile(revision: revision, recipe: recipe, top: top, tree: tree, out: out, progress: progress)
     }
 

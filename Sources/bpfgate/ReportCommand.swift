@@ -56,12 +56,7 @@ struct ReportCommand: ParsableCommand {
             input.sources.append((source.from == .baselines ? "the stored runs of " : "the InfluxDB points of ") + source.testbedName)
         }
         if let verdict {
-            guard let data = FileManager.default.contents(atPath: verdict) else { throw BadInputError(path: verdict, problem: "cannot read the verdict") }
-            do {
-                input.comparison = try JSONDecoder().decode(GateReport.self, from: data)
-            } catch let error as DecodingError {
-                throw BadInputError(path: verdict, problem: "not a bpfgate verdict (\(ResultsCodec.describe(error)))")
-            }
+            input.comparison = try readVerdict(verdict)
             input.sources.append(URL(fileURLWithPath: verdict).lastPathComponent)
         }
         let built = HTMLReport.sections(input)

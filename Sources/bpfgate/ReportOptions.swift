@@ -59,3 +59,13 @@ func todayUTC() -> String {
     f.dateFormat = "yyyy-MM-dd"
     return f.string(from: Date())
 }
+
+/// A verdict file (`check --verdict`, `compare --verdict`); unreadable or not a verdict: exit 65 naming it.
+func readVerdict(_ path: String) throws -> GateReport {
+    guard let data = FileManager.default.contents(atPath: path) else { throw BadInputError(path: path, problem: "cannot read the verdict") }
+    do {
+        return try JSONDecoder().decode(GateReport.self, from: data)
+    } catch let error as DecodingError {
+        throw BadInputError(path: path, problem: "not a bpfgate verdict (\(ResultsCodec.describe(error)))")
+    }
+}
